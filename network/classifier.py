@@ -1,0 +1,92 @@
+"""`NetworkClassifier`: the chapter's network as a scikit-learn estimator, so one loop can evaluate it
+beside every other classifier.
+
+It turns labels into the one-hot output vectors the quadratic cost wants, builds
+Network([n_features, *hidden_sizes, n_classes]) and trains it with the book's SGD. The defaults are
+the chapter's first experiment: [784, 30, 10], 30 epochs, mini-batch 10, eta 3.0.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from network.network import Network
+
+
+def _seed_for_generator(random_state):
+    """What numpy.random.default_rng accepts, from any scikit-learn style random_state.
+
+    An int or None passes through unchanged, so NetworkClassifier(random_state=s) trains exactly
+    Network(sizes, random_state=s); a legacy RandomState instance gives a seed drawn from it.
+    """
+    if random_state is None or isinstance(random_state, (int, np.integer, np.random.Generator)):
+        return random_state
+    return check_random_state(random_state).randint(2**32)
+
+
+class NetworkClassifier(ClassifierMixin, BaseEstimator):
+    """The chapter's sigmoid network trained by mini-batch SGD on the quadratic cost.
+
+    Parameters
+    ----------
+    hidden_sizes : tuple of int, default=(30,)
+        Neurons in each hidden layer; the input and output layers follow from the data.
+    epochs : int, default=30
+    mini_batch_size : int, default=10
+    eta : float, default=3.0
+        The learning rate.
+    random_state : int, numpy Generator, RandomState or None, default=None
+        Seeds the initial weights and the shuffling of every epoch.
+    verbose : bool, default=False
+        Print the book's "Epoch j: n / N" line after each epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    network_ : Network
+    history_ : list of int
+        Correct count on the `eval_set` after each epoch (empty when fit had no eval_set).
+    """
+
+    def __init__(self, hidden_sizes=(30,), epochs=30, mini_batch_size=10, eta=3.0, random_state=None, verbose=False):
+        self.hidden_sizes = hidden_sizes
+        self.epochs = epochs
+        self.mini_batch_size = mini_batch_size
+        self.eta = eta
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y, eval_set=None):
+        """Train on X (n_samples, n_features) and labels y.
+
+        eval_set : list of one (X, y) pair, optional
+            Scored after every epoch into `history_`, as the book scores the test set. The list
+            form is the convention of XGBoost and LightGBM, so a runner can treat them alike.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"NetworkClassifier needs at least 2 classes to train; got 1 class ({self.classes_[0]!r})")
+        one_hot = np.eye(len(self.classes_))[y_index]
+        sizes = [X.shape[1], *self.hidden_sizes, len(self.classes_)]
+        self.network_ = Network(sizes, random_state=_seed_for_generator(self.random_state))
+        test_data = None
+        if eval_set:
+            X_eval, y_eval = eval_set[0]
+            X_eval = validate_data(self, X_eval, reset=False, dtype=np.float64)
+            # Labels are compared as indices into classes_; one never seen in training counts as wrong.
+            y_eval = np.asarray(y_eval)
+            known = np.isin(y_eval, self.classes_)
+            eval_index = np.where(known, np.searchsorted(self.classes_, y_eval), -1)
+            test_data = (X_eval, eval_index)
+        self.history_ = self.network_.SGD((X, one_hot), self.epochs, self.mini_batch_size, self.eta,
+                                          test_data=test_data, verbose=self.verbose)
+        return self
+
+    def predict(self, X):
+        """The class whose output neuron is most active, for each row of X."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self.classes_[np.argmax(self.network_.feedforward(X.T), axis=0)]
