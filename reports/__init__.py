@@ -1,0 +1,1 @@
+"""Evaluate classifiers on the test set, keep the results as JSON, render the markdown report."""

@@ -1,0 +1,151 @@
+"""Render the accuracy report: classifier records (results/NAME.json) -> results/report.md and figures.
+
+Reads only results files; never fits anything. Tables are GitHub-flavoured markdown by tabulate.
+"""
+
+import datetime
+import itertools
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+from data.files import write_text_atomic
+from reports import figures
+from reports.chapter1 import BY_NAME
+from reports.results import median_run
+from reports.stats import mcnemar_exact
+
+SIGNIFICANCE = 0.05
+
+
+def book_figures(records):
+    return {r["name"]: BY_NAME[r["name"]].book_correct for r in records if r["name"] in BY_NAME}
+
+
+def _git_commit():
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def header_lines(records, command):
+    versions = dict(records[0]["runs"][0]["versions"])
+    for name in ("tabulate", "matplotlib"):
+        versions[name] = metadata.version(name)
+    shas = sorted({r["data_sha256"] for r in records})
+    return [
+        f"- Generated: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} by `{command}`",
+        f"- Code: git commit {_git_commit()}",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; "
+        f"trained on {records[0]['n_train']:,} images, tested on {records[0]['n_test']:,}",
+    ]
+
+
+def _count(value):
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def main_table(records, book):
+    rows = []
+    for r in records:
+        s = r["summary"]
+        correct = s["correct"]
+        low, high = s["ci95"]
+        seeds = (f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
+                 if r["stochastic"] else "deterministic")
+        backend = {run.get("backend") for run in r["runs"]} - {None}
+        name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
+        rows.append([name, _count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
+                     f"{100 * low:.2f}-{100 * high:.2f}%", seeds,
+                     f"{book[r['name']]:,}" if book.get(r["name"]) is not None else "-",
+                     f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
+    headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval", "seed spread",
+               "book", "fit s", "predict s"]
+    return headers, rows
+
+
+def per_digit_table(records):
+    classes = records[0]["runs"][0]["classes"]
+    rows = [[r["name"], *(f"{100 * v:.1f}" for v in np.mean([run["per_class_accuracy"] for run in r["runs"]], axis=0))]
+            for r in records]
+    return ["classifier", *map(str, classes)], rows
+
+
+def mcnemar_table(records, truth):
+    pairs = list(itertools.combinations(records, 2))
+    threshold = SIGNIFICANCE / max(len(pairs), 1)  # Bonferroni: many pairs, one family of tests
+    rows = []
+    for a, b in pairs:
+        test = mcnemar_exact(truth, median_run(a)["predictions"], median_run(b)["predictions"])
+        if test.p_value >= threshold:
+            verdict = "no significant difference"
+        else:
+            verdict = f"{a['name'] if test.only_a > test.only_b else b['name']} is better"
+        rows.append([a["name"], b["name"], f"{test.only_a:,}", f"{test.only_b:,}", f"{test.p_value:.2g}", verdict])
+    return ["A", "B", "only A right", "only B right", "p (exact)", f"verdict (p < {threshold:.2g})"], rows, threshold
+
+
+def render(records, out, figures_dir, command):
+    """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
+    as plain text for the terminal."""
+    out, figures_dir = Path(out), Path(figures_dir)
+    book = book_figures(records)
+    truth = records[0]["runs"][0]["test_labels"]
+    relative = os.path.relpath(figures_dir, out.parent)
+
+    accuracy_png = figures.accuracy_figure(records, book, figures_dir / "accuracy.png")
+    epochs_png = figures.epochs_figure(records, book, figures_dir / "epochs.png")
+    confusion_pngs = [figures.confusion_figure(r, figures_dir / f"confusion-{r['name']}.png") for r in records]
+
+    headers, rows = main_table(records, book)
+    digit_headers, digit_rows = per_digit_table(records)
+    pair_headers, pair_rows, threshold = mcnemar_table(records, truth)
+    lines = [
+        "# MNIST accuracy report", "",
+        *header_lines(records, command), "",
+        "## Accuracy on the test images", "",
+        "Correct counts are the mean over seeds for stochastic classifiers. The 95% interval (Wilson) is the "
+        "uncertainty from testing on these 10,000 images only; the seed spread is the variation from training "
+        "again with another seed. *book* is the figure printed in chapter 1 of Nielsen's "
+        "*Neural Networks and Deep Learning*.", "",
+        tabulate(rows, headers, tablefmt="github", disable_numparse=True), "",
+        f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",
+        *book_notes(records),
+        "## Accuracy per digit (%)", "",
+        "Mean over seeds of the share of each digit's test images classified correctly.", "",
+        tabulate(digit_rows, digit_headers, tablefmt="github", disable_numparse=True), "",
+        "## Which differences are real: McNemar's exact test", "",
+        "Each pair of classifiers on the same test images (the median-seed run of a stochastic one). Only the "
+        "images one gets right and the other wrong count. With "
+        f"{len(pair_rows)} comparisons, a difference is called significant at p < {threshold:.2g} (0.05, "
+        "Bonferroni-corrected).", "",
+        tabulate(pair_rows, pair_headers, tablefmt="github", disable_numparse=True), "",
+    ]
+    if epochs_png is not None:
+        lines += ["## Test accuracy after every epoch", "",
+                  "The book's \"Epoch j: n / 10000\" lines, one line per seed.", "",
+                  f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
+    lines += ["## Confusion matrices", "", "Rows are the true digit, columns the prediction (median-seed run).", ""]
+    lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
+    write_text_atomic(out, "\n".join(lines) + "\n")
+    return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
+
+
+def book_notes(records):
+    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}; the book: {BY_NAME[r['name']].book_text}."
+             for r in records if r["name"] in BY_NAME]
+    notes += [f"- **{r['name']}**: {r['description']}, parameters {r['params']}." for r in records
+              if r["name"] not in BY_NAME]
+    return notes + [""] if notes else []
