@@ -33,6 +33,7 @@ help:
 	@echo "make chapter   every experiment of chapter 1 over $(CHAPTER_SEEDS) seeds -> $(RESULTS)/chapter1.md"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
+	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove $(RESULTS)/;  make distclean: also the venv and the data"
 
 # ---------------------------------------------------------------- set-up and data
@@ -110,14 +111,22 @@ $(foreach word,$(extra_words),$(eval $(call extra_rule,$(call extra_text,$(word)
 REPORT_RECORDS := $(foreach name,$(REPORT) $(EXTRA_NAMES),$(RESULTS)/$(name).json)
 RENDER_CODE := reports/render.py reports/figures.py reports/stats.py reports/chapter1.py
 $(call write_if_changed,$(RESULTS)/report.names,$(REPORT_RECORDS))
+# The command a reader would type to make the same report, quoted for the shell.
+shell_quote = '$(subst ','\'',$(1))'
+REPORT_COMMAND := make report$(if $(strip $(EXTRA)), EXTRA='$(strip $(EXTRA))')
 
 $(RESULTS)/report.md: $(REPORT_RECORDS) $(RESULTS)/report.names $(RENDER_CODE) | $(VENV_READY)
-	$(PY) -m reports render $(REPORT_RECORDS) --out $@ --figures $(RESULTS)/figures --command "make report"
+	$(PY) -m reports render $(REPORT_RECORDS) --out $@ --figures $(RESULTS)/figures --command $(call shell_quote,$(REPORT_COMMAND))
 
 .PHONY: report
 report: | $(VENV_READY)
 	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/report.md
 	@echo "Report: $(RESULTS)/report.md"
+
+# Paste the latest generated tables into README.md (a command for maintainers after a real run).
+.PHONY: readme
+readme: $(RESULTS)/report.md | $(VENV_READY)
+	$(PY) -m reports.readme README.md
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean

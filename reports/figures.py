@@ -66,7 +66,7 @@ def epochs_figure(records, book, path):
                     label=f"seed {run['seed']}")
         if book.get(record["name"]) is not None:
             ax.axhline(100 * book[record["name"]] / record["n_test"], color="tab:red", linestyle="--",
-                       label="the book")
+                       label="the book's figure")
         ax.set_title(record["name"])
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")

@@ -38,13 +38,13 @@ def _git_commit():
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
-def header_lines(records, command):
+def header_lines(records, command, generated):
     versions = dict(records[0]["runs"][0]["versions"])
     for name in ("tabulate", "matplotlib"):
         versions[name] = metadata.version(name)
     shas = sorted({r["data_sha256"] for r in records})
     return [
-        f"- Generated: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} by `{command}`",
+        f"- Generated: {generated} by `{command}`",
         f"- Code: git commit {_git_commit()}",
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
@@ -67,12 +67,14 @@ def main_table(records, book):
                  if r["stochastic"] else "deterministic")
         backend = {run.get("backend") for run in r["runs"]} - {None}
         name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
+        histories = [run["history"] for run in r["runs"] if run.get("history")]
+        best_epoch = _count(np.mean([max(h) for h in histories])) if histories else "-"
         rows.append([name, _count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
-                     f"{100 * low:.2f}-{100 * high:.2f}%", seeds,
+                     f"{100 * low:.2f}-{100 * high:.2f}%", seeds, best_epoch,
                      f"{book[r['name']]:,}" if book.get(r["name"]) is not None else "-",
                      f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
     headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval", "seed spread",
-               "book", "fit s", "predict s"]
+               "best epoch", "book", "fit s", "predict s"]
     return headers, rows
 
 
@@ -81,6 +83,10 @@ def per_digit_table(records):
     rows = [[r["name"], *(f"{100 * v:.1f}" for v in np.mean([run["per_class_accuracy"] for run in r["runs"]], axis=0))]
             for r in records]
     return ["classifier", *map(str, classes)], rows
+
+
+def _p_value(p):
+    return f"{p:.2g}" if p > 0 else "< 1e-300"  # below the smallest double: say so, not "0"
 
 
 def mcnemar_table(records, truth):
@@ -93,7 +99,7 @@ def mcnemar_table(records, truth):
             verdict = "no significant difference"
         else:
             verdict = f"{a['name'] if test.only_a > test.only_b else b['name']} is better"
-        rows.append([a["name"], b["name"], f"{test.only_a:,}", f"{test.only_b:,}", f"{test.p_value:.2g}", verdict])
+        rows.append([a["name"], b["name"], f"{test.only_a:,}", f"{test.only_b:,}", _p_value(test.p_value), verdict])
     return ["A", "B", "only A right", "only B right", "p (exact)", f"verdict (p < {threshold:.2g})"], rows, threshold
 
 
@@ -104,6 +110,7 @@ def render(records, out, figures_dir, command):
     book = book_figures(records)
     truth = records[0]["runs"][0]["test_labels"]
     relative = os.path.relpath(figures_dir, out.parent)
+    generated = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
 
     accuracy_png = figures.accuracy_figure(records, book, figures_dir / "accuracy.png")
     epochs_png = figures.epochs_figure(records, book, figures_dir / "epochs.png")
@@ -114,11 +121,13 @@ def render(records, out, figures_dir, command):
     pair_headers, pair_rows, threshold = mcnemar_table(records, truth)
     lines = [
         "# MNIST accuracy report", "",
-        *header_lines(records, command), "",
+        *header_lines(records, command, generated), "",
         "## Accuracy on the test images", "",
-        "Correct counts are the mean over seeds for stochastic classifiers. The 95% interval (Wilson) is the "
-        "uncertainty from testing on these 10,000 images only; the seed spread is the variation from training "
-        "again with another seed. *book* is the figure printed in chapter 1 of Nielsen's "
+        "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
+        "interval (Wilson) is the uncertainty from testing on these 10,000 images only; the seed spread is the "
+        "variation from training again with another seed. *best epoch* is the mean over seeds of the best "
+        "per-epoch test count, which is how the book quotes its networks (picking the best epoch on the test "
+        "set flatters a little). *book* is the figure printed in chapter 1 of Nielsen's "
         "*Neural Networks and Deep Learning*.", "",
         tabulate(rows, headers, tablefmt="github", disable_numparse=True), "",
         f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",
@@ -140,6 +149,11 @@ def render(records, out, figures_dir, command):
     lines += ["## Confusion matrices", "", "Rows are the true digit, columns the prediction (median-seed run).", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     write_text_atomic(out, "\n".join(lines) + "\n")
+    # The main table alone, with how it was made, for the README (`make readme` pastes it in).
+    summary = [f"Made by `{command}` on {generated}, git commit {_git_commit()}, {os.cpu_count()} CPUs; "
+               f"full report: `{out}`.", "",
+               tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
+    write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 
