@@ -123,9 +123,20 @@ report: | $(VENV_READY)
 	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/report.md
 	@echo "Report: $(RESULTS)/report.md"
 
+# ---------------------------------------------------------------- chapter 1, reproduced
+CHAPTER_RECORDS := $(foreach name,$(CHAPTER),$(RESULTS)/chapter1/$(name).json)
+
+$(RESULTS)/chapter1.md: $(CHAPTER_RECORDS) $(RENDER_CODE) reports/render_chapter.py | $(VENV_READY)
+	$(PY) -m reports render --chapter $(CHAPTER_RECORDS) --out $@ --figures $(RESULTS)/figures --command "make chapter"
+
+.PHONY: chapter
+chapter: | $(VENV_READY)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/chapter1.md
+	@echo "Chapter 1, reproduced: $(RESULTS)/chapter1.md"
+
 # Paste the latest generated tables into README.md (a command for maintainers after a real run).
 .PHONY: readme
-readme: $(RESULTS)/report.md | $(VENV_READY)
+readme: | $(VENV_READY)
 	$(PY) -m reports.readme README.md
 
 # ---------------------------------------------------------------- housekeeping

@@ -90,3 +90,15 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self.classes_[np.argmax(self.network_.feedforward(X.T), axis=0)]
+
+    def diagnose(self, X):
+        """What the trained network does on X, to explain a failed run.
+
+        Returns the classes whose output neuron is saturated (activation below 0.01 or above 0.99 on
+        at least 99% of X): there the sigmoid is so flat that the quadratic cost's gradient
+        (a - y) * sigma'(z) all but vanishes, and gradient descent can no longer move the neuron.
+        """
+        check_is_fitted(self)
+        outputs = self.network_.feedforward(validate_data(self, X, reset=False, dtype=np.float64).T)
+        saturated = np.mean((outputs < 0.01) | (outputs > 0.99), axis=1) >= 0.99
+        return {"saturated_outputs": self.classes_[saturated].tolist()}

@@ -17,20 +17,29 @@ Where this departs from the book's code, on purpose:
 """
 
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 
-def sigmoid(z):
+def sigmoid(z, out=None):
     """The sigmoid function 1 / (1 + e^-z), elementwise, without overflow warnings."""
-    return expit(z)
+    return expit(z, out=out)
 
 
 def sigmoid_prime(z):
     """Derivative of the sigmoid function: sigma(z) (1 - sigma(z))."""
     s = sigmoid(z)
     return s * (1 - s)
+
+
+def _times_sigmoid_slope(delta, a, scratch):
+    """delta *= sigma'(z) in place, where a = sigma(z): sigma'(z) = a (1 - a)."""
+    delta *= a
+    np.subtract(1.0, a, out=scratch)
+    delta *= scratch
 
 
 def _require_whole_number(name, value, minimum):
@@ -61,6 +70,7 @@ class Network:
         self.biases = [self.rng.standard_normal((n, 1)).astype(self.dtype) for n in sizes[1:]]
         self.weights = [self.rng.standard_normal((n_out, n_in)).astype(self.dtype)
                         for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self._workspaces = {}
 
     def feedforward(self, a):
         """Return the output activations for input `a`: one column per example, (sizes[0], k)."""
@@ -81,23 +91,30 @@ class Network:
         _require_whole_number("mini_batch_size", mini_batch_size, 1)
         if isinstance(eta, bool) or not isinstance(eta, (int, float, np.number)) or not 0 < eta < np.inf:
             raise ValueError(f"eta must be a finite number > 0, got {eta!r}")
-        X, Y = training_data
-        # Columns are examples from here on, matching the book's column-vector equations.
-        X = np.asarray(X, dtype=self.dtype)
-        Y = np.asarray(Y, dtype=self.dtype)
+        X = np.ascontiguousarray(training_data[0], dtype=self.dtype)
+        Y = np.ascontiguousarray(training_data[1], dtype=self.dtype)
         n = len(X)
+        # Mini-batches are gathered into these buffers (one image per row) and handed to
+        # update_mini_batch transposed, as columns, without copying.
+        x_rows = np.empty((min(mini_batch_size, n), X.shape[1]), dtype=self.dtype)
+        y_rows = np.empty((min(mini_batch_size, n), Y.shape[1]), dtype=self.dtype)
         history = []
-        for j in range(epochs):
-            order = self.rng.permutation(n)
-            for k in range(0, n, mini_batch_size):
-                batch = order[k:k + mini_batch_size]
-                self.update_mini_batch(X[batch].T, Y[batch].T, eta)
-            if test_data is not None:
-                history.append(self.evaluate(*test_data))
-                if verbose:
-                    print(f"Epoch {j}: {history[-1]} / {len(test_data[1])}", file=sys.stderr, flush=True)
-            elif verbose:
-                print(f"Epoch {j} complete", file=sys.stderr, flush=True)
+        # BLAS threads only cost time on matrices this small (a mini-batch is 784 x 10).
+        with threadpool_limits(limits=1, user_api="blas"):
+            for j in range(epochs):
+                order = self.rng.permutation(n)
+                for k in range(0, n, mini_batch_size):
+                    batch = order[k:k + mini_batch_size]
+                    x, y = x_rows[:len(batch)], y_rows[:len(batch)]
+                    np.take(X, batch, axis=0, out=x)
+                    np.take(Y, batch, axis=0, out=y)
+                    self.update_mini_batch(x.T, y.T, eta)
+                if test_data is not None:
+                    history.append(self.evaluate(*test_data))
+                    if verbose:
+                        print(f"Epoch {j}: {history[-1]} / {len(test_data[1])}", file=sys.stderr, flush=True)
+                elif verbose:
+                    print(f"Epoch {j} complete", file=sys.stderr, flush=True)
         return history
 
     def update_mini_batch(self, x, y, eta):
@@ -105,34 +122,56 @@ class Network:
         m = x.shape[1]
         nabla_b, nabla_w = self.backprop(x, y)
         for b, w, nb, nw in zip(self.biases, self.weights, nabla_b, nabla_w):
-            w -= (eta / m) * nw
-            b -= (eta / m) * nb
+            # w -> w - (eta/m) nabla_w, computed in the gradient's own buffer to allocate nothing.
+            nw *= eta / m
+            w -= nw
+            nb *= eta / m
+            b -= nb
 
     def backprop(self, x, y):
         """Return (nabla_b, nabla_w): the gradient of the quadratic cost summed over the columns of x.
 
         Layer by layer like `biases` and `weights`. With a single column this is exactly the book's
         per-example backpropagation; with m columns it is the sum of the m per-example gradients.
+        The arrays returned are reused by the next call with the same m: copy them to keep them.
         """
+        ws = self._workspace(x.shape[1])
         # Forward pass, keeping every layer's activations (the book's zs are not needed: see below).
-        activations = [x]
-        for b, w in zip(self.biases, self.weights):
-            activations.append(sigmoid(w @ activations[-1] + b))
-        # Output error delta^L = (a^L - y) * sigma'(z^L). sigma'(z) = a (1 - a) reuses the stored
+        activations = [x, *ws.activations]
+        for b, w, a_in, a_out in zip(self.biases, self.weights, activations, ws.activations):
+            np.matmul(w, a_in, out=a_out)
+            a_out += b
+            sigmoid(a_out, out=a_out)
+        # Output error delta^L = (a^L - y) * sigma'(z^L), with sigma'(z) = a (1 - a) from the stored
         # activation instead of evaluating the sigmoid again as sigmoid_prime(z) would.
-        a = activations[-1]
-        delta = (a - y) * a * (1 - a)
-        nabla_b = [None] * len(self.biases)
-        nabla_w = [None] * len(self.weights)
+        delta = ws.deltas[-1]
+        np.subtract(activations[-1], y, out=delta)
+        _times_sigmoid_slope(delta, activations[-1], ws.scratch[-1])
         for layer in range(1, self.num_layers):
             # Summing delta over the columns sums the per-example bias gradients, and the matrix
             # product delta @ a^T sums the per-example outer products delta_i a_i^T.
-            nabla_b[-layer] = delta.sum(axis=1, keepdims=True)
-            nabla_w[-layer] = delta @ activations[-layer - 1].T
+            np.add.reduce(delta, axis=1, keepdims=True, out=ws.nabla_b[-layer])
+            np.matmul(delta, activations[-layer - 1].T, out=ws.nabla_w[-layer])
             if layer < self.num_layers - 1:
-                a = activations[-layer - 1]
-                delta = (self.weights[-layer].T @ delta) * a * (1 - a)
-        return nabla_b, nabla_w
+                # delta^l = (w^{l+1})^T delta^{l+1} * sigma'(z^l)
+                previous = ws.deltas[-layer - 1]
+                np.matmul(self.weights[-layer].T, delta, out=previous)
+                _times_sigmoid_slope(previous, activations[-layer - 1], ws.scratch[-layer - 1])
+                delta = previous
+        return ws.nabla_b, ws.nabla_w
+
+    def _workspace(self, m):
+        """Buffers for a mini-batch of m columns, made once per batch size and reused every step."""
+        if m not in self._workspaces:
+            layers = self.sizes[1:]
+            self._workspaces[m] = SimpleNamespace(
+                activations=[np.empty((n, m), dtype=self.dtype) for n in layers],
+                deltas=[np.empty((n, m), dtype=self.dtype) for n in layers],
+                scratch=[np.empty((n, m), dtype=self.dtype) for n in layers],
+                nabla_b=[np.empty_like(b) for b in self.biases],
+                nabla_w=[np.empty_like(w) for w in self.weights],
+            )
+        return self._workspaces[m]
 
     def evaluate(self, X, labels):
         """Return how many rows of X the network classifies as `labels` (output neuron with the

@@ -5,6 +5,7 @@
                                     all seeds of a classifier (plug-ins: SPEC is NAME=module:attr k=v ...)
   collect NAME RUN.json ... --out results/NAME.json
   render results/NAME.json ... --out results/report.md
+  render --chapter results/chapter1/NAME.json ... --out results/chapter1.md
 
 Errors are one line naming the culprit, and exit with status 1; files already written stay.
 """
@@ -20,6 +21,7 @@ from reports import results
 from reports.evaluate import EvaluationError, evaluate
 from reports.registry import RegistryError, resolve
 from reports.render import render
+from reports.render_chapter import render_chapter
 
 ERRORS = (DataError, EvaluationError, RegistryError, results.ResultsError)
 
@@ -64,17 +66,23 @@ def command_collect(args):
     results.write_json(args.out, results.collect(runs))
 
 
-def command_render(args):
+def _read_records(paths, data_sha256):
+    """Every record in `paths`; all the unusable ones are named together in one error."""
     records, errors = [], []
-    for path in args.records:
+    for path in paths:
         try:
-            records.append(results.read_json(path, results.CLASSIFIER_SCHEMA, args.data_sha256))
+            records.append(results.read_json(path, results.CLASSIFIER_SCHEMA, data_sha256))
         except results.ResultsError as error:
             errors.append(str(error))
     if errors:
         raise results.ResultsError("; ".join(errors) + " (no report written)")
+    return records
+
+
+def command_render(args):
+    records = _read_records(args.records, args.data_sha256)
     start = time.perf_counter()
-    table = render(records, args.out, args.figures, args.command)
+    table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
     print(table)
     print(f"\nwrote {args.out} and its figures in {args.figures}/ ({time.perf_counter() - start:.1f} s)")
 
@@ -106,6 +114,7 @@ def parser():
     re.add_argument("--out", default="results/report.md")
     re.add_argument("--figures", default="results/figures")
     re.add_argument("--command", default="python -m reports render", help="the command named in the header")
+    re.add_argument("--chapter", action="store_true", help="render chapter 1 reproduced instead of the report")
     re.add_argument("--data-sha256", default=SHA256, help=argparse.SUPPRESS)
     re.set_defaults(func=command_render)
     return top

@@ -98,6 +98,8 @@ def evaluate(experiment, seed, dataset):
     n_test = len(test.labels)
     _log(experiment, seed, f"{correct:,} / {n_test:,} correct (fit {fit_seconds:.1f} s, predict {predict_seconds:.1f} s)")
     history = getattr(estimator, "history_", None)
+    # An estimator may explain itself (the network names its saturated output neurons).
+    diagnostics = estimator.diagnose(test.images) if callable(getattr(estimator, "diagnose", None)) else None
     return {
         "schema": RUN_SCHEMA,
         "name": experiment.name,
@@ -121,6 +123,7 @@ def evaluate(experiment, seed, dataset):
         "predict_seconds": predict_seconds,
         "history": [int(h) for h in history] if history is not None else None,
         "backend": getattr(estimator, "backend_", None),
+        "diagnostics": diagnostics,
         "versions": library_versions(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

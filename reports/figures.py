@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from data.files import atomic_path  # noqa: E402
+from reports.chapter1 import BY_NAME  # noqa: E402
 from reports.results import median_run  # noqa: E402
 
 BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2}
@@ -86,5 +87,34 @@ def confusion_figure(record, path):
     ax.set_title(f"{record['name']}{seed}: {run['correct']:,} / {run['n_test']:,} correct", fontsize=10)
     for text in ax.texts:
         text.set_fontsize(7)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def chapter_figure(records, path):
+    """One panel per network experiment: test accuracy after every epoch for every seed, with the
+    book's printed "Epoch j" lines as red crosses (or its single figure as a dashed line)."""
+    columns = 2
+    rows = -(-len(records) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(11, 3.8 * rows), squeeze=False)
+    for ax, record in zip(axes.flat, records):
+        experiment = BY_NAME[record["name"]]
+        n_test = record["n_test"]
+        for run in sorted(record["runs"], key=lambda r: r["seed"]):
+            ax.plot([100 * h / n_test for h in run["history"]], alpha=0.6, linewidth=1)
+        if experiment.book_epochs:
+            epochs = sorted(experiment.book_epochs)
+            ax.plot(epochs, [100 * experiment.book_epochs[e] / n_test for e in epochs], label="the book's listing",
+                    **BOOK_STYLE)
+        elif experiment.book_correct is not None:
+            ax.axhline(100 * experiment.book_correct / n_test, color="tab:red", linestyle="--",
+                       label=f"the book ({experiment.book_measure})")
+        ax.set_title(f"{record['name']}: {experiment.description}", fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    for ax in axes.flat[len(records):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return _save(fig, path)

@@ -27,7 +27,7 @@ def book_figures(records):
     return {r["name"]: BY_NAME[r["name"]].book_correct for r in records if r["name"] in BY_NAME}
 
 
-def _git_commit():
+def git_commit():
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 check=True).stdout.strip()
@@ -45,7 +45,7 @@ def header_lines(records, command, generated):
     shas = sorted({r["data_sha256"] for r in records})
     return [
         f"- Generated: {generated} by `{command}`",
-        f"- Code: git commit {_git_commit()}",
+        f"- Code: git commit {git_commit()}",
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; "
@@ -53,7 +53,8 @@ def header_lines(records, command, generated):
     ]
 
 
-def _count(value):
+def format_count(value):
+    """A count, with one decimal only where it is a mean that needs it."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
@@ -68,8 +69,8 @@ def main_table(records, book):
         backend = {run.get("backend") for run in r["runs"]} - {None}
         name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
         histories = [run["history"] for run in r["runs"] if run.get("history")]
-        best_epoch = _count(np.mean([max(h) for h in histories])) if histories else "-"
-        rows.append([name, _count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
+        best_epoch = format_count(np.mean([max(h) for h in histories])) if histories else "-"
+        rows.append([name, format_count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
                      f"{100 * low:.2f}-{100 * high:.2f}%", seeds, best_epoch,
                      f"{book[r['name']]:,}" if book.get(r["name"]) is not None else "-",
                      f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
@@ -150,7 +151,7 @@ def render(records, out, figures_dir, command):
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     write_text_atomic(out, "\n".join(lines) + "\n")
     # The main table alone, with how it was made, for the README (`make readme` pastes it in).
-    summary = [f"Made by `{command}` on {generated}, git commit {_git_commit()}, {os.cpu_count()} CPUs; "
+    summary = [f"Made by `{command}` on {generated}, git commit {git_commit()}, {os.cpu_count()} CPUs; "
                f"full report: `{out}`.", "",
                tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
     write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")

@@ -1,0 +1,125 @@
+"""Render chapter 1 reproduced: classifier records (results/chapter1/NAME.json) -> results/chapter1.md.
+
+The book prints single runs (its networks: the best of three). For each experiment this sets the
+book's figure beside the distribution over seeds, says whether the figure lies inside the observed
+range, and explains failed runs from what was measured, not from what the book says.
+"""
+
+import datetime
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+from data.files import write_text_atomic
+from reports import figures
+from reports.chapter1 import BY_NAME
+from reports.render import format_count, git_commit, header_lines
+
+BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
+
+
+def measure(run, kind):
+    """A run's figure as the book measured it: its best epoch, or its final (= last epoch) count."""
+    if kind == "best epoch" and run.get("history"):
+        return max(run["history"])
+    return run["correct"]
+
+
+def verdict(book, low, high, kind):
+    if kind == "at least":
+        return f"reached by {'some' if high >= book else 'no'} run" + ("" if high >= book else f" ({book - high:,} short)")
+    if low <= book <= high:
+        return "inside our range"
+    return f"outside: {book - high:,} above our best" if book > high else f"outside: {low - book:,} below our worst"
+
+
+def experiment_row(record):
+    experiment = BY_NAME[record["name"]]
+    values = [measure(run, experiment.book_measure) for run in record["runs"]]
+    low, high = min(values), max(values)
+    seeds_in_order = [measure(run, experiment.book_measure) for run in sorted(record["runs"], key=lambda r: r["seed"])]
+    best_of = f"{max(seeds_in_order[:BEST_OF]):,}" if record["stochastic"] and len(values) >= BEST_OF else "-"
+    book = "-" if experiment.book_correct is None else (
+        f"> {experiment.book_correct:,}" if experiment.book_measure == "at least" else f"{experiment.book_correct:,}")
+    return [record["name"], experiment.book_measure, book, format_count(np.median(values)),
+            f"{np.mean(values):,.1f} ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else f"{values[0]:,}",
+            f"{low:,}-{high:,}", len(values), best_of,
+            verdict(experiment.book_correct, low, high, experiment.book_measure)
+            if experiment.book_correct is not None else "-"]
+
+
+def failure_lines(record):
+    """Measured sentences about runs that fail: a network that never answers some digits."""
+    lines = []
+    if not any(run.get("history") for run in record["runs"]):
+        return lines
+    n_test = record["n_test"]
+    failed = []
+    for run in sorted(record["runs"], key=lambda r: r["seed"]):
+        predicted = np.sum(run["confusion"], axis=0)  # column sums: how often each digit is answered
+        never = [c for c, count in zip(run["classes"], predicted) if count == 0]
+        if never:
+            failed.append((run, never, predicted))
+    if not failed:
+        return [f"- **{record['name']}**: no run failed; every run answers all ten digits."]
+    lines.append(f"- **{record['name']}**: {len(failed)} of {len(record['runs'])} runs never answer some digits "
+                 "(the test images of those digits are all lost):")
+    for run, never, predicted in failed:
+        top = int(np.argmax(predicted))
+        saturated = (run.get("diagnostics") or {}).get("saturated_outputs", [])
+        share = 100 * predicted[top] / n_test
+        lines.append(f"  - seed {run['seed']}: {run['correct']:,} correct; never answers {_digits(never)}; "
+                     f"answers {run['classes'][top]} for {share:.1f}% of the images; saturated output neurons "
+                     f"(activation < 0.01 or > 0.99 on 99% of the images): {_digits(saturated) or 'none'}.")
+    collapsed = [run for run, never, _ in failed if len(never) == len(run["classes"]) - 1]
+    if collapsed:
+        digits = Counter(run["classes"][int(np.argmax(np.sum(run["confusion"], axis=0)))] for run in collapsed)
+        in_test = dict(zip(collapsed[0]["classes"], np.sum(collapsed[0]["confusion"], axis=1)))
+        counts = {d: int(in_test[d]) for d in digits}
+        lines.append(f"  - {len(collapsed)} runs collapsed onto one answer ({', '.join(f'digit {d}: {n} runs' for d, n in digits.items())}); "
+                     f"such a network scores exactly that digit's number of test images "
+                     f"({', '.join(f'{counts[d]:,} for {d}' for d in digits)}).")
+    return lines
+
+
+def _digits(values):
+    return ", ".join(str(v) for v in values)
+
+
+def render_chapter(records, out, figures_dir, command):
+    out, figures_dir = Path(out), Path(figures_dir)
+    generated = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    relative = os.path.relpath(figures_dir, out.parent)
+    png = figures.chapter_figure([r for r in records if any(run.get("history") for run in r["runs"])],
+                                 figures_dir / "chapter1-epochs.png")
+    headers = ["experiment", "book measures", "book", "our median", "mean ± sd", "our range", "seeds",
+               f"best of {BEST_OF}", "verdict"]
+    rows = [experiment_row(r) for r in records]
+    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}. The book: {BY_NAME[r['name']].book_text}."
+             for r in records]
+    failures = [line for r in records for line in failure_lines(r)]
+    lines = [
+        "# Chapter 1, reproduced", "",
+        *header_lines(records, command, generated), "",
+        "The chapter prints one run per experiment, the best of three for its networks. Here every "
+        "experiment runs over several seeds, and each figure of the book is set against the spread. Counts "
+        "are of the 10,000 test images; *book measures* says which count the book printed: a network's best "
+        "epoch, its last epoch, or a classifier's final count. *best of 3* takes the first three seeds, as "
+        "the book did. *verdict*: does the book's figure lie inside the range we observed?", "",
+        tabulate(rows, headers, tablefmt="github", disable_numparse=True), "",
+        *notes, "",
+        "## Every epoch of every seed", "",
+        "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed.", "",
+        f"![test accuracy per epoch, every network experiment]({relative}/{png.name})", "",
+        "## Runs that fail, and why", "",
+        "Measured on each run's test predictions and its trained output neurons.", "",
+        *failures, "",
+    ]
+    write_text_atomic(out, "\n".join(lines) + "\n")
+    summary = [f"Made by `{command}` on {generated}, git commit {git_commit()}; full report: `{out}`.", "",
+               tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
+    write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")
+    return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
