@@ -33,6 +33,7 @@ help:
 	@echo "make chapter   every experiment of chapter 1 over $(CHAPTER_SEEDS) seeds -> $(RESULTS)/chapter1.md"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
+	@echo "make bench     measure the network, the SVC backends and make report -> $(RESULTS)/bench.md"
 	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove $(RESULTS)/;  make distclean: also the venv and the data"
 
@@ -71,7 +72,7 @@ CODE_network := network/network.py network/classifier.py
 # $(1): classifier, $(2): the code that computes it
 define run_rule
 $(RESULTS)/runs/$(1)/seed-%.json: $(EVALUATE_CODE) $(2) | $(VENV_READY)
-	$(PY) -m reports evaluate $(1) --seed $$*
+	$(PY) -m reports evaluate $(1) --seed $$* --results $(RESULTS)
 endef
 $(foreach name,random darkness,$(eval $(call run_rule,$(name),$(CODE_$(name)))))
 $(foreach name,svc-book svc-modern svc-tuned,$(eval $(call run_rule,$(name),$(CODE_svc))))
@@ -103,7 +104,7 @@ EXTRA_NAMES := $(foreach word,$(extra_words),$(call extra_name,$(word)))
 define extra_rule
 $(call write_if_changed,$(RESULTS)/$(2).spec,$(1))
 $(RESULTS)/$(2).json: $(RESULTS)/$(2).spec $(EVALUATE_CODE) | $(VENV_READY)
-	$(PY) -m reports evaluate --spec-file $$< --seeds $(SEEDS) --collect $$@
+	$(PY) -m reports evaluate --spec-file $$< --seeds $(SEEDS) --collect $$@ --results $(RESULTS)
 endef
 $(foreach word,$(extra_words),$(eval $(call extra_rule,$(call extra_text,$(word)),$(call extra_name,$(word)))))
 
@@ -133,6 +134,12 @@ $(RESULTS)/chapter1.md: $(CHAPTER_RECORDS) $(RENDER_CODE) reports/render_chapter
 chapter: | $(VENV_READY)
 	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/chapter1.md
 	@echo "Chapter 1, reproduced: $(RESULTS)/chapter1.md"
+
+# ---------------------------------------------------------------- benchmarks
+# A measurement, not a cached result: it runs every time it is asked for (about 20 minutes).
+.PHONY: bench
+bench: $(DATA) | $(VENV_READY)
+	$(PY) -m bench --out $(RESULTS)/bench.md
 
 # Paste the latest generated tables into README.md (a command for maintainers after a real run).
 .PHONY: readme

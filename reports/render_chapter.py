@@ -79,10 +79,15 @@ def failure_lines(record):
         digits = Counter(run["classes"][int(np.argmax(np.sum(run["confusion"], axis=0)))] for run in collapsed)
         in_test = dict(zip(collapsed[0]["classes"], np.sum(collapsed[0]["confusion"], axis=1)))
         counts = {d: int(in_test[d]) for d in digits}
-        lines.append(f"  - {len(collapsed)} runs collapsed onto one answer ({', '.join(f'digit {d}: {n} runs' for d, n in digits.items())}); "
+        lines.append(f"  - {_runs(len(collapsed))} collapsed onto one answer "
+                     f"({', '.join(f'digit {d}: {_runs(n)}' for d, n in digits.items())}); "
                      f"such a network scores exactly that digit's number of test images "
                      f"({', '.join(f'{counts[d]:,} for {d}' for d in digits)}).")
     return lines
+
+
+def _runs(n):
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def _digits(values):

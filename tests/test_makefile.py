@@ -38,7 +38,8 @@ def test_extra_plugins_get_their_own_spec_file_and_report_entry(tmp_path):
     commands = dry_run(tmp_path, f"EXTRA={extra}", f"{tmp_path}/report.md")
     assert (tmp_path / "knn.spec").read_text() == "knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3\n"
     assert (tmp_path / "tree.spec").read_text() == "tree=sklearn.tree:DecisionTreeClassifier max_depth=(4)\n"
-    assert f"evaluate --spec-file {tmp_path}/knn.spec --seeds 5 --collect {tmp_path}/knn.json" in commands
+    assert f"evaluate --spec-file {tmp_path}/knn.spec --seeds 5 --collect {tmp_path}/knn.json --results {tmp_path}" in commands
+    assert f"evaluate network --seed 4 --results {tmp_path}" in commands  # runs land in RESULTS too
     render = next(line for line in commands.splitlines() if " render " in line)
     assert f"{tmp_path}/knn.json {tmp_path}/tree.json" in render
     mtime = (tmp_path / "knn.spec").stat().st_mtime_ns

@@ -1,0 +1,98 @@
+"""`python -m bench`: measure the network, the SVC backends and `make report` in one run; write
+results/bench.json and results/bench.md. Takes about 20 minutes, most of it the stock SVC."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+
+import numpy as np
+from tabulate import tabulate
+from threadpoolctl import threadpool_info
+
+from bench import network_speed, report_speed, svc_speed
+from data import load_mnist
+from data.files import write_text_atomic
+from reports.evaluate import library_versions
+from reports.render import git_commit
+
+
+def machine():
+    blas = [f"{info['internal_api']} {info['version']} ({info.get('architecture') or '-'}, "
+            f"{info['num_threads']} threads)" for info in threadpool_info() if info["user_api"] == "blas"]
+    return {"cpus": os.cpu_count(), "machine": platform.machine(), "blas": sorted(set(blas)),
+            "versions": library_versions(), "commit": git_commit(),
+            "when": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"}
+
+
+def markdown(bench):
+    m = bench["machine"]
+    lines = ["# Benchmarks", "",
+             f"Made by `make bench` on {m['when']}, git commit {m['commit']}: {m['cpus']} CPUs ({m['machine']}), "
+             f"BLAS {', '.join(m['blas'])}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", ""]
+    if "network" in bench:
+        n = bench["network"]
+        lines += ["## The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
+                  "Median of repeated epochs after a warm-up. The reference is the book's loop "
+                  "(`network/reference.py`, one example at a time through backprop), timed on 5,000 images and "
+                  "scaled. The floor is the epoch's matrix-product arithmetic "
+                  f"({n['gflop_per_epoch']:.2f} GFLOP) at the single-core float64 throughput measured in this run.", "",
+                  tabulate([
+                      ["this project (NumPy, matrix form)", f"{n['network_seconds_per_epoch']:.3f}", "1.0"],
+                      ["the book's per-example loop", f"{n['reference_seconds_per_epoch']:.3f}",
+                       f"{n['speedup_over_reference']:.1f}x slower"],
+                      [f"floor at {n['gflops_large_matmul']:.0f} GFLOP/s (large products)",
+                       f"{n['floor_seconds_large']:.3f}",
+                       f"{n['network_seconds_per_epoch'] / n['floor_seconds_large']:.1f}x faster"],
+                      [f"floor at {n['gflops_batch_matmul']:.0f} GFLOP/s (784 x 10 batch products)",
+                       f"{n['floor_seconds_batch']:.3f}",
+                       f"{n['network_seconds_per_epoch'] / n['floor_seconds_batch']:.1f}x faster"],
+                  ], ["", "seconds per epoch", "compared with this project"], tablefmt="github",
+                      disable_numparse=True), ""]
+    if "svc" in bench:
+        lines += ["## SVC on 50,000 training and 10,000 test images", "",
+                  tabulate([[r["preset"], r["backend"], f"{r['fit_seconds']:.0f}", f"{r['predict_seconds']:.0f}",
+                             f"{r['correct']:,}", f"{r['n_support']:,}"] for r in bench["svc"]],
+                           ["preset", "backend", "fit s", "predict s", "correct", "support vectors"],
+                           tablefmt="github", disable_numparse=True), ""]
+    if "report" in bench:
+        r = bench["report"]
+        lines += ["## `make report`", "",
+                  tabulate([["cold (fresh results directory)", f"{r['cold_seconds']:.0f}"],
+                            ["warm (nothing changed)", f"{r['warm_seconds']:.1f}"]],
+                           ["run", "wall seconds"], tablefmt="github", disable_numparse=True), "",
+                  f"Peak memory of its largest process: {r['largest_process_peak_mib']:,.0f} MiB.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--out", default="results/bench.md", help="markdown output; the JSON goes beside it")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "svc", "report"],
+                        help="leave out these parts")
+    args = parser.parse_args(argv)
+    mnist = load_mnist()
+    bench = {"machine": machine()}
+    if "network" not in args.skip:
+        print("network: timing epochs ...", flush=True)
+        X = mnist.train.images.astype(np.float64)
+        Y = np.eye(10)[mnist.train.labels]
+        bench["network"] = network_speed.measure(X, Y)
+    if "svc" not in args.skip:
+        print("svc: fitting every preset on every backend (minutes) ...", flush=True)
+        bench["svc"] = svc_speed.measure(mnist)
+    if "report" not in args.skip:
+        print("make report: cold, then warm ...", flush=True)
+        bench["report"] = report_speed.measure()
+    out = os.path.abspath(args.out)
+    write_text_atomic(os.path.splitext(out)[0] + ".json", json.dumps(bench, indent=1) + "\n")
+    text = markdown(bench)
+    write_text_atomic(out, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The benchmark's arithmetic and its output, on tiny data (the real timings belong to `make bench`)."""
+
+import numpy as np
+
+from bench import network_speed
+from bench.__main__ import markdown
+
+
+def test_flops_per_epoch_counts_the_matrix_products_by_hand():
+    # Forward and weight gradient: 2 * (784*30 + 30*10) each; error sent back through layer 2 only: 2 * 30*10.
+    assert network_speed.matmul_flops_per_epoch(1) == 2 * 23_820 * 2 + 600
+    assert network_speed.matmul_flops_per_epoch(50_000) == 95_880 * 50_000
+
+
+def test_network_measurement_runs_and_reports_consistent_ratios():
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((200, 784)), np.eye(10)[rng.integers(0, 10, 200)]
+    n = network_speed.measure(X, Y, repeat=1, reference_examples=20)
+    assert n["speedup_over_reference"] == n["reference_seconds_per_epoch"] / n["network_seconds_per_epoch"]
+    assert n["gflops_large_matmul"] > 0 and n["floor_seconds_batch"] > 0
+    text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
+                                 "versions": {"numpy": "2"}}, "network": n})
+    assert "the book's per-example loop" in text and "seconds per epoch" in text
