@@ -48,6 +48,12 @@ $(VENV_READY): requirements.txt
 $(DATA): | $(VENV_READY)
 	$(PY) -m data
 
+# Dask, for sweeps on a cluster: optional for users, installed by `make test` so that its tests run.
+DASK_READY := $(VENV)/.dask-installed
+$(DASK_READY): requirements-dask.txt $(VENV_READY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dask.txt
+	touch $@
+
 .PHONY: venv data test
 venv: $(VENV_READY)
 
@@ -55,14 +61,14 @@ venv: $(VENV_READY)
 data: $(VENV_READY)
 	$(PY) -m data
 
-test: $(VENV_READY)
+test: $(VENV_READY) $(DASK_READY)
 	$(PY) -m pytest
 
 # ---------------------------------------------------------------- one file per (classifier, seed)
 seeds_of = $(if $(filter $(1),$(STOCHASTIC)),$(shell seq 0 $$(($(2) - 1))),0)
 runs_of = $(foreach seed,$(call seeds_of,$(1),$(2)),$(RESULTS)/runs/$(1)/seed-$(seed).json)
 
-EVALUATE_CODE := $(DATA) reports/__main__.py reports/evaluate.py reports/registry.py \
+EVALUATE_CODE := $(DATA) reports/evaluate.py reports/registry.py \
                  reports/results.py reports/stats.py reports/chapter1.py
 CODE_random := baselines/random_guess.py
 CODE_darkness := baselines/darkness.py
@@ -108,6 +114,16 @@ $(RESULTS)/$(2).json: $(RESULTS)/$(2).spec $(EVALUATE_CODE) | $(VENV_READY)
 endef
 $(foreach word,$(extra_words),$(eval $(call extra_rule,$(call extra_text,$(word)),$(call extra_name,$(word)))))
 
+# ---------------------------------------------------------------- runs on a Dask cluster
+# With DASK_SCHEDULER=tcp://host:8786, the run files that make would compute (listed by `make -n`) are
+# computed on that cluster first; make then finds them up to date and only collects and renders.
+# $(1): the run files wanted
+DASK_SCHEDULER ?=
+define dask_sweep
+$(if $(strip $(DASK_SCHEDULER)),@$(MAKE) --no-print-directory $(DASK_READY) $(DATA)
+	$(MAKE) --no-print-directory -n $(1) | $(PY) -m reports.sweep --scheduler $(DASK_SCHEDULER) --results $(RESULTS))
+endef
+
 # ---------------------------------------------------------------- the report
 REPORT_RECORDS := $(foreach name,$(REPORT) $(EXTRA_NAMES),$(RESULTS)/$(name).json)
 RENDER_CODE := reports/render.py reports/figures.py reports/stats.py reports/chapter1.py
@@ -121,6 +137,7 @@ $(RESULTS)/report.md: $(REPORT_RECORDS) $(RESULTS)/report.names $(RENDER_CODE) |
 
 .PHONY: report
 report: | $(VENV_READY)
+	$(call dask_sweep,$(foreach name,$(REPORT),$(call runs_of,$(name),$(SEEDS))))
 	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/report.md
 	@echo "Report: $(RESULTS)/report.md"
 
@@ -132,6 +149,7 @@ $(RESULTS)/chapter1.md: $(CHAPTER_RECORDS) $(RENDER_CODE) reports/render_chapter
 
 .PHONY: chapter
 chapter: | $(VENV_READY)
+	$(call dask_sweep,$(foreach name,$(CHAPTER),$(call runs_of,$(name),$(CHAPTER_SEEDS))))
 	@$(MAKE) --no-print-directory -j$(JOBS) $(RESULTS)/chapter1.md
 	@echo "Chapter 1, reproduced: $(RESULTS)/chapter1.md"
 

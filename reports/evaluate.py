@@ -66,10 +66,11 @@ def _log(experiment, seed, message):
     print(f"{_label(experiment, seed)}{message}", file=sys.stderr, flush=True)
 
 
-def evaluate(experiment, seed, dataset):
+def evaluate(experiment, seed, dataset, label_output=True):
     """Fit `experiment` (seeded with `seed` if stochastic) on dataset.train; score on dataset.test.
 
-    Returns the run as a JSON-ready dict (see reports/results.py).
+    Returns the run as a JSON-ready dict (see reports/results.py). With `label_output`, whatever the
+    estimator prints on stderr while it works is prefixed with the run's name and seed.
     """
     estimator = build(experiment, seed)
     train, test = dataset.train, dataset.test
@@ -80,7 +81,8 @@ def evaluate(experiment, seed, dataset):
     _log(experiment, seed, f"fitting {type(estimator).__name__} on {len(train.labels):,} images ...")
     start = time.perf_counter()
     try:
-        with contextlib.redirect_stderr(_PrefixedLines(sys.stderr, _label(experiment, seed))):
+        labelled = _PrefixedLines(sys.stderr, _label(experiment, seed)) if label_output else sys.stderr
+        with contextlib.redirect_stderr(labelled):
             estimator.fit(train.images, train.labels, **fit_kwargs)
             fit_seconds = time.perf_counter() - start
             start = time.perf_counter()
