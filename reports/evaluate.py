@@ -9,33 +9,19 @@ import contextlib
 import datetime
 import inspect
 import io
-import platform
 import sys
 import time
-from importlib import metadata
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+from reports.provenance import git_commit, library_versions
 from reports.registry import build
 from reports.results import RUN_SCHEMA, json_ready
 from reports.stats import wilson_interval
 
-LIBRARIES = ("numpy", "scipy", "scikit-learn", "scikit-learn-intelex", "joblib")
-
-
 class EvaluationError(Exception):
     """The classifier itself failed; the message names it."""
-
-
-def library_versions():
-    versions = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
 
 
 class _PrefixedLines(io.TextIOBase):
@@ -127,5 +113,6 @@ def evaluate(experiment, seed, dataset, label_output=True):
         "backend": getattr(estimator, "backend_", None),
         "diagnostics": diagnostics,
         "versions": library_versions(),
+        "commit": git_commit(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

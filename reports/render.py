@@ -7,7 +7,6 @@ import datetime
 import itertools
 import os
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports import figures
 from reports.chapter1 import BY_NAME
+from reports.provenance import git_commit
 from reports.results import median_run
 from reports.stats import mcnemar_exact
 
@@ -27,25 +27,15 @@ def book_figures(records):
     return {r["name"]: BY_NAME[r["name"]].book_correct for r in records if r["name"] in BY_NAME}
 
 
-def git_commit():
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return commit + (" (with uncommitted changes)" if dirty else "")
-
-
 def header_lines(records, command, generated):
     versions = dict(records[0]["runs"][0]["versions"])
     for name in ("tabulate", "matplotlib"):
         versions[name] = metadata.version(name)
     shas = sorted({r["data_sha256"] for r in records})
+    commits = sorted({run.get("commit", "unknown") for r in records for run in r["runs"]})
     return [
         f"- Generated: {generated} by `{command}`",
-        f"- Code: git commit {git_commit()}",
+        f"- Code: runs computed at git commit {', '.join(commits)}; rendered at {git_commit()}",
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; "

@@ -16,7 +16,8 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports import figures
 from reports.chapter1 import BY_NAME
-from reports.render import format_count, git_commit, header_lines
+from reports.provenance import git_commit
+from reports.render import format_count, header_lines
 
 BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
 

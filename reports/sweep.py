@@ -23,6 +23,7 @@ from pathlib import Path
 from data import DataError, load_mnist
 from reports import results
 from reports.evaluate import EvaluationError, evaluate
+from reports.provenance import git_commit
 from reports.registry import RegistryError, resolve
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,7 @@ def sweep(tasks, dataset, client, results_dir=results.RESULTS_DIR, log=print):
     from distributed import as_completed
 
     experiments = {name: resolve(name) for name, _ in tasks}
+    commit = git_commit()
     with tempfile.TemporaryDirectory() as tmp:
         client.upload_file(str(_project_zip(tmp)))
     [data] = client.scatter([dataset], broadcast=True)
@@ -96,6 +98,8 @@ def sweep(tasks, dataset, client, results_dir=results.RESULTS_DIR, log=print):
             except Exception as error:  # the task's own error, after its retries
                 failures.append(f"{name} seed {seed}: {type(error).__name__}: {error}")
                 continue
+            # The workers ran this checkout's code, uploaded as a zip that git knows nothing about.
+            run["commit"] = commit
             path = results.run_path(name, seed, results_dir)
             results.write_json(path, run)
             written.append(path)
