@@ -46,44 +46,46 @@ def experiment_row(record):
     book = "-" if experiment.book_correct is None else (
         f"> {experiment.book_correct:,}" if experiment.book_measure == "at least" else f"{experiment.book_correct:,}")
     return [record["name"], experiment.book_measure, book, format_count(np.median(values)),
-            f"{np.mean(values):,.1f} ± {np.std(values, ddof=1):.1f}" if len(values) > 1 else f"{values[0]:,}",
+            f"{np.mean(values):,.1f} ± {np.std(values, ddof=1):,.1f}" if len(values) > 1 else f"{values[0]:,}",
             f"{low:,}-{high:,}", len(values), best_of,
             verdict(experiment.book_correct, low, high, experiment.book_measure)
             if experiment.book_correct is not None else "-"]
 
 
 def failure_lines(record):
-    """Measured sentences about runs that fail: a network that never answers some digits."""
-    lines = []
+    """Measured sentences about the runs of a network that fail: saturated output neurons, and digits
+    the network (almost) never answers, whose test images are then (almost) all lost."""
     if not any(run.get("history") for run in record["runs"]):
-        return lines
-    n_test = record["n_test"]
-    failed = []
+        return []
+    failed, healthy = [], []
     for run in sorted(record["runs"], key=lambda r: r["seed"]):
-        predicted = np.sum(run["confusion"], axis=0)  # column sums: how often each digit is answered
-        never = [c for c, count in zip(run["classes"], predicted) if count == 0]
-        if never:
-            failed.append((run, never, predicted))
-    if not failed:
-        return [f"- **{record['name']}**: no run failed; every run answers all ten digits."]
-    lines.append(f"- **{record['name']}**: {len(failed)} of {len(record['runs'])} runs never answer some digits "
-                 "(the test images of those digits are all lost):")
-    for run, never, predicted in failed:
-        top = int(np.argmax(predicted))
+        answered = np.sum(run["confusion"], axis=0)  # column sums: how often each digit is answered
+        occurring = np.sum(run["confusion"], axis=1)  # row sums: how often it is the true digit
+        rare = [c for c, a, o in zip(run["classes"], answered, occurring) if a < o / 2]
         saturated = (run.get("diagnostics") or {}).get("saturated_outputs", [])
-        share = 100 * predicted[top] / n_test
-        lines.append(f"  - seed {run['seed']}: {run['correct']:,} correct; never answers {_digits(never)}; "
-                     f"answers {run['classes'][top]} for {share:.1f}% of the images; saturated output neurons "
-                     f"(activation < 0.01 or > 0.99 on 99% of the images): {_digits(saturated) or 'none'}.")
-    collapsed = [run for run, never, _ in failed if len(never) == len(run["classes"]) - 1]
+        (failed if rare or saturated else healthy).append((run, rare, saturated, answered))
+    name = f"**{record['name']}**"
+    if not failed:
+        return [f"- {name}: no run failed: no output neuron is saturated and every digit is answered at least "
+                "half as often as it occurs."]
+    lines = [f"- {name}: {len(failed)} of {len(record['runs'])} runs fail"
+             + (f" (median {np.median([r['correct'] for r, *_ in failed]):,.0f} correct, against "
+                f"{np.median([r['correct'] for r, *_ in healthy]):,.0f} for the others)" if healthy else "") + ":"]
+    for run, rare, saturated, answered in failed:
+        top = int(np.argmax(answered))
+        never = [c for c, a in zip(run["classes"], answered) if a == 0]
+        lines.append(f"  - seed {run['seed']}: {run['correct']:,} correct; saturated output neurons: "
+                     f"{_digits(saturated) or 'none'}; digits answered less than half as often as they occur: "
+                     f"{_digits(rare) or 'none'}" + (f" (never: {_digits(never)})" if never else "")
+                     + f"; answers {run['classes'][top]} for {100 * answered[top] / run['n_test']:.1f}% of the images.")
+    collapsed = [run for run, *_ in failed if np.count_nonzero(np.sum(run["confusion"], axis=0)) == 1]
     if collapsed:
-        digits = Counter(run["classes"][int(np.argmax(np.sum(run["confusion"], axis=0)))] for run in collapsed)
+        answers = Counter(run["classes"][int(np.argmax(np.sum(run["confusion"], axis=0)))] for run in collapsed)
         in_test = dict(zip(collapsed[0]["classes"], np.sum(collapsed[0]["confusion"], axis=1)))
-        counts = {d: int(in_test[d]) for d in digits}
         lines.append(f"  - {_runs(len(collapsed))} collapsed onto one answer "
-                     f"({', '.join(f'digit {d}: {_runs(n)}' for d, n in digits.items())}); "
-                     f"such a network scores exactly that digit's number of test images "
-                     f"({', '.join(f'{counts[d]:,} for {d}' for d in digits)}).")
+                     f"({', '.join(f'digit {d}: {_runs(n)}' for d, n in answers.items())}); such a network "
+                     f"scores exactly that digit's number of test images "
+                     f"({', '.join(f'{int(in_test[d]):,} for {d}' for d in answers)}).")
     return lines
 
 
@@ -121,7 +123,11 @@ def render_chapter(records, out, figures_dir, command):
         "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed.", "",
         f"![test accuracy per epoch, every network experiment]({relative}/{png.name})", "",
         "## Runs that fail, and why", "",
-        "Measured on each run's test predictions and its trained output neurons.", "",
+        "Measured on each run's test predictions and its trained output neurons. An output neuron is "
+        "*saturated* when its activation stays below 0.01 or above 0.99 on 99% of the test images: there the "
+        "sigmoid is flat, the quadratic cost's gradient (a - y) σ'(z) all but vanishes, and gradient descent "
+        "can no longer move it, so the digit it stands for is (almost) never answered. A run *fails* when it "
+        "has a saturated output neuron or answers some digit less than half as often as it occurs.", "",
         *failures, "",
     ]
     write_text_atomic(out, "\n".join(lines) + "\n")

@@ -56,11 +56,17 @@ def test_failure_lines_name_the_digits_a_stuck_network_never_answers():
     record = {"name": "network-eta100", "n_test": 100,
               "runs": [healthy, fake_run(1, missing_three, truth, [80, 90]), fake_run(2, collapsed, truth, [10, 10])]}
     text = "\n".join(failure_lines(record))
-    assert "2 of 3 runs never answer some digits" in text
-    assert "seed 1: 90 correct; never answers 3; answers 5 for 20.0% of the images" in text
-    assert "saturated output neurons (activation < 0.01 or > 0.99 on 99% of the images): 3." in text
+    assert "2 of 3 runs fail (median 50 correct, against 100 for the others)" in text
+    assert ("seed 1: 90 correct; saturated output neurons: 3; digits answered less than half as often as they "
+            "occur: 3 (never: 3); answers 5 for 20.0% of the images.") in text
     assert "1 run collapsed onto one answer (digit 9: 1 run)" in text
     assert "exactly that digit's number of test images (10 for 9)" in text
+
+
+def test_a_healthy_network_is_said_to_be_healthy():
+    truth = np.repeat(np.arange(10), 10)
+    record = {"name": "network", "n_test": 100, "runs": [fake_run(0, truth.copy(), truth, [100])]}
+    assert "no run failed" in failure_lines(record)[0]
 
 
 def test_a_diverging_network_reports_its_saturated_output_neurons():
