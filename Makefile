@@ -164,6 +164,13 @@ bench: $(DATA) | $(VENV_READY)
 readme: | $(VENV_READY)
 	$(PY) -m reports.readme README.md
 
+# The README's plug-in example, made by the very command the README shows, into its own directory.
+.PHONY: plugin-example
+plugin-example:
+	$(MAKE) --no-print-directory report RESULTS=$(RESULTS)/plugin-example \
+		EXTRA='knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3'
+
+
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean
 clean:

@@ -14,6 +14,8 @@ Where this departs from the book's code, on purpose:
 - Arrays are float64 by default; data is passed as arrays (images as rows), not lists of tuples.
 - `sigmoid` is SciPy's `expit`, which never overflows: a diverging network (eta = 100) saturates
   quietly instead of flooding the terminal with warnings.
+- A training step allocates nothing: it works in buffers made once per mini-batch size, and BLAS runs
+  on one thread, since on matrices this small more threads only cost time.
 """
 
 import sys
@@ -93,6 +95,12 @@ class Network:
             raise ValueError(f"eta must be a finite number > 0, got {eta!r}")
         X = np.ascontiguousarray(training_data[0], dtype=self.dtype)
         Y = np.ascontiguousarray(training_data[1], dtype=self.dtype)
+        expected = {"inputs X": (len(X), self.sizes[0]), "targets Y": (len(X), self.sizes[-1])}
+        for (name, shape), array in zip(expected.items(), (X, Y)):
+            if array.shape != shape:
+                raise ValueError(f"training {name}: shape {array.shape}, expected {shape} for sizes {self.sizes}")
+            if not np.all(np.isfinite(array)):
+                raise ValueError(f"training {name}: contains NaN or infinity")
         n = len(X)
         # Mini-batches are gathered into these buffers (one image per row) and handed to
         # update_mini_batch transposed, as columns, without copying.

@@ -92,6 +92,20 @@ def test_impossible_hyper_parameters_name_the_parameter(kwargs, message):
         net.SGD((x.T, y.T), **settings)
 
 
+@pytest.mark.parametrize("x_shape, y_shape, bad, message", [
+    ((20, 5), (20, 3), None, r"training inputs X: shape \(20, 5\), expected \(20, 6\)"),
+    ((20, 6), (19, 3), None, r"training targets Y: shape \(19, 3\), expected \(20, 3\)"),
+    ((20, 6), (20, 3), np.nan, "training inputs X: contains NaN"),
+])
+def test_training_data_of_the_wrong_shape_or_with_nan_is_named(x_shape, y_shape, bad, message):
+    net = Network([6, 4, 3])
+    X, Y = np.zeros(x_shape), np.zeros(y_shape)
+    if bad is not None:
+        X[3, 2] = bad
+    with pytest.raises(ValueError, match=message):
+        net.SGD((X, Y), epochs=1, mini_batch_size=5, eta=1.0)
+
+
 @pytest.mark.parametrize("sizes", [[784], [], [784, 0, 10], [784, -3, 10], [784, 2.5, 10]])
 def test_impossible_sizes_are_rejected(sizes):
     with pytest.raises(ValueError, match="sizes"):

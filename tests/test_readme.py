@@ -1,0 +1,25 @@
+"""`make readme` pastes generated tables between markers and refuses to paste what does not exist."""
+
+import pytest
+
+from reports.readme import paste
+
+
+def test_generated_blocks_are_replaced_and_the_rest_is_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "table.md").write_text("| a |\n|---|\n| 1 |\n")
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- generated: table.md -->\nold table\n<!-- end generated -->\noutro\n")
+    paste(readme)
+    paste(readme)  # idempotent
+    assert readme.read_text() == "intro\n<!-- generated: table.md -->\n| a |\n|---|\n| 1 |\n<!-- end generated -->\noutro\n"
+
+
+def test_a_missing_generated_file_is_named_and_nothing_changes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    readme = tmp_path / "README.md"
+    original = "<!-- generated: results/nothing.md -->\nold\n<!-- end generated -->\n"
+    readme.write_text(original)
+    with pytest.raises(FileNotFoundError, match="results/nothing.md"):
+        paste(readme)
+    assert readme.read_text() == original
