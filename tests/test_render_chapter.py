@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from data.mnist import MNIST, Split
 from network import NetworkClassifier
 from reports import results
 from reports.chapter1 import BY_NAME, EXPERIMENTS
@@ -78,11 +77,8 @@ def test_a_diverging_network_reports_its_saturated_output_neurons():
 
 
 @pytest.fixture(scope="module")
-def digit_records():
-    data = load_digits()
-    images, labels = (data.data / 17).astype(np.float32), data.target
-    dataset = MNIST(Split(images[:1200], labels[:1200]), Split(images[:0], labels[:0]),
-                    Split(images[1200:], labels[1200:]), sha256="digits")
+def digit_records(digits_mnist):
+    dataset = digits_mnist
     records = []
     for name in ("darkness", "network", "network-eta100"):
         experiment = BY_NAME[name]

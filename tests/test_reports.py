@@ -5,24 +5,16 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 import reports.__main__ as cli
-from data.mnist import MNIST, Split
 from reports import results
 from reports.chapter1 import BY_NAME
 from reports.evaluate import EvaluationError, evaluate
 from reports.registry import RegistryError, parse_plugin, resolve
 
-DIGITS_SHA = "digits-" + "0" * 57  # stands in for the data file's SHA-256
-
-
 @pytest.fixture(scope="module")
-def digits():
-    data = load_digits()
-    images, labels = (data.data / 17).astype(np.float32), data.target
-    return MNIST(train=Split(images[:1200], labels[:1200]), validation=Split(images[:0], labels[:0]),
-                 test=Split(images[1200:], labels[1200:]), sha256=DIGITS_SHA)
+def digits(digits_mnist):
+    return digits_mnist
 
 
 @pytest.fixture
@@ -46,7 +38,7 @@ def test_evaluate_records_counts_predictions_and_history(digits):
     assert np.trace(run["confusion"]) == run["correct"] and np.sum(run["confusion"]) == n_test
     assert len(run["history"]) == 30 and run["history"][-1] == run["correct"]
     assert run["ci95"][0] < run["accuracy"] < run["ci95"][1]
-    assert run["data_sha256"] == DIGITS_SHA and run["versions"]["scikit-learn"]
+    assert run["data_sha256"] == digits.sha256 and run["versions"]["scikit-learn"]
 
 
 def test_deterministic_classifier_ignores_the_seed(digits):
@@ -58,7 +50,7 @@ def test_run_and_record_round_trip_through_json(digits, tmp_path):
     runs = [evaluate(BY_NAME["random"], seed, digits) for seed in range(3)]
     for seed, run in enumerate(runs):
         results.write_json(results.run_path("random", seed, tmp_path), run)
-    back = [results.read_json(results.run_path("random", s, tmp_path), results.RUN_SCHEMA, DIGITS_SHA) for s in range(3)]
+    back = [results.read_json(results.run_path("random", s, tmp_path), results.RUN_SCHEMA, digits.sha256) for s in range(3)]
     assert back == json.loads(json.dumps(runs))
     record = results.collect(back)
     counts = [run["correct"] for run in runs]
@@ -73,15 +65,15 @@ def test_collect_refuses_runs_of_different_settings(digits):
         results.collect([a, b])
 
 
-def test_make_report_pipeline_from_the_command_line(cli_on_digits, tmp_path, capsys):
+def test_make_report_pipeline_from_the_command_line(cli_on_digits, tmp_path, capsys, digits):
     plugin = "knn=tests.plugins:nearest_neighbours"
     assert cli_on_digits("evaluate", "darkness", "--seed", "0") == 0
     assert cli_on_digits("collect", "darkness", "results/runs/darkness/seed-0.json", "--out", "results/darkness.json",
-                         "--data-sha256", DIGITS_SHA) == 0
+                         "--data-sha256", digits.sha256) == 0
     assert cli_on_digits("evaluate", "random", "--seeds", "3", "--collect", "results/random.json") == 0
     assert cli_on_digits("evaluate", plugin, "--seeds", "3", "--collect", "results/knn.json") == 0
     records = ["results/random.json", "results/darkness.json", "results/knn.json"]
-    assert cli_on_digits("render", *records, "--data-sha256", DIGITS_SHA) == 0
+    assert cli_on_digits("render", *records, "--data-sha256", digits.sha256) == 0
 
     # A deterministic plug-in runs once, whatever --seeds says.
     assert len(json.loads((tmp_path / "results/knn.json").read_text())["runs"]) == 1
@@ -151,9 +143,9 @@ def two_records(cli_on_digits):
     return ["results/darkness.json", "results/random.json"]
 
 
-def test_a_corrupt_results_file_is_named_and_no_report_is_written(cli_on_digits, two_records, tmp_path, capsys):
+def test_a_corrupt_results_file_is_named_and_no_report_is_written(cli_on_digits, two_records, tmp_path, capsys, digits):
     (tmp_path / "results/random.json").write_text('{"schema": "mnist-chap')
-    assert cli_on_digits("render", *two_records, "--data-sha256", DIGITS_SHA) == 1
+    assert cli_on_digits("render", *two_records, "--data-sha256", digits.sha256) == 1
     assert "results/random.json: corrupt results file" in capsys.readouterr().err
     assert not (tmp_path / "results/report.md").exists()
 

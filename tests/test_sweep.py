@@ -11,7 +11,6 @@ pytest.importorskip("distributed")
 
 from distributed import LocalCluster  # noqa: E402
 
-from data.mnist import MNIST, Split  # noqa: E402
 from reports import results  # noqa: E402
 from reports.chapter1 import BY_NAME  # noqa: E402
 from reports.evaluate import evaluate  # noqa: E402
@@ -21,12 +20,8 @@ TASKS = [("random", 0), ("random", 1), ("darkness", 0), ("network", 0), ("networ
 
 
 @pytest.fixture(scope="module")
-def digits():
-    from sklearn.datasets import load_digits
-    data = load_digits()
-    images, labels = (data.data / 17).astype(np.float32), data.target
-    return MNIST(Split(images[:1200], labels[:1200]), Split(images[:0], labels[:0]),
-                 Split(images[1200:], labels[1200:]), sha256="digits")
+def digits(digits_mnist):
+    return digits_mnist
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def test_cluster_sweep_writes_the_same_runs_as_the_local_evaluation(cluster, dig
         written = sweep(TASKS, digits, client, tmp_path, log=lambda message: None)
     assert sorted(written) == sorted(results.run_path(name, seed, tmp_path) for name, seed in TASKS)
     for name, seed in TASKS:
-        remote = results.read_json(results.run_path(name, seed, tmp_path), results.RUN_SCHEMA, "digits")
+        remote = results.read_json(results.run_path(name, seed, tmp_path), results.RUN_SCHEMA, digits.sha256)
         local = evaluate(BY_NAME[name], seed, digits, label_output=False)
         assert comparable(remote) == comparable(results.json_ready(local))
 
