@@ -149,7 +149,8 @@ def render(records, out, figures_dir, command):
 
 
 def book_notes(records):
-    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}; the book: {BY_NAME[r['name']].book_text}."
+    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}"
+             + (f"; the book: {BY_NAME[r['name']].book_text}." if BY_NAME[r["name"]].book_text else ".")
              for r in records if r["name"] in BY_NAME]
     notes += [f"- **{r['name']}**: {r['description']}, parameters {r['params']}." for r in records
               if r["name"] not in BY_NAME]
