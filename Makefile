@@ -121,7 +121,8 @@ $(foreach word,$(extra_words),$(eval $(call extra_rule,$(call extra_text,$(word)
 DASK_SCHEDULER ?=
 define dask_sweep
 $(if $(strip $(DASK_SCHEDULER)),@$(MAKE) --no-print-directory $(DASK_READY) $(DATA)
-	$(MAKE) --no-print-directory -n $(1) | $(PY) -m reports.sweep --scheduler $(DASK_SCHEDULER) --results $(RESULTS))
+	@echo "$(PY) -m reports.sweep --scheduler $(DASK_SCHEDULER) (the runs that make -n lists as out of date)"
+	@$(MAKE) --no-print-directory -n $(1) | $(PY) -m reports.sweep --scheduler $(DASK_SCHEDULER) --results $(RESULTS))
 endef
 
 # ---------------------------------------------------------------- the report

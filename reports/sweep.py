@@ -4,7 +4,8 @@ Locally, `make -j` already runs independent evaluations side by side. With a sch
 `make chapter DASK_SCHEDULER=tcp://host:8786` asks make which run files are missing or out of date
 (`make -n`), and this module evaluates exactly those on the cluster:
 
-- the project's code is uploaded to the workers as a zip, so they need only its libraries;
+- the project's code is uploaded to the workers as a zip, replacing any version they imported
+  before, so they need only its libraries;
 - the data is scattered once to every worker instead of each worker fetching it;
 - each (classifier, seed) is one task, retried if it fails, and recomputed by Dask elsewhere if its
   worker dies; results come back to this client, which writes each run file atomically as it arrives,
@@ -14,13 +15,17 @@ Then make collects and renders as usual: a report does not change with where its
 """
 
 import argparse
+import hashlib
 import re
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from data import DataError, load_mnist
+from data.mnist import MNIST, Split
 from reports import results
 from reports.evaluate import EvaluationError, evaluate
 from reports.provenance import git_commit
@@ -49,13 +54,29 @@ def tasks_from_make(lines):
 
 
 def _project_zip(directory):
-    """The project's Python packages in a zip that workers put on their path."""
-    path = Path(directory) / "mnist_chapter1_project.zip"
+    """The project's Python packages in a zip for the workers' path, named by its content: a worker
+    imports from the newest zip, never from a stale copy of the same name."""
+    sources = sorted(path for package in PACKAGES for path in (PROJECT_ROOT / package).rglob("*.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
+    path = Path(directory) / f"mnist_chapter1_{digest}.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        for package in PACKAGES:
-            for source in sorted((PROJECT_ROOT / package).rglob("*.py")):
-                archive.write(source, source.relative_to(PROJECT_ROOT))
+        for source in sources:
+            archive.write(source, source.relative_to(PROJECT_ROOT))
     return path
+
+
+def _send_project(client):
+    """Upload this checkout's code to every worker, replacing whatever version they imported before."""
+    packages = PACKAGES
+
+    def forget_project_modules():  # defined here so that it travels by value, not as a stale import
+        import sys
+        for name in [name for name in sys.modules if name.split(".")[0] in packages]:
+            del sys.modules[name]
+
+    client.run(forget_project_modules)
+    with tempfile.TemporaryDirectory() as tmp:
+        client.upload_file(str(_project_zip(tmp)))
 
 
 def connect(address, timeout=CONNECT_TIMEOUT):
@@ -69,9 +90,22 @@ def connect(address, timeout=CONNECT_TIMEOUT):
                          "running there, and the address right?") from error
 
 
-def _evaluate_quietly(experiment, seed, dataset):
-    # Workers may run several tasks in threads; do not swap the process-wide stderr from them.
-    return evaluate(experiment, seed, dataset, label_output=False)
+def _aligned(dataset):
+    """`dataset` with every array C-contiguous and aligned in memory, copying only where needed.
+
+    Arrays that arrive through Dask's serialisation can be unaligned, and some compiled libraries
+    refuse them (oneDAL, behind scikit-learn-intelex's SVC: "Numpy input could not be converted into
+    onedal table"); a task must see the same arrays a local run does.
+    """
+    def fix(split):
+        return Split(*(np.require(array, requirements=["C", "A"]) for array in (split.images, split.labels)))
+
+    return MNIST(fix(dataset.train), fix(dataset.validation), fix(dataset.test), dataset.sha256)
+
+
+def _evaluate_on_worker(experiment, seed, dataset):
+    # Workers may run several tasks in threads: do not swap the process-wide stderr from them.
+    return evaluate(experiment, seed, _aligned(dataset), label_output=False)
 
 
 def sweep(tasks, dataset, client, results_dir=results.RESULTS_DIR, log=print):
@@ -84,10 +118,9 @@ def sweep(tasks, dataset, client, results_dir=results.RESULTS_DIR, log=print):
 
     experiments = {name: resolve(name) for name, _ in tasks}
     commit = git_commit()
-    with tempfile.TemporaryDirectory() as tmp:
-        client.upload_file(str(_project_zip(tmp)))
+    _send_project(client)
     [data] = client.scatter([dataset], broadcast=True)
-    futures = {client.submit(_evaluate_quietly, experiments[name], seed, data, key=f"evaluate-{name}-seed-{seed}",
+    futures = {client.submit(_evaluate_on_worker, experiments[name], seed, data, key=f"evaluate-{name}-seed-{seed}",
                              retries=RETRIES, pure=False): (name, seed) for name, seed in tasks}
     written, failures = [], []
     try:
