@@ -79,7 +79,8 @@ class SVCClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        n_jobs = 1 if self.backend_ == "sklearnex" else effective_n_jobs(self.n_jobs)
+        # joblib reads n_jobs=None as 1; here None means every core, as documented above.
+        n_jobs = 1 if self.backend_ == "sklearnex" else effective_n_jobs(-1 if self.n_jobs is None else self.n_jobs)
         if n_jobs == 1 or len(X) < 2 * n_jobs:
             return self.svc_.predict(X)
         chunks = np.array_split(X, n_jobs)

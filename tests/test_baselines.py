@@ -65,6 +65,18 @@ def test_svc_chunked_prediction_equals_one_call():
     np.testing.assert_array_equal(clf.predict(X[800:]), clf.svc_.predict(X[800:]))
 
 
+def test_svc_predicts_in_chunks_on_every_core_by_default(monkeypatch):
+    import joblib
+    digits = load_digits()
+    X, y = digits.data / 16, digits.target
+    clf = SVCClassifier(backend="sklearn").fit(X[:800], y[:800])
+    calls = []
+    original = clf.svc_.predict
+    monkeypatch.setattr(clf.svc_, "predict", lambda chunk: calls.append(len(chunk)) or original(chunk))
+    np.testing.assert_array_equal(clf.predict(X[800:]), original(X[800:]))
+    assert len(calls) == joblib.cpu_count() and sum(calls) == len(X) - 800
+
+
 def test_svc_rejects_an_unknown_preset_and_backend():
     with pytest.raises(ValueError, match="preset must be one of"):
         SVCClassifier(preset="newest").fit([[0.0], [1.0]], [0, 1])
