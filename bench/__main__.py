@@ -34,14 +34,15 @@ def markdown(bench):
     if "network" in bench:
         n = bench["network"]
         lines += ["## The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
-                  "Median of repeated epochs after a warm-up. The reference is the book's loop "
-                  "(`network/reference.py`, one example at a time through backprop), timed on 5,000 images and "
+                  "Medians of 5 turns after a warm-up, the two timed alternately so that the machine's noise falls "
+                  "on both; the ratio is the median of the per-turn ratios. The reference is the book's loop "
+                  "(`network/reference.py`, one example at a time through backprop), timed on 2,500 images and "
                   "scaled. The floor is the epoch's matrix-product arithmetic "
                   f"({n['gflop_per_epoch']:.2f} GFLOP) at the single-core float64 throughput measured in this run.", "",
                   tabulate([
                       ["this project (NumPy, matrix form)", f"{n['network_seconds_per_epoch']:.3f}", "1.0"],
                       ["the book's per-example loop", f"{n['reference_seconds_per_epoch']:.3f}",
-                       f"{n['speedup_over_reference']:.1f}x slower"],
+                       f"{n['speedup_over_reference']:.1f}x slower (median ratio)"],
                       [f"floor at {n['gflops_large_matmul']:.0f} GFLOP/s (large products)",
                        f"{n['floor_seconds_large']:.3f}",
                        f"{n['network_seconds_per_epoch'] / n['floor_seconds_large']:.1f}x faster"],

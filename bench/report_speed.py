@@ -18,7 +18,9 @@ def _make_report(results_dir):
 
 
 def measure():
-    with tempfile.TemporaryDirectory(prefix="bench-results-", dir=ROOT) as results_dir:
+    # Outside the project: with an absolute RESULTS inside it, GNU Make 4.3 re-renders the report on
+    # every run (a quirk not yet understood; relative paths and paths elsewhere behave).
+    with tempfile.TemporaryDirectory(prefix="bench-results-") as results_dir:
         cold = _make_report(results_dir)
         warm = _make_report(results_dir)
     # ru_maxrss of the children is the peak of the largest process that ran (in KiB on Linux).
