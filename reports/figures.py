@@ -66,8 +66,9 @@ def epochs_figure(records, book, path):
             ax.plot(range(len(history)), [100 * h / run["n_test"] for h in history], alpha=0.7,
                     label=f"seed {run['seed']}")
         if book.get(record["name"]) is not None:
+            measure = BY_NAME[record["name"]].book_measure
             ax.axhline(100 * book[record["name"]] / record["n_test"], color="tab:red", linestyle="--",
-                       label="the book's figure")
+                       label=f"the book ({measure})")
         ax.set_title(record["name"])
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")

@@ -27,15 +27,20 @@ def book_figures(records):
     return {r["name"]: BY_NAME[r["name"]].book_correct for r in records if r["name"] in BY_NAME}
 
 
+def provenance(records):
+    """Which commits computed the runs, and which rendered them."""
+    commits = sorted({run.get("commit", "unknown") for r in records for run in r["runs"]})
+    return f"runs computed at git commit {', '.join(commits)}; rendered at {git_commit()}"
+
+
 def header_lines(records, command, generated):
     versions = dict(records[0]["runs"][0]["versions"])
     for name in ("tabulate", "matplotlib"):
         versions[name] = metadata.version(name)
     shas = sorted({r["data_sha256"] for r in records})
-    commits = sorted({run.get("commit", "unknown") for r in records for run in r["runs"]})
     return [
         f"- Generated: {generated} by `{command}`",
-        f"- Code: runs computed at git commit {', '.join(commits)}; rendered at {git_commit()}",
+        f"- Code: {provenance(records)}",
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; "
@@ -141,7 +146,7 @@ def render(records, out, figures_dir, command):
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     write_text_atomic(out, "\n".join(lines) + "\n")
     # The main table alone, with how it was made, for the README (`make readme` pastes it in).
-    summary = [f"Made by `{command}` on {generated}, git commit {git_commit()}, {os.cpu_count()} CPUs; "
+    summary = [f"Made by `{command}` on {generated}, {os.cpu_count()} CPUs ({provenance(records)}); "
                f"full report: `{out}`.", "",
                tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
     write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")

@@ -16,8 +16,7 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports import figures
 from reports.chapter1 import BY_NAME
-from reports.provenance import git_commit
-from reports.render import format_count, header_lines
+from reports.render import format_count, header_lines, provenance
 
 BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
 
@@ -131,7 +130,7 @@ def render_chapter(records, out, figures_dir, command):
         *failures, "",
     ]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    summary = [f"Made by `{command}` on {generated}, git commit {git_commit()}; full report: `{out}`.", "",
+    summary = [f"Made by `{command}` on {generated} ({provenance(records)}); full report: `{out}`.", "",
                tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
     write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
