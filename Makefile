@@ -160,10 +160,14 @@ chapter: | $(VENV_READY)
 bench: $(DATA) | $(VENV_READY)
 	$(PY) -m bench --out $(RESULTS)/bench.md
 
-# Paste the latest generated tables into README.md (a command for maintainers after a real run).
+# Paste the latest generated tables into README.md (a command for maintainers after a real run),
 .PHONY: readme
+# and publish a copy of the reports (git-ignored in results/) under docs/results/ for readers online.
 readme: | $(VENV_READY)
 	$(PY) -m reports.readme README.md
+	rm -rf docs/results
+	mkdir -p docs/results
+	cp -r $(RESULTS)/report.md $(RESULTS)/chapter1.md $(RESULTS)/bench.md $(RESULTS)/figures docs/results/
 
 # The README's plug-in example, made by the very command the README shows, into its own directory.
 .PHONY: plugin-example

@@ -26,14 +26,16 @@ def machine():
             "when": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"}
 
 
-def markdown(bench):
+def markdown(bench, level=1):
+    """The benchmark as markdown; `level` is the depth of its title (its sections go one deeper)."""
     m = bench["machine"]
-    lines = ["# Benchmarks", "",
+    title, section = "#" * level, "#" * (level + 1)
+    lines = [f"{title} Benchmarks", "",
              f"Made by `make bench` on {m['when']}, git commit {m['commit']}: {m['cpus']} CPUs ({m['machine']}), "
              f"BLAS {', '.join(m['blas'])}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", ""]
     if "network" in bench:
         n = bench["network"]
-        lines += ["## The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
+        lines += [f"{section} The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
                   "Medians of 5 turns after a warm-up, the two timed alternately so that the machine's noise falls "
                   "on both; the ratio is the median of the per-turn ratios. The reference is the book's loop "
                   "(`network/reference.py`, one example at a time through backprop), timed on 2,500 images and "
@@ -52,14 +54,14 @@ def markdown(bench):
                   ], ["", "seconds per epoch", "compared with this project"], tablefmt="github",
                       disable_numparse=True), ""]
     if "svc" in bench:
-        lines += ["## SVC on 50,000 training and 10,000 test images", "",
+        lines += [f"{section} SVC on 50,000 training and 10,000 test images", "",
                   tabulate([[r["preset"], r["backend"], f"{r['fit_seconds']:.0f}", f"{r['predict_seconds']:.0f}",
                              f"{r['correct']:,}", f"{r['n_support']:,}"] for r in bench["svc"]],
                            ["preset", "backend", "fit s", "predict s", "correct", "support vectors"],
                            tablefmt="github", disable_numparse=True), ""]
     if "report" in bench:
         r = bench["report"]
-        lines += ["## `make report`", "",
+        lines += [f"{section} `make report`", "",
                   tabulate([["cold (fresh results directory)", f"{r['cold_seconds']:.0f}"],
                             ["warm (nothing changed)", f"{r['warm_seconds']:.1f}"]],
                            ["run", "wall seconds"], tablefmt="github", disable_numparse=True), "",
@@ -72,7 +74,14 @@ def main(argv=None):
     parser.add_argument("--out", default="results/bench.md", help="markdown output; the JSON goes beside it")
     parser.add_argument("--skip", nargs="*", default=[], choices=["network", "svc", "report"],
                         help="leave out these parts")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: write the markdown again from the JSON beside --out")
     args = parser.parse_args(argv)
+    out = os.path.abspath(args.out)
+    json_path = os.path.splitext(out)[0] + ".json"
+    if args.render_only:
+        with open(json_path, encoding="utf-8") as file:
+            return _write_markdown(json.load(file), out)
     mnist = load_mnist()
     bench = {"machine": machine()}
     if "network" not in args.skip:
@@ -86,10 +95,15 @@ def main(argv=None):
     if "report" not in args.skip:
         print("make report: cold, then warm ...", flush=True)
         bench["report"] = report_speed.measure()
-    out = os.path.abspath(args.out)
-    write_text_atomic(os.path.splitext(out)[0] + ".json", json.dumps(bench, indent=1) + "\n")
+    write_text_atomic(json_path, json.dumps(bench, indent=1) + "\n")
+    return _write_markdown(bench, out)
+
+
+def _write_markdown(bench, out):
     text = markdown(bench)
     write_text_atomic(out, text)
+    # The same at the depth of a README section, for `make readme` to paste.
+    write_text_atomic(os.path.splitext(out)[0] + "-summary.md", markdown(bench, level=3))
     print(text)
     return 0
 

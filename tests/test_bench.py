@@ -23,3 +23,16 @@ def test_network_measurement_runs_and_reports_consistent_ratios():
     text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
                                  "versions": {"numpy": "2"}}, "network": n})
     assert "the book's per-example loop" in text and "seconds per epoch" in text
+
+
+def test_render_only_rewrites_the_markdown_from_the_json_without_measuring(tmp_path):
+    import json
+    from bench.__main__ import main
+    bench = {"machine": {"when": "then", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
+                         "versions": {"numpy": "2"}},
+             "report": {"cold_seconds": 119.0, "warm_seconds": 0.1, "largest_process_peak_mib": 1000.0}}
+    (tmp_path / "bench.json").write_text(json.dumps(bench))
+    assert main(["--render-only", "--out", str(tmp_path / "bench.md")]) == 0
+    assert (tmp_path / "bench.md").read_text().startswith("# Benchmarks")
+    summary = (tmp_path / "bench-summary.md").read_text()
+    assert summary.startswith("### Benchmarks") and "#### `make report`" in summary and "| 119 " in summary
