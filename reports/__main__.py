@@ -97,7 +97,8 @@ def parser():
     ev.add_argument("--spec-file", help="read the classifier (name or plug-in spec) from this file")
     seeds = ev.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, help="run this one seed")
-    seeds.add_argument("--seeds", type=int, default=5, help="run seeds 0..N-1, reusing runs on disk (default 5)")
+    seeds.add_argument("--seeds", type=_at_least_one, default=5,
+                       help="run seeds 0..N-1, reusing runs on disk (default 5)")
     ev.add_argument("--collect", help="also write the classifier's record of all its runs here")
     ev.add_argument("--results", default=str(results.RESULTS_DIR), help="results directory (default results)")
     ev.set_defaults(func=command_evaluate)
@@ -120,11 +121,16 @@ def parser():
     return top
 
 
+def _at_least_one(text):
+    """argparse type: a whole number >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
-    if getattr(args, "seeds", 1) is not None and getattr(args, "seeds", 1) < 1:
-        print("error: --seeds must be at least 1", file=sys.stderr)
-        return 2
     try:
         args.func(args)
     except ERRORS as error:

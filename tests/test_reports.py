@@ -158,5 +158,7 @@ def test_results_from_another_data_file_are_never_mixed_in(cli_on_digits, two_re
 
 
 def test_seeds_must_be_positive(cli_on_digits, capsys):
-    assert cli_on_digits("evaluate", "random", "--seeds", "0") == 2
-    assert "--seeds must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_status:
+        cli_on_digits("evaluate", "random", "--seeds", "0")
+    assert exit_status.value.code == 2
+    assert "--seeds: must be at least 1, got 0" in capsys.readouterr().err
