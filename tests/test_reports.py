@@ -9,7 +9,7 @@ import pytest
 import reports.__main__ as cli
 from reports import results
 from reports.chapter1 import BY_NAME
-from reports.evaluate import EvaluationError, evaluate
+from reports.evaluate import evaluate
 from reports.registry import RegistryError, parse_plugin, resolve
 
 @pytest.fixture(scope="module")
