@@ -1,5 +1,5 @@
 """`python -m bench`: measure the network, the SVC backends and `make report` in one run; write
-results/bench.json and results/bench.md. Takes about 20 minutes, most of it the stock SVC."""
+results/bench.json and results/bench.md. Takes a quarter of an hour or so, most of it the stock SVC."""
 
 import argparse
 import datetime
@@ -80,8 +80,12 @@ def main(argv=None):
     out = os.path.abspath(args.out)
     json_path = os.path.splitext(out)[0] + ".json"
     if args.render_only:
-        with open(json_path, encoding="utf-8") as file:
-            return _write_markdown(json.load(file), out)
+        try:
+            with open(json_path, encoding="utf-8") as file:
+                return _write_markdown(json.load(file), out)
+        except (OSError, json.JSONDecodeError) as error:
+            print(f"error: {json_path}: no benchmark to render ({error}); run `make bench` first", file=sys.stderr)
+            return 1
     mnist = load_mnist()
     bench = {"machine": machine()}
     if "network" not in args.skip:

@@ -39,7 +39,10 @@ def _reusable(path, experiment, data_sha256):
 
 
 def command_evaluate(args):
-    spec = Path(args.spec_file).read_text(encoding="utf-8").strip() if args.spec_file else args.classifier
+    try:
+        spec = Path(args.spec_file).read_text(encoding="utf-8").strip() if args.spec_file else args.classifier
+    except OSError as error:
+        raise RegistryError(f"--spec-file {args.spec_file}: cannot read it ({error.strerror})") from error
     if not spec:
         raise RegistryError("no classifier named: give NAME, a plug-in spec, or --spec-file FILE")
     experiment = resolve(spec)

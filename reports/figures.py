@@ -26,8 +26,7 @@ def accuracy_figure(records, book, path):
     """Accuracy of each classifier: every seed as a dot, the mean with its 95% interval, the book's
     figure as a red cross. Two panels: the whole range, and a close-up of the classifiers above 90%."""
     names = [r["name"] for r in records]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(records) + 1.6), sharey=True,
-                             gridspec_kw={"width_ratios": [1, 1]})
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(records) + 1.6), sharey=True)
     for ax, (low, high) in zip(axes, [(0, 100), (90, 100)]):
         for y, record in enumerate(records):
             n = record["n_test"]

@@ -93,8 +93,9 @@ def build(experiment, seed):
         params["random_state"] = seed
     try:
         estimator = factory(**params)
-    except TypeError as error:
-        raise RegistryError(f"{experiment.name}: {experiment.factory}(**{params}) failed: {error}") from error
+    except Exception as error:  # a plug-in's factory may raise anything; name it in one line
+        raise RegistryError(f"{experiment.name}: {experiment.factory}(**{params}) failed: "
+                            f"{type(error).__name__}: {error}") from error
     if not (callable(getattr(estimator, "fit", None)) and callable(getattr(estimator, "predict", None))):
         raise RegistryError(f"{experiment.name}: {experiment.factory} returned a {type(estimator).__name__}, "
                             "which has no fit and predict methods; name a factory of estimators")

@@ -48,6 +48,16 @@ def header_lines(records, command, generated):
     ]
 
 
+def timestamp():
+    return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+
+
+def write_summary(out, made_by, table):
+    """Write the main `table` alone beside `out` (NAME-summary.md), saying how it was made: the block
+    that `make readme` pastes into the README."""
+    write_text_atomic(out.with_name(out.stem + "-summary.md"), f"{made_by}; full report: `{out}`.\n\n{table}\n")
+
+
 def format_count(value):
     """A count, with one decimal only where it is a mean that needs it."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
@@ -106,13 +116,14 @@ def render(records, out, figures_dir, command):
     book = book_figures(records)
     truth = records[0]["runs"][0]["test_labels"]
     relative = os.path.relpath(figures_dir, out.parent)
-    generated = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    generated = timestamp()
 
     accuracy_png = figures.accuracy_figure(records, book, figures_dir / "accuracy.png")
     epochs_png = figures.epochs_figure(records, book, figures_dir / "epochs.png")
     confusion_pngs = [figures.confusion_figure(r, figures_dir / f"confusion-{r['name']}.png") for r in records]
 
     headers, rows = main_table(records, book)
+    table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     digit_headers, digit_rows = per_digit_table(records)
     pair_headers, pair_rows, threshold = mcnemar_table(records, truth)
     lines = [
@@ -125,7 +136,7 @@ def render(records, out, figures_dir, command):
         "per-epoch test count, which is how the book quotes its networks (picking the best epoch on the test "
         "set flatters a little). *book* is the figure printed in chapter 1 of Nielsen's "
         "*Neural Networks and Deep Learning*.", "",
-        tabulate(rows, headers, tablefmt="github", disable_numparse=True), "",
+        table, "",
         f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",
         *book_notes(records),
         "## Accuracy per digit (%)", "",
@@ -145,11 +156,7 @@ def render(records, out, figures_dir, command):
     lines += ["## Confusion matrices", "", "Rows are the true digit, columns the prediction (median-seed run).", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    # The main table alone, with how it was made, for the README (`make readme` pastes it in).
-    summary = [f"Made by `{command}` on {generated}, {os.cpu_count()} CPUs ({provenance(records)}); "
-               f"full report: `{out}`.", "",
-               tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
-    write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")
+    write_summary(out, f"Made by `{command}` on {generated}, {os.cpu_count()} CPUs ({provenance(records)})", table)
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 

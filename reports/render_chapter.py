@@ -5,7 +5,6 @@ book's figure beside the distribution over seeds, says whether the figure lies i
 range, and explains failed runs from what was measured, not from what the book says.
 """
 
-import datetime
 import os
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,7 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports import figures
 from reports.chapter1 import BY_NAME
-from reports.render import format_count, header_lines, provenance
+from reports.render import format_count, header_lines, provenance, timestamp, write_summary
 
 BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
 
@@ -98,13 +97,14 @@ def _digits(values):
 
 def render_chapter(records, out, figures_dir, command):
     out, figures_dir = Path(out), Path(figures_dir)
-    generated = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
     png = figures.chapter_figure([r for r in records if any(run.get("history") for run in r["runs"])],
                                  figures_dir / "chapter1-epochs.png")
     headers = ["experiment", "book measures", "book", "our median", "mean ± sd", "our range", "seeds",
                f"best of {BEST_OF}", "verdict"]
     rows = [experiment_row(r) for r in records]
+    table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}. The book: {BY_NAME[r['name']].book_text}."
              for r in records]
     failures = [line for r in records for line in failure_lines(r)]
@@ -116,7 +116,7 @@ def render_chapter(records, out, figures_dir, command):
         "are of the 10,000 test images; *book measures* says which count the book printed: a network's best "
         "epoch, its last epoch, or a classifier's final count. *best of 3* takes the first three seeds, as "
         "the book did. *verdict*: does the book's figure lie inside the range we observed?", "",
-        tabulate(rows, headers, tablefmt="github", disable_numparse=True), "",
+        table, "",
         *notes, "",
         "## Every epoch of every seed", "",
         "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed.", "",
@@ -130,7 +130,5 @@ def render_chapter(records, out, figures_dir, command):
         *failures, "",
     ]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    summary = [f"Made by `{command}` on {generated} ({provenance(records)}); full report: `{out}`.", "",
-               tabulate(rows, headers, tablefmt="github", disable_numparse=True)]
-    write_text_atomic(out.with_name(out.stem + "-summary.md"), "\n".join(summary) + "\n")
+    write_summary(out, f"Made by `{command}` on {generated} ({provenance(records)})", table)
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)

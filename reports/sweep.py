@@ -85,7 +85,7 @@ def connect(address, timeout=CONNECT_TIMEOUT):
 
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as error:
+    except (OSError, TimeoutError, ValueError) as error:  # ValueError: an address that does not parse
         raise SweepError(f"cannot reach the Dask scheduler at {address} ({error}); is `dask scheduler` "
                          "running there, and the address right?") from error
 

@@ -15,6 +15,11 @@ def not_an_estimator():
     return "hello"
 
 
+def factory_raises():
+    """A factory that fails before there is an estimator at all."""
+    raise ValueError("no such setting")
+
+
 class FitRaises:
     """An estimator whose fit fails, as a buggy plug-in would."""
 

@@ -36,3 +36,9 @@ def test_render_only_rewrites_the_markdown_from_the_json_without_measuring(tmp_p
     assert (tmp_path / "bench.md").read_text().startswith("# Benchmarks")
     summary = (tmp_path / "bench-summary.md").read_text()
     assert summary.startswith("### Benchmarks") and "#### `make report`" in summary and "| 119 " in summary
+
+
+def test_render_only_without_a_benchmark_says_so(tmp_path, capsys):
+    from bench.__main__ import main
+    assert main(["--render-only", "--out", str(tmp_path / "bench.md")]) == 1
+    assert "no benchmark to render" in capsys.readouterr().err and not (tmp_path / "bench.md").exists()

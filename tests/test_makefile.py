@@ -1,6 +1,7 @@
 """The Makefile's lists of classifiers agree with reports/chapter1.py, and EXTRA plug-ins are parsed."""
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def dry_run(tmp_path, *args):
     return completed.stdout
 
 
-@pytest.mark.skipif(subprocess.run(["which", "make"], capture_output=True).returncode, reason="no make")
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
 def test_extra_plugins_get_their_own_spec_file_and_report_entry(tmp_path):
     extra = "knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3; tree=sklearn.tree:DecisionTreeClassifier max_depth=(4)"
     commands = dry_run(tmp_path, f"EXTRA={extra}", f"{tmp_path}/report.md")

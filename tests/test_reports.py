@@ -103,11 +103,17 @@ def test_seeds_already_on_disk_are_reused(cli_on_digits, tmp_path):
     ("x=tests.plugins", "not of the form package.module:attr"),
     ("network=tests.plugins:nearest_neighbours", "built-in classifier"),
     ("x=tests.plugins:nearest_neighbours oops", "not of the form key=value"),
+    ("x=tests.plugins:factory_raises", "x: tests.plugins:factory_raises(**{}) failed: ValueError: no such setting"),
 ])
 def test_bad_classifier_names_get_one_line_errors(cli_on_digits, capsys, spec, message):
     assert cli_on_digits("evaluate", spec) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_an_unreadable_spec_file_is_named(cli_on_digits, capsys, tmp_path):
+    assert cli_on_digits("evaluate", "--spec-file", str(tmp_path / "missing.spec")) == 1
+    assert f"--spec-file {tmp_path / 'missing.spec'}: cannot read it" in capsys.readouterr().err
 
 
 def test_a_factory_that_returns_no_estimator_is_named(cli_on_digits, capsys):

@@ -92,6 +92,11 @@ def test_arrays_that_arrive_unaligned_are_aligned_before_evaluation(digits, tmp_
     assert run["correct"] == evaluate(BY_NAME["svc-book"], 0, digits, label_output=False)["correct"]
 
 
+def test_a_malformed_scheduler_address_is_named():
+    with pytest.raises(SweepError, match="scheduler at foo "):
+        connect("foo", timeout="2s")
+
+
 def test_an_unreachable_scheduler_is_named():
     with pytest.raises(SweepError, match="tcp://127.0.0.1:9 "):
         connect("tcp://127.0.0.1:9", timeout="2s")
