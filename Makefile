@@ -131,6 +131,7 @@ RENDER_CODE := reports/render.py reports/figures.py reports/stats.py reports/cha
 # Where the report goes; another REPORT_MD gives a second report from the same results (see plugin-example).
 REPORT_MD := $(RESULTS)/report.md
 REPORT_NAMES := $(REPORT_MD:.md=.names)
+$(shell mkdir -p $(dir $(REPORT_MD)))
 $(call write_if_changed,$(REPORT_NAMES),$(REPORT_RECORDS))
 # The command a reader would type to make the same report, quoted for the shell.
 shell_quote = '$(subst ','\'',$(1))'

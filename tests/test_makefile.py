@@ -46,3 +46,12 @@ def test_extra_plugins_get_their_own_spec_file_and_report_entry(tmp_path):
     mtime = (tmp_path / "knn.spec").stat().st_mtime_ns
     dry_run(tmp_path, f"EXTRA={extra}", f"{tmp_path}/report.md")
     assert (tmp_path / "knn.spec").stat().st_mtime_ns == mtime  # unchanged spec, untouched file
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_a_second_report_reuses_the_results_of_the_first(tmp_path):
+    commands = dry_run(tmp_path, f"REPORT_MD={tmp_path}/example/report.md", f"{tmp_path}/example/report.md")
+    render = next(line for line in commands.splitlines() if " render " in line)
+    assert f"--out {tmp_path}/example/report.md --figures {tmp_path}/example/figures" in render
+    assert f"{tmp_path}/network.json" in render  # the records of RESULTS, not copies of them
+    assert (tmp_path / "example" / "report.names").is_file()
