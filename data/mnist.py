@@ -195,18 +195,26 @@ def _read_npz(npz_path, sha256, sizes):
     return MNIST(**splits, sha256=sha256)
 
 
-def load_mnist(path=None, *, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES, remote_sources=None):
+def load_mnist(path=None, *, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES, remote_sources=None,
+               repair=True):
     """Return the book's MNIST split, fetching and converting it on first use.
 
     The cached ``mnist.npz`` is used when it was made from a file with this `sha256` and its arrays
     have the right shapes; otherwise it is set aside and rebuilt from a verified ``mnist.pkl.gz``.
+    With `repair=False` (the runs that make starts side by side, once `make` has prepared the data)
+    nothing is fetched or rebuilt: a missing or unusable cache is a DataError, so that parallel
+    jobs never race to rebuild it.
     """
     npz_path = Path(data_dir) / NPZ_NAME
     if path is None and npz_path.is_file():
         mnist = _read_npz(npz_path, sha256, sizes)
         if mnist is not None:
             return mnist
+        if not repair:
+            raise DataError(f"{npz_path}: unreadable; run `make data` to rebuild it.")
         os.replace(npz_path, npz_path.with_name(npz_path.name + ".bad"))
+    elif not repair:
+        raise DataError(f"{npz_path}: missing; run `make data` first.")
     pkl_path = fetch(path, data_dir=data_dir, sha256=sha256, remote_sources=remote_sources)
     convert(pkl_path, npz_path, sha256=sha256, sizes=sizes)
     mnist = _read_npz(npz_path, sha256, sizes)

@@ -1,93 +1,108 @@
-"""Command line of the reports: `python -m reports {evaluate,collect,render} ...` (see --help).
+"""Command line of the reports: `python -m reports {plan,evaluate,render,sweep} ...` (see --help).
 
-  evaluate NAME --seed K            one run -> results/runs/NAME/seed-K.json
-  evaluate SPEC --seeds N --collect results/NAME.json
-                                    all seeds of a classifier (plug-ins: SPEC is NAME=module:attr k=v ...)
-  collect NAME RUN.json ... --out results/NAME.json
-  render results/NAME.json ... --out results/report.md
-  render --chapter results/chapter1/NAME.json ... --out results/chapter1.md
+  plan {report,chapter} --seeds N ...   the make rules of a request, on stdout (writes nothing)
+  evaluate NAME|SPEC --seeds 0 1 ...    compute runs -> results/runs/NAME/seed-K.DIGEST.json
+  render RUN.json ... --out report.md   the markdown report and its figures, from run files
+  sweep --scheduler ADDRESS ...         compute a request's missing runs on a Dask cluster
 
-Errors are one line naming the culprit, and exit with status 1; files already written stay.
+Errors are one line naming the culprit, with exit status 1 (2 for a misused command line, 130 for
+Ctrl-C); files already written stay.
 """
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from data import DataError, load_mnist
-from data.mnist import SHA256
-from reports import results
-from reports.evaluate import EvaluationError, evaluate
-from reports.registry import RegistryError, resolve
-from reports.render import render
-from reports.render_chapter import render_chapter
+from data.cli import run_main
+from reports.runner import store
+from reports.runner.evaluate import EvaluationError, evaluate_seeds
+from reports.runner.factory import FactoryError
+from reports.runner.plan import PlanError, plan, safe_path, whole_number
+from reports.runner.experiments import experiments_of
+from reports.runner.registry import RegistryError, resolve, select
 
-ERRORS = (DataError, EvaluationError, RegistryError, results.ResultsError)
+from reports.render.records import RecordError  # noqa: E402
+ERRORS = (DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError, store.StoreError)
+DEFAULT_SEEDS = {"report": 5, "chapter": 10}
 
 
-def _reusable(path, experiment, data_sha256):
-    """The run stored at `path` if it was made with this experiment's settings and data, else None."""
-    if not path.is_file():
-        return None
-    try:
-        run = results.read_json(path, results.RUN_SCHEMA, data_sha256)
-    except results.ResultsError:
-        return None
-    same = run["factory"] == experiment.factory and run["params"] == results.json_ready(experiment.params)
-    return run if same else None
+def request(args):
+    """The experiments and settings of a `plan` or `sweep` request, all checked before anything runs."""
+    n_seeds = whole_number(args.seeds, args.seeds_variable)
+    whole_number(args.jobs, "JOBS")
+    results_dir = safe_path(args.results, "RESULTS")
+    builtins = [experiment.name for experiment in experiments_of(args.kind)]
+    experiments, specs = select(builtins, args.only if args.kind == "report" else "", args.extra)
+    return experiments, specs, n_seeds, results_dir
+
+
+def command_plan(args):
+    experiments, specs, n_seeds, results_dir = request(args)
+    out = safe_path(args.out or default_out(args), "REPORT_MD")
+    figures = out.parent / "figures"
+    print(plan(experiments, specs, kind=args.kind, n_seeds=n_seeds, results_dir=results_dir, out=out,
+               figures=figures, command=command_line(args, out), python=args.python,
+               n_jobs=int(args.jobs), quiet=args.quiet, probe=args.probe), end="")
+
+
+def command_line(args, out):
+    """The make command a reader would type to get the same report: the settings that differ from
+    the defaults, quoted for the shell."""
+    settings = [(args.seeds_variable, args.seeds, str(DEFAULT_SEEDS[args.kind])), ("ONLY", args.only, ""),
+                ("EXTRA", args.extra, ""), ("REPORT_MD", str(out), str(default_out(args))),
+                ("BLAS_KERNEL", args.blas_kernel, "")]
+    return " ".join([f"make {args.kind}", *(f"{name}={shlex.quote(value.strip())}" for name, value, default in settings
+                                            if value.strip() != default)])
+
+
+def default_out(args):
+    return Path(args.results) / ("report.md" if args.kind == "report" else "chapter1.md")
 
 
 def command_evaluate(args):
-    try:
-        spec = Path(args.spec_file).read_text(encoding="utf-8").strip() if args.spec_file else args.classifier
-    except OSError as error:
-        raise RegistryError(f"--spec-file {args.spec_file}: cannot read it ({error.strerror})") from error
-    if not spec:
-        raise RegistryError("no classifier named: give NAME, a plug-in spec, or --spec-file FILE")
-    experiment = resolve(spec)
-    seeds = [args.seed] if args.seed is not None else list(range(args.seeds))
-    if not experiment.stochastic:
-        seeds = seeds[:1]  # one run says all there is to say about a deterministic classifier
-    dataset = load_mnist()
-    runs = []
-    for seed in seeds:
-        path = results.run_path(experiment.name, seed, args.results)
-        run = _reusable(path, experiment, dataset.sha256) if args.seed is None else None
-        if run is None:
-            run = evaluate(experiment, seed, dataset)
-            results.write_json(path, run)
-        runs.append(run)
-    if args.collect:
-        results.write_json(args.collect, results.collect(runs))
-
-
-def command_collect(args):
-    runs = [results.read_json(path, results.RUN_SCHEMA, args.data_sha256) for path in args.runs]
-    if any(run["name"] != args.name for run in runs):
-        raise results.ResultsError(f"collect {args.name}: some run files belong to another classifier")
-    results.write_json(args.out, results.collect(runs))
-
-
-def _read_records(paths, data_sha256):
-    """Every record in `paths`; all the unusable ones are named together in one error."""
-    records, errors = [], []
-    for path in paths:
-        try:
-            records.append(results.read_json(path, results.CLASSIFIER_SCHEMA, data_sha256))
-        except results.ResultsError as error:
-            errors.append(str(error))
-    if errors:
-        raise results.ResultsError("; ".join(errors) + " (no report written)")
-    return records
+    experiment = resolve(args.classifier)
+    seeds = args.seeds if experiment.stochastic else args.seeds[:1]
+    expected = [Path(path) for path in args.expect]
+    if expected and len(expected) != len(seeds):
+        raise PlanError(f"{len(expected)} --expect paths for {len(seeds)} seeds")
+    dataset = load_mnist(repair=False)
+    for k, (seed, path) in enumerate(evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet)):
+        if expected and path != expected[k]:
+            raise PlanError(f"{experiment.name} seed {seed}: its code or settings changed while make was running "
+                            f"(planned {expected[k]}, computed {path}); run the same command again")
 
 
 def command_render(args):
-    records = _read_records(args.records, args.data_sha256)
+    from reports.render.chapter import render_chapter
+    from reports.render.records import records_from_runs
+    from reports.render.report import render
+
     start = time.perf_counter()
+    records = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
     print(table)
     print(f"\nwrote {args.out} and its figures in {args.figures}/ ({time.perf_counter() - start:.1f} s)")
+
+
+def command_sweep(args):
+    from reports.runner.sweep import sweep_request
+
+    experiments, specs, n_seeds, results_dir = request(args)
+    sweep_request(args.scheduler, experiments, specs, n_seeds, results_dir, quiet=args.quiet)
+
+
+def _request_arguments(parser):
+    parser.add_argument("kind", choices=["report", "chapter"])
+    parser.add_argument("--seeds", default=None, help="seeds of each stochastic classifier (default 5, chapter 10)")
+    parser.add_argument("--seeds-variable", default="SEEDS", help="the make variable --seeds came from (for errors)")
+    parser.add_argument("--only", default="", help="report only these built-in classifiers (names, space-separated)")
+    parser.add_argument("--extra", default="", help="plug-ins: 'NAME=module:attr key=value ...; ...'")
+    parser.add_argument("--results", default="results", help="results directory (default results)")
+    parser.add_argument("--jobs", default="2", help="how many jobs make runs at once")
+    parser.add_argument("--quiet", action="store_true", help="one line per run: no epoch lines or progress")
 
 
 def parser():
@@ -95,51 +110,51 @@ def parser():
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command_name", required=True)
 
-    ev = commands.add_parser("evaluate", help="fit and score one classifier")
-    ev.add_argument("classifier", nargs="?", default="", help="a built-in name or 'NAME=module:attr k=v ...'")
-    ev.add_argument("--spec-file", help="read the classifier (name or plug-in spec) from this file")
-    seeds = ev.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, help="run this one seed")
-    seeds.add_argument("--seeds", type=_at_least_one, default=5,
-                       help="run seeds 0..N-1, reusing runs on disk (default 5)")
-    ev.add_argument("--collect", help="also write the classifier's record of all its runs here")
-    ev.add_argument("--results", default=str(results.RESULTS_DIR), help="results directory (default results)")
+    pl = commands.add_parser("plan", help="print the make rules of `make report` or `make chapter`")
+    _request_arguments(pl)
+    pl.add_argument("--out", help="the report's markdown file (default RESULTS/report.md or RESULTS/chapter1.md)")
+    pl.add_argument("--blas-kernel", default="", help="the BLAS_KERNEL setting, named in the report's header")
+    pl.add_argument("--python", default=sys.executable, help="the Python the rules run")
+    pl.add_argument("--probe", action="store_true",
+                    help="only the first two seeds of plug-ins whose randomness is not known yet")
+    pl.set_defaults(func=command_plan)
+
+    ev = commands.add_parser("evaluate", help="fit and score one classifier over seeds")
+    ev.add_argument("classifier", help="a built-in name or 'NAME=module:attr key=value ...'")
+    ev.add_argument("--seeds", type=_seed, nargs="+", default=[0], help="the seeds to run (default 0)")
+    ev.add_argument("--results", type=Path, default=Path("results"), help="results directory (default results)")
+    ev.add_argument("--expect", action="append", default=[], help=argparse.SUPPRESS)
+    ev.add_argument("--quiet", action="store_true", help="one line per run")
     ev.set_defaults(func=command_evaluate)
 
-    co = commands.add_parser("collect", help="gather one classifier's run files into its record")
-    co.add_argument("name")
-    co.add_argument("runs", nargs="+")
-    co.add_argument("--out", required=True)
-    co.add_argument("--data-sha256", default=SHA256, help=argparse.SUPPRESS)
-    co.set_defaults(func=command_collect)
+    re_ = commands.add_parser("render", help="write the markdown report and figures from run files")
+    re_.add_argument("runs", nargs="+", type=Path)
+    re_.add_argument("--out", type=Path, default=Path("results/report.md"))
+    re_.add_argument("--figures", type=Path, default=Path("results/figures"))
+    re_.add_argument("--command", default="python -m reports render", help="the command named in the header")
+    re_.add_argument("--chapter", action="store_true", help="render chapter 1 reproduced instead of the report")
+    re_.set_defaults(func=command_render)
 
-    re = commands.add_parser("render", help="write the markdown report and figures from classifier records")
-    re.add_argument("records", nargs="+")
-    re.add_argument("--out", default="results/report.md")
-    re.add_argument("--figures", default="results/figures")
-    re.add_argument("--command", default="python -m reports render", help="the command named in the header")
-    re.add_argument("--chapter", action="store_true", help="render chapter 1 reproduced instead of the report")
-    re.add_argument("--data-sha256", default=SHA256, help=argparse.SUPPRESS)
-    re.set_defaults(func=command_render)
+    sw = commands.add_parser("sweep", help="compute the missing runs of a request on a Dask cluster")
+    _request_arguments(sw)
+    sw.add_argument("--scheduler", required=True, help="address of the Dask scheduler, e.g. tcp://host:8786")
+    sw.set_defaults(func=command_sweep)
     return top
 
 
-def _at_least_one(text):
-    """argparse type: a whole number >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _seed(text):
+    """argparse type: a whole number >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    try:
-        args.func(args)
-    except ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    if getattr(args, "seeds", None) is None and hasattr(args, "kind"):
+        args.seeds = str(DEFAULT_SEEDS[args.kind])
+    return run_main(lambda: args.func(args), ERRORS, interrupted="interrupted; finished runs are kept, run the "
+                                                                 "same command to resume")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """Plug-in factories for the runner's tests, imported by name as `tests.plugins:ATTR`."""
 
+import sys
+
+import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
 NOT_A_FACTORY = 42
@@ -28,3 +31,84 @@ class FitRaises:
 
     def predict(self, X):
         return X[:, 0]
+
+
+class PredictsFloats:
+    """A regressor mistaken for a classifier: its predictions are not labels."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return X[:, 0] + 0.5
+
+
+class PredictsNaN(PredictsFloats):
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+class PredictsTooFew(PredictsFloats):
+    def predict(self, X):
+        return np.zeros(len(X) - 1, dtype=int)
+
+
+class ExitsInFit(PredictsFloats):
+    """Calls sys.exit(0) in fit, which must not end the runner with status 0 and nothing written."""
+
+    def fit(self, X, y):
+        sys.exit(0)
+
+
+class BrokenHooks:
+    """Predicts well enough, but every optional hook the runner reads is broken."""
+
+    backend_ = object()  # not a string
+    history_ = [1.5, "two"]  # not whole numbers
+
+    def fit(self, X, y):
+        self.label_ = int(np.bincount(y).argmax())
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+    def diagnose(self, X):
+        raise RuntimeError("cannot explain myself")
+
+
+class IgnoresItsSeed:
+    """Takes random_state and ignores it, like scikit-learn's SVC: deterministic. Counts its fits."""
+
+    fits = 0
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        self.label_ = int(np.bincount(y).argmax())
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+
+class ScribblesOnItsInput:
+    """Stochastic, and modifies the arrays it is given in place: each fit must get its own copy."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        rng = np.random.default_rng(self.random_state)
+        self.prior_ = np.bincount(y, minlength=10) / len(y)
+        self.choice_ = rng.choice(10, size=4)
+        X[:] = 0  # vandalism
+        y[:] = 0
+        return self
+
+    def predict(self, X):
+        answers = np.where(X.sum(axis=1) > X.sum(axis=1).mean(), self.choice_[0], self.choice_[1])
+        X[:] = 1
+        return answers

@@ -1,57 +1,64 @@
-"""The Makefile's lists of classifiers agree with reports/chapter1.py, and EXTRA plug-ins are parsed."""
+"""The Makefile through make itself: reading it writes nothing, and bad settings stop in one line."""
 
-import re
+import hashlib
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from reports.chapter1 import BY_NAME, EXPERIMENTS, REPORT
-
-MAKEFILE = Path(__file__).resolve().parents[1] / "Makefile"
-
-
-def makefile_list(variable):
-    match = re.search(rf"^{variable} := (.*)$", MAKEFILE.read_text(), re.MULTILINE)
-    return match.group(1).split()
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv/bin/python").exists(),
+                                reason="needs make and the project's venv (make test makes both)")
 
 
-def test_stochastic_classifiers_agree_with_the_chapter():
-    assert set(makefile_list("STOCHASTIC")) == {e.name for e in EXPERIMENTS if e.stochastic}
+def make(*args):
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_report_and_chapter_lists_agree_with_the_chapter():
-    assert makefile_list("REPORT") == REPORT
-    assert set(makefile_list("CHAPTER")) <= set(BY_NAME)
+def snapshot(*directories):
+    """Every file under `directories` with its content's digest (the venv and caches aside)."""
+    skip = {".venv", ".git", "__pycache__", ".pytest_cache"}
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+            for directory in directories for path in sorted(Path(directory).rglob("*"))
+            if path.is_file() and not skip & set(path.parts)}
 
 
-def dry_run(tmp_path, *args):
-    """`make -n` with results going to tmp_path: lists the commands without running any."""
-    completed = subprocess.run(["make", "-n", "--no-print-directory", f"RESULTS={tmp_path}", *args],
-                               cwd=MAKEFILE.parent, capture_output=True, text=True, check=True)
-    return completed.stdout
+def test_dry_runs_and_help_write_no_file(tmp_path):
+    results = tmp_path / "results"
+    before = snapshot(ROOT, tmp_path)
+    for args in (["-n", "report", f"RESULTS={results}"], ["help"],
+                 ["-n", "report", f"RESULTS={results}", "EXTRA=knn=sklearn.neighbors:KNeighborsClassifier; "
+                                                        "t=sklearn.tree:DecisionTreeClassifier max_depth=(4)"],
+                 ["-n", "chapter", f"RESULTS={results}"]):
+        completed = make(*args)
+        assert completed.returncode == 0, completed.stderr
+    assert snapshot(ROOT, tmp_path) == before and not results.exists()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
-def test_extra_plugins_get_their_own_spec_file_and_report_entry(tmp_path):
-    extra = "knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3; tree=sklearn.tree:DecisionTreeClassifier max_depth=(4)"
-    commands = dry_run(tmp_path, f"EXTRA={extra}", f"{tmp_path}/report.md")
-    assert (tmp_path / "knn.spec").read_text() == "knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3\n"
-    assert (tmp_path / "tree.spec").read_text() == "tree=sklearn.tree:DecisionTreeClassifier max_depth=(4)\n"
-    assert f"evaluate --spec-file {tmp_path}/knn.spec --seeds 5 --collect {tmp_path}/knn.json --results {tmp_path}" in commands
-    assert f"evaluate network --seed 4 --results {tmp_path}" in commands  # runs land in RESULTS too
-    render = next(line for line in commands.splitlines() if " render " in line)
-    assert f"{tmp_path}/knn.json {tmp_path}/tree.json" in render
-    mtime = (tmp_path / "knn.spec").stat().st_mtime_ns
-    dry_run(tmp_path, f"EXTRA={extra}", f"{tmp_path}/report.md")
-    assert (tmp_path / "knn.spec").stat().st_mtime_ns == mtime  # unchanged spec, untouched file
+def test_a_dry_run_lists_what_would_be_computed(tmp_path):
+    out = make("-n", "report", f"RESULTS={tmp_path}", "SEEDS=2", "EXTRA=knn=tests.plugins:nearest_neighbours").stdout
+    assert f"reports evaluate network --seeds 0 --results {tmp_path}" in out
+    assert "reports evaluate knn=tests.plugins:nearest_neighbours --seeds 0" in out
+    render = next(line for line in out.splitlines() if " render " in line)
+    assert f"--out {tmp_path}/report.md" in render and "--command 'make report SEEDS=2 EXTRA=" in render
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
-def test_a_second_report_reuses_the_results_of_the_first(tmp_path):
-    commands = dry_run(tmp_path, f"REPORT_MD={tmp_path}/example/report.md", f"{tmp_path}/example/report.md")
-    render = next(line for line in commands.splitlines() if " render " in line)
-    assert f"--out {tmp_path}/example/report.md --figures {tmp_path}/example/figures" in render
-    assert f"{tmp_path}/network.json" in render  # the records of RESULTS, not copies of them
-    assert (tmp_path / "example" / "report.names").is_file()
+@pytest.mark.parametrize("setting, message", [
+    ("SEEDS=abc", "error: SEEDS='abc': must be a whole number >= 1"),
+    ("SEEDS=0", "error: SEEDS='0'"),
+    ("JOBS=two", "error: JOBS='two'"),
+    ("EXTRA=../../x=sklearn.neighbors:KNeighborsClassifier", "a classifier name starts with a letter"),
+])
+def test_bad_settings_stop_with_one_line_before_anything_is_written(tmp_path, setting, message):
+    completed = make("-n", "report", f"RESULTS={tmp_path}/results", setting)
+    assert completed.returncode != 0 and message in completed.stderr
+    assert [line for line in completed.stderr.splitlines() if line.startswith("error:")] == [message.split(" (")[0]] \
+        or completed.stderr.count("error:") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_jobs_means_the_default(tmp_path):
+    out = make("-n", "report", f"RESULTS={tmp_path}", "JOBS=").stdout
+    assert "-j" in out and "-j " not in out

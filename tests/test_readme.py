@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.readme import paste
+from reports.render.readme import paste
 
 
 def test_generated_blocks_are_replaced_and_the_rest_is_kept(tmp_path, monkeypatch):

@@ -8,10 +8,11 @@ import pytest
 from sklearn.datasets import load_digits
 
 from network import NetworkClassifier
-from reports import results
-from reports.chapter1 import BY_NAME, EXPERIMENTS
-from reports.evaluate import evaluate
-from reports.render_chapter import experiment_row, failure_lines, measure, render_chapter, verdict
+from reports.render.book import BOOK
+from reports.render.chapter import experiment_row, failure_lines, measure, render_chapter, verdict
+from reports.render.records import record
+from reports.runner.evaluate import evaluate
+from reports.runner.experiments import BY_NAME
 
 
 def test_verdict_says_inside_or_by_how_much_outside():
@@ -29,12 +30,13 @@ def test_measure_takes_the_best_epoch_only_where_the_book_did():
 
 
 def test_every_book_figure_has_a_known_measure_and_listings_end_where_the_figure_is():
-    for experiment in EXPERIMENTS:
-        assert experiment.book_measure in {"final", "best epoch", "last epoch", "at least"}
-        if experiment.book_epochs and experiment.book_measure == "last epoch":
-            assert experiment.book_epochs[max(experiment.book_epochs)] == experiment.book_correct
-        if experiment.book_epochs and experiment.book_measure == "best epoch":
-            assert max(experiment.book_epochs.values()) == experiment.book_correct
+    assert set(BOOK) == set(BY_NAME)  # every experiment is described, and nothing else
+    for book in BOOK.values():
+        assert book.measure in {"final", "best epoch", "last epoch", "at least"}
+        if book.epochs and book.measure == "last epoch":
+            assert book.epochs[max(book.epochs)] == book.correct
+        if book.epochs and book.measure == "best epoch":
+            assert max(book.epochs.values()) == book.correct
 
 
 def fake_run(seed, predictions, truth, history):
@@ -83,8 +85,9 @@ def digit_records(digits_mnist):
     for name in ("darkness", "network", "network-eta100"):
         experiment = BY_NAME[name]
         if experiment.stochastic:  # fewer epochs: the digits are small and the test is about the report
-            experiment = dataclasses.replace(experiment, params=dict(experiment.params, epochs=5, verbose=False))
-        records.append(results.collect([evaluate(experiment, seed, dataset) for seed in range(3 if experiment.stochastic else 1)]))
+            experiment = dataclasses.replace(experiment, params=dict(experiment.params, epochs=5))
+        runs = [evaluate(experiment, seed, dataset, quiet=True) for seed in range(3 if experiment.stochastic else 1)]
+        records.append(record(runs))
     return records
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reports.stats import mcnemar_exact, spread, wilson_interval
+from reports.render.stats import mcnemar_exact, spread, wilson_interval
 
 
 def test_wilson_interval_of_8_out_of_10_is_the_textbook_value():

@@ -14,27 +14,27 @@ import numpy as np
 from tabulate import tabulate
 
 from data.files import write_text_atomic
-from reports import figures
-from reports.chapter1 import BY_NAME
-from reports.provenance import git_commit
-from reports.results import median_run
-from reports.stats import mcnemar_exact
+from reports.render import figures
+from reports.render.book import BOOK
+from reports.render.records import median_run
+from reports.render.stats import mcnemar_exact
+from reports.runner.provenance import git_commit
 
 SIGNIFICANCE = 0.05
 
 
 def book_figures(records):
-    return {r["name"]: BY_NAME[r["name"]].book_correct for r in records if r["name"] in BY_NAME}
+    return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
 
 
 def provenance(records):
     """Which commits computed the runs, and which rendered them."""
-    commits = sorted({run.get("commit", "unknown") for r in records for run in r["runs"]})
+    commits = sorted({run["provenance"]["commit"] for r in records for run in r["runs"]})
     return f"runs computed at git commit {', '.join(commits)}; rendered at {git_commit()}"
 
 
 def header_lines(records, command, generated):
-    versions = dict(records[0]["runs"][0]["versions"])
+    versions = dict(records[0]["runs"][0]["provenance"]["numerics"]["libraries"])
     for name in ("tabulate", "matplotlib"):
         versions[name] = metadata.version(name)
     shas = sorted({r["data_sha256"] for r in records})
@@ -161,9 +161,9 @@ def render(records, out, figures_dir, command):
 
 
 def book_notes(records):
-    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}"
-             + (f"; the book: {BY_NAME[r['name']].book_text}." if BY_NAME[r["name"]].book_text else ".")
-             for r in records if r["name"] in BY_NAME]
+    notes = [f"- **{r['name']}**: {BOOK[r['name']].description}"
+             + (f"; the book: {BOOK[r['name']].text}." if BOOK[r["name"]].text else ".")
+             for r in records if r["name"] in BOOK]
     notes += [f"- **{r['name']}**: {r['description']}, parameters {r['params']}." for r in records
-              if r["name"] not in BY_NAME]
+              if r["name"] not in BOOK]
     return notes + [""] if notes else []

@@ -13,9 +13,9 @@ import numpy as np
 from tabulate import tabulate
 
 from data.files import write_text_atomic
-from reports import figures
-from reports.chapter1 import BY_NAME
-from reports.render import format_count, header_lines, provenance, timestamp, write_summary
+from reports.render import figures
+from reports.render.book import BOOK
+from reports.render.report import format_count, header_lines, provenance, timestamp, write_summary
 
 BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
 
@@ -36,18 +36,18 @@ def verdict(book, low, high, kind):
 
 
 def experiment_row(record):
-    experiment = BY_NAME[record["name"]]
-    values = [measure(run, experiment.book_measure) for run in record["runs"]]
+    book = BOOK[record["name"]]
+    values = [measure(run, book.measure) for run in record["runs"]]
     low, high = min(values), max(values)
-    seeds_in_order = [measure(run, experiment.book_measure) for run in sorted(record["runs"], key=lambda r: r["seed"])]
+    seeds_in_order = [measure(run, book.measure) for run in sorted(record["runs"], key=lambda r: r["seed"])]
     best_of = f"{max(seeds_in_order[:BEST_OF]):,}" if record["stochastic"] and len(values) >= BEST_OF else "-"
-    book = "-" if experiment.book_correct is None else (
-        f"> {experiment.book_correct:,}" if experiment.book_measure == "at least" else f"{experiment.book_correct:,}")
-    return [record["name"], experiment.book_measure, book, format_count(np.median(values)),
+    printed = "-" if book.correct is None else (
+        f"≥ {book.correct:,}" if book.measure == "at least" else f"{book.correct:,}")
+    return [record["name"], book.measure, printed, format_count(np.median(values)),
             f"{np.mean(values):,.1f} ± {np.std(values, ddof=1):,.1f}" if len(values) > 1 else f"{values[0]:,}",
             f"{low:,}-{high:,}", len(values), best_of,
-            verdict(experiment.book_correct, low, high, experiment.book_measure)
-            if experiment.book_correct is not None else "-"]
+            verdict(book.correct, low, high, book.measure)
+            if book.correct is not None else "-"]
 
 
 def failure_lines(record):
@@ -105,7 +105,7 @@ def render_chapter(records, out, figures_dir, command):
                f"best of {BEST_OF}", "verdict"]
     rows = [experiment_row(r) for r in records]
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
-    notes = [f"- **{r['name']}**: {BY_NAME[r['name']].description}. The book: {BY_NAME[r['name']].book_text}."
+    notes = [f"- **{r['name']}**: {BOOK[r['name']].description}. The book: {BOOK[r['name']].text}."
              for r in records]
     failures = [line for r in records for line in failure_lines(r)]
     lines = [

@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from data.files import atomic_path  # noqa: E402
-from reports.chapter1 import BY_NAME  # noqa: E402
-from reports.results import median_run  # noqa: E402
+from reports.render.book import BOOK  # noqa: E402
+from reports.render.records import median_run  # noqa: E402
 
 BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2}
 
@@ -65,7 +65,7 @@ def epochs_figure(records, book, path):
             ax.plot(range(len(history)), [100 * h / run["n_test"] for h in history], alpha=0.7,
                     label=f"seed {run['seed']}")
         if book.get(record["name"]) is not None:
-            measure = BY_NAME[record["name"]].book_measure
+            measure = BOOK[record["name"]].measure
             ax.axhline(100 * book[record["name"]] / record["n_test"], color="tab:red", linestyle="--",
                        label=f"the book ({measure})")
         ax.set_title(record["name"])
@@ -98,18 +98,18 @@ def chapter_figure(records, path):
     rows = -(-len(records) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(11, 3.8 * rows), squeeze=False)
     for ax, record in zip(axes.flat, records):
-        experiment = BY_NAME[record["name"]]
+        book = BOOK[record["name"]]
         n_test = record["n_test"]
         for run in sorted(record["runs"], key=lambda r: r["seed"]):
             ax.plot([100 * h / n_test for h in run["history"]], alpha=0.6, linewidth=1)
-        if experiment.book_epochs:
-            epochs = sorted(experiment.book_epochs)
-            ax.plot(epochs, [100 * experiment.book_epochs[e] / n_test for e in epochs], label="the book's listing",
+        if book.epochs:
+            epochs = sorted(book.epochs)
+            ax.plot(epochs, [100 * book.epochs[e] / n_test for e in epochs], label="the book's listing",
                     **BOOK_STYLE)
-        elif experiment.book_correct is not None:
-            ax.axhline(100 * experiment.book_correct / n_test, color="tab:red", linestyle="--",
-                       label=f"the book ({experiment.book_measure})")
-        ax.set_title(f"{record['name']}: {experiment.description}", fontsize=9)
+        elif book.correct is not None:
+            ax.axhline(100 * book.correct / n_test, color="tab:red", linestyle="--",
+                       label=f"the book ({book.measure})")
+        ax.set_title(f"{record['name']}: {book.description}", fontsize=9)
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)

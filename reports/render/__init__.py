@@ -1,0 +1,1 @@
+"""What is shown: records from run files, statistics, the markdown reports, their tables and figures."""

@@ -1,0 +1,94 @@
+"""From run files to records: one per classifier, its runs and their summary over seeds.
+
+Every figure here is derived from the runs' stored predictions and test labels (each run file's
+own count is checked against them when it is read), so no table can disagree with another.
+"""
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from reports.render.book import description
+from reports.render.stats import spread, wilson_interval
+from reports.runner.store import StoreError, read_run
+
+# What every run of one classifier must share; the seed (and so the identity's digest) may differ.
+SHARED = ("factory", "params", "training_set", "data_sha256", "n_train", "n_test", "test_labels")
+
+
+class RecordError(Exception):
+    """Run files that cannot be reported together; the message names them."""
+
+
+def derived(run):
+    """The run with what the reports show, computed from its predictions and labels."""
+    truth, predictions = np.asarray(run["test_labels"]), np.asarray(run["predictions"])
+    classes = np.union1d(run["classes"], truth)
+    # Rows: the true class, columns: the prediction (both are labels of `classes`, checked on reading).
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(matrix, (np.searchsorted(classes, truth), np.searchsorted(classes, predictions)), 1)
+    correct = int(np.trace(matrix))
+    return {**run, "classes": classes.tolist(), "confusion": matrix.tolist(), "correct": correct,
+            "accuracy": correct / len(truth), "ci95": wilson_interval(correct, len(truth)),
+            "per_class_accuracy": (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()}
+
+
+def record(runs):
+    """One classifier's record from its runs (already read and checked): runs sorted by seed, and the
+    summary over seeds."""
+    runs = sorted((derived(run) for run in runs), key=lambda run: -1 if run["seed"] is None else run["seed"])
+    first = runs[0]
+    for run in runs[1:]:
+        for key in SHARED:
+            if run[key] != first[key]:
+                raise RecordError(f"{first['name']}: its runs disagree on {key}; give the run files of one "
+                                  "setting only")
+    correct = spread([run["correct"] for run in runs])
+    return {
+        "name": first["name"], "description": description(first["name"], first["factory"]),
+        **{key: first[key] for key in ("factory", "params", "stochastic", "training_set", "data_sha256",
+                                       "n_train", "n_test")},
+        "seeds": [run["seed"] for run in runs],
+        "summary": {
+            "correct": correct,
+            "accuracy_mean": correct["mean"] / first["n_test"],
+            # Test-set uncertainty of one run at the mean accuracy (the seed spread is `correct`).
+            "ci95": wilson_interval(round(correct["mean"]), first["n_test"]),
+            "fit_seconds_mean": math.fsum(run["fit_seconds"] for run in runs) / len(runs),
+            "predict_seconds_mean": math.fsum(run["predict_seconds"] for run in runs) / len(runs),
+        },
+        "runs": runs,
+    }
+
+
+def records_from_runs(paths):
+    """The records of the run files at `paths`, classifiers in order of first appearance. Every
+    unusable file is named in one error, and nothing is rendered from a partial set."""
+    runs, errors = [], []
+    for path in paths:
+        try:
+            runs.append((path, read_run(path)))
+        except StoreError as error:
+            errors.append(str(error))
+    if errors:
+        raise RecordError("; ".join(errors) + " (no report written)")
+    repeated = [key for key, n in Counter((run["name"], run["seed"]) for _, run in runs).items() if n > 1]
+    if repeated:
+        raise RecordError("the same run is given twice: " + ", ".join(
+            f"{name}" + (f" seed {seed}" if seed is not None else "") for name, seed in repeated))
+    by_name = {}
+    for _, run in runs:
+        by_name.setdefault(run["name"], []).append(run)
+    records = [record(group) for group in by_name.values()]
+    test_sets = {tuple(r["runs"][0]["test_labels"]) for r in records}
+    if len(test_sets) > 1 or len({r["data_sha256"] for r in records}) > 1:
+        raise RecordError("the runs were tested on different data; render runs of one data file together")
+    return records
+
+
+def median_run(record):
+    """The run whose correct count is the median (the lower one for an even number of runs): the
+    representative used where one set of predictions must stand for a stochastic classifier."""
+    runs = sorted(record["runs"], key=lambda run: run["correct"])
+    return runs[(len(runs) - 1) // 2]

@@ -1,0 +1,73 @@
+"""The built-in experiments, written once: make's rules, the report's rows and the chapter's rows are
+all derived from this list (`python -m reports plan` turns it into make rules).
+
+An experiment says what runs and nothing else: the factory ("module:attr") and its keyword
+arguments, whether it is stochastic (run over seeds, each passed as `random_state`), the images it
+trains on, and which commands include it. What the book printed about it, and how the reports
+describe it, live in reports/render/book.py, so that editing a description never puts a run out of
+date.
+"""
+
+from dataclasses import dataclass, field
+
+TRAINING_SETS = ("train", "train+validation")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One classifier configuration.
+
+    name: the name of its run files and its row; factory: "module:attr" returning an estimator;
+    params: the factory's keyword arguments, part of every run's identity; stochastic: run over
+    seeds 0, 1, ... (given as `random_state`); progress_params: keyword arguments that only change
+    what the classifier prints while it works, given unless the run is quiet and never part of a
+    run's identity; training_set: "train" (the book's 50,000 images) or "train+validation" (the
+    60,000 of the original MNIST training set); commands: the make commands that include it;
+    seconds: a rough cost of one run on a 2-core machine, so that the long runs start first.
+    """
+
+    name: str
+    factory: str
+    params: dict = field(default_factory=dict)
+    stochastic: bool = False
+    progress_params: dict = field(default_factory=dict)
+    training_set: str = "train"
+    commands: tuple = ()
+    seconds: float = 1.0
+
+
+NETWORK = "network.classifier:NetworkClassifier"
+SVC = "baselines.svm:SVCClassifier"
+EPOCH_LINES = {"verbose": True}  # the book's "Epoch j: n / 10000" lines, on stderr
+BOTH = ("report", "chapter")
+
+
+def _network(name, hidden, eta, commands, seconds):
+    return Experiment(name, NETWORK, {"hidden_sizes": (hidden,), "epochs": 30, "mini_batch_size": 10, "eta": eta},
+                      stochastic=True, progress_params=EPOCH_LINES, commands=commands, seconds=seconds)
+
+
+EXPERIMENTS = [
+    Experiment("random", "baselines.random_guess:random_guess_classifier", stochastic=True, commands=BOTH),
+    Experiment("darkness", "baselines.darkness:AverageDarknessClassifier", commands=BOTH),
+    Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=120),
+    Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=120),
+    _network("network", 30, 3.0, BOTH, seconds=20),
+    _network("network-100", 100, 3.0, ("chapter",), seconds=40),
+    _network("network-100-slow", 100, 0.001, ("chapter",), seconds=40),
+    _network("network-eta100", 30, 100.0, ("chapter",), seconds=20),
+    # Andreas Mueller's tuned SVM, on the book's 50,000 training images and, as he ran it, on 60,000.
+    Experiment("svc-tuned", SVC, {"preset": "tuned"}, commands=("chapter",), seconds=150),
+    Experiment("svc-mueller", SVC, {"preset": "tuned"}, training_set="train+validation", commands=("chapter",),
+               seconds=200),
+]
+
+BY_NAME = {experiment.name: experiment for experiment in EXPERIMENTS}
+COMMANDS = ("report", "chapter")
+
+
+def experiments_of(command):
+    """The built-in experiments that `make COMMAND` runs, in the order of the list."""
+    if command not in COMMANDS:
+        raise ValueError(f"command must be one of {COMMANDS}, got {command!r}")
+    return [experiment for experiment in EXPERIMENTS if command in experiment.commands]

@@ -1,0 +1,202 @@
+"""What `make report` and `make chapter` must compute, written as make rules for make to run.
+
+The Makefile knows no classifier. It asks `python -m reports plan report ...` for the rules of
+this request and hands them to a second make on a pipe (`make -f -`), which runs them with `-j`.
+Planning only reads: it writes no file, so `make -n` and `make help` change nothing.
+
+- Each run the request needs is a file named by its identity (reports/runner/identity.py). A run
+  file that exists was computed from exactly the current inputs and is reused; one that is missing
+  gets a rule. Seeds of one network experiment that are missing together are computed by one
+  process, in lockstep (network/lockstep.py), in groups sized to keep every core busy.
+- A plug-in that takes `random_state` may still be deterministic (scikit-learn's SVC takes one
+  and ignores it). It is first run with seeds 0 and 1 (`--probe`); if they predict alike it is
+  treated as deterministic and run no more, otherwise it is run over every seed.
+- The report is remade when its runs, its rendering code or its settings change: the settings are
+  kept in `NAME.inputs` beside it, rewritten (by make, not here) only when they differ.
+"""
+
+import hashlib
+import math
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from reports.runner.experiments import NETWORK
+from reports.runner.identity import PROJECT_ROOT, run_path, source_files
+from reports.runner.registry import RegistryError, is_plugin
+from reports.runner.store import StoreError, read_run
+
+# Characters make cannot carry in a file name, or that the shell would read: refused in paths.
+UNSAFE_IN_PATH = re.compile(r"[\s$:#%;=*?'\"\\|&<>()`!{}\[\]]")
+RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
+# The network's seeds train fastest in groups of this many per process (see `make bench`).
+LOCKSTEP_GROUP = 5
+
+
+class PlanError(Exception):
+    """A request that cannot be planned; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run the request needs: an experiment, a seed, and the file that holds it."""
+
+    experiment: object
+    seed: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class Job:
+    """Runs computed by one process: one run, or several seeds of one network in lockstep."""
+
+    experiment: object
+    runs: tuple
+
+    @property
+    def seconds(self):
+        return self.experiment.seconds * len(self.runs)
+
+
+def whole_number(text, variable):
+    """`text` as a whole number >= 1, or a PlanError naming the make variable it came from."""
+    text = str(text).strip()
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
+        raise PlanError(f"{variable}={text!r}: must be a whole number >= 1")
+    return int(text)
+
+
+def safe_path(text, variable):
+    """A path make and the shell can carry as it is, or a PlanError naming the variable."""
+    if not str(text).strip():
+        raise PlanError(f"{variable} is empty: give a directory or file name")
+    if UNSAFE_IN_PATH.search(str(text)):
+        raise PlanError(f"{variable}={text!r}: make cannot handle spaces or any of $:#%;=*?'\"\\|&<>()`!{{}}[] "
+                        "in a file name; choose a plainer name")
+    return Path(text)
+
+
+def _probe_answer(experiment, results_dir):
+    """For a plug-in that takes random_state: True if seeds 0 and 1 predict differently, False if
+    alike, None while either run is missing."""
+    runs = []
+    for seed in (0, 1):
+        try:
+            runs.append(read_run(run_path(results_dir, experiment, seed)))
+        except StoreError:
+            return None
+    return runs[0]["predictions"] != runs[1]["predictions"]
+
+
+def runs_wanted(experiments, n_seeds, results_dir, probe=False):
+    """The runs of the request, experiment by experiment. With `probe`, only seeds 0 and 1 of the
+    plug-ins whose randomness is not yet known."""
+    wanted = []
+    for experiment in experiments:
+        if not experiment.stochastic:
+            seeds = [] if probe else [0]
+        elif is_plugin(experiment) and n_seeds > 1:
+            stochastic = _probe_answer(experiment, results_dir)
+            if probe:
+                seeds = [0, 1] if stochastic is None else []
+            else:
+                # Alike: deterministic, and the two runs it took to tell are all it gets.
+                seeds = [0, 1] if stochastic is False else list(range(n_seeds))
+        else:
+            seeds = [] if probe else list(range(n_seeds))
+        wanted += [Run(experiment, seed, run_path(results_dir, experiment, seed)) for seed in seeds]
+    return wanted
+
+
+def usable(run):
+    """Whether the run's file exists and reads back whole (a corrupt one is computed again)."""
+    if not run.path.is_file():
+        return False
+    try:
+        read_run(run.path)
+    except StoreError:
+        return False
+    return True
+
+
+def jobs_for(missing, n_jobs):
+    """The missing runs as jobs, the longest first. The missing seeds of one experiment are shared out
+    among at most `n_jobs` processes, so that every core gets work and no process pays the start-up
+    (imports, data) per seed; a network's group, of at most LOCKSTEP_GROUP seeds, trains in lockstep."""
+    jobs = []
+    by_experiment = {}
+    for run in missing:
+        by_experiment.setdefault(run.experiment.name, []).append(run)
+    for runs in by_experiment.values():
+        experiment = runs[0].experiment
+        most = LOCKSTEP_GROUP if experiment.factory == NETWORK else len(runs)
+        groups = max(math.ceil(len(runs) / most), min(n_jobs, len(runs)))
+        size = math.ceil(len(runs) / groups)
+        jobs += [Job(experiment, tuple(runs[k:k + size])) for k in range(0, len(runs), size)]
+    return sorted(jobs, key=lambda job: -job.seconds)
+
+
+def render_code(kind):
+    """The project files that render a report of `kind`: what the report depends on besides its runs."""
+    return sorted(Path(path) for path in source_files(RENDER_MODULES[kind]) if not Path(path).is_absolute())
+
+
+def _make_text(text):
+    """`text` quoted for the shell, with make's `$` escaped, for a recipe line."""
+    return shlex.quote(text).replace("$", "$$")
+
+
+def evaluate_command(job, results_dir, spec, quiet):
+    seeds = " ".join(str(run.seed) for run in job.runs)
+    expect = " ".join(f"--expect {run.path}" for run in job.runs)
+    return (f"$(PY) -m reports evaluate {_make_text(spec)} --seeds {seeds} --results {results_dir} "
+            f"{expect}{' --quiet' if quiet else ''}")
+
+
+def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
+    """The make rules that compute `jobs` and, with `render` (a dict of the report's settings), make
+    the report from `wanted`. `specs` maps a plug-in's name to its spec."""
+    lines = ["# Written by `python -m reports plan` for one make run; read by `make -f -`, never stored.",
+             "SHELL := bash", ".SHELLFLAGS := -eu -o pipefail -c", ".DELETE_ON_ERROR:", ".SUFFIXES:",
+             f"PY := {python}", ""]
+    goal = render["out"] if render else "runs"
+    lines += [f".PHONY: all runs", f"all: {goal}", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
+              "\t@:", ""]
+    for job in jobs:
+        targets = " ".join(str(run.path) for run in job.runs)
+        spec = specs.get(job.experiment.name, job.experiment.name)
+        lines += [f"{targets} &:", "\t" + evaluate_command(job, results_dir, spec, quiet), ""]
+    if render:
+        runs = [str(run.path) for run in wanted]
+        # Listed longest job first, so that make -j starts the long fits first.
+        first = [str(run.path) for job in jobs for run in job.runs]
+        prerequisites = first + [path for path in runs if path not in first]
+        settings = "\n".join([render["kind"], render["out"], render["figures"], render["command"], *runs])
+        fingerprint = hashlib.sha256(settings.encode("utf-8")).hexdigest()
+        inputs = render["inputs"]
+        code = " ".join(str(path) for path in render_code(render["kind"]))
+        chapter = " --chapter" if render["kind"] == "chapter" else ""
+        lines += [
+            f"{render['out']}: {' '.join(prerequisites)} {code} {inputs}",
+            f"\t$(PY) -m reports render {' '.join(runs)} --out {render['out']} --figures {render['figures']}"
+            f"{chapter} --command {_make_text(render['command'])}",
+            "",
+            "# The report's settings, rewritten only when they differ, so that the report is remade exactly then.",
+            f"{inputs}: FORCE",
+            f"\t@mkdir -p {inputs.parent} && echo {fingerprint} > {inputs}.tmp"
+            f" && {{ cmp -s {inputs}.tmp {inputs} && rm {inputs}.tmp || mv {inputs}.tmp {inputs}; }}",
+            "FORCE:",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def plan(experiments, specs, *, kind, n_seeds, results_dir, out, figures, command, python, n_jobs=2, quiet=False,
+         probe=False):
+    """The makefile text for a request (see the module's docstring)."""
+    wanted = runs_wanted(experiments, n_seeds, results_dir, probe=probe)
+    jobs = jobs_for([run for run in wanted if not usable(run)], n_jobs)
+    render = None if probe else {"kind": kind, "out": str(out), "figures": str(figures), "command": command,
+                                 "inputs": Path(out).with_suffix(".inputs")}
+    return makefile(wanted, jobs, specs, results_dir, python, quiet, render)

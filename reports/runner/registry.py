@@ -1,0 +1,160 @@
+"""Classifiers by name: the built-in experiments, and plug-ins written as Python would read them.
+
+A plug-in spec is `NAME=package.module:attr key=value ...`: any importable factory (a class or a
+function) of objects with `fit` and `predict`, and its keyword arguments, whose values are Python
+literals with any spacing, nesting and quoting (`hidden_layer_sizes=(100, 50)`, `name='a b'`).
+Several entries are separated by `;` (a `;` inside a quoted value or brackets is part of the value).
+A bare built-in name adds that experiment. Names are unique, and a plug-in may not take a built-in's
+name; all of it is checked before anything runs.
+
+A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
+chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
+reports/runner/plan.py); one given `random_state=...` is run once, with that value.
+"""
+
+import ast
+import dataclasses
+import inspect
+import io
+import re
+import tokenize
+
+from reports.runner.experiments import BY_NAME, Experiment
+from reports.runner.factory import import_factory
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+HEADER = re.compile(r"\s*(?P<name>[^\s=]*)=(?P<path>[^\s]*)(?P<rest>.*)", re.DOTALL)
+BRACKETS = {"(": ")", "[": "]", "{": "}"}
+
+
+class RegistryError(Exception):
+    """A classifier name or plug-in spec that cannot be used; the message names it."""
+
+
+def _tokens(text, who):
+    """Python's tokens of `text`, or a RegistryError naming `who` (an unclosed quote, say)."""
+    if "\n" in text or "\r" in text:
+        raise RegistryError(f"{who}: {text!r}: a plug-in spec is one line")
+    try:
+        tokens = [token for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if token.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT,
+                                        tokenize.DEDENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError) as error:
+        raise RegistryError(f"{who}: {text.strip()!r}: {error.args[0]} (an unclosed quote or bracket?)") from None
+    if any(token.type == tokenize.ERRORTOKEN and token.string in "'\"" for token in tokens):
+        raise RegistryError(f"{who}: {text.strip()!r}: an unclosed quote or bracket")
+    return tokens
+
+
+def _top_level(tokens):
+    """(token, is it outside every bracket) for each token."""
+    depth = 0
+    for token in tokens:
+        if token.type == tokenize.OP and token.string in BRACKETS:
+            depth += 1
+        elif token.type == tokenize.OP and token.string in BRACKETS.values():
+            depth -= 1
+            yield token, False
+            continue
+        yield token, depth == 0
+
+
+def split_entries(text):
+    """The entries of EXTRA, split at each `;` outside quotes and brackets; empty ones dropped."""
+    cuts = [token.start[1] for token, top in _top_level(_tokens(text, "EXTRA")) if top and token.string == ";"]
+    bounds = zip([-1, *cuts], [*cuts, len(text)])
+    return [entry.strip() for entry in (text[start + 1:end] for start, end in bounds) if entry.strip()]
+
+
+def parse_params(text, who):
+    """{key: value} from `key=value key=value ...`, each value a Python literal."""
+    tokens = _tokens(text, who)
+    starts = []  # (where the key starts, where its value starts, the key)
+    for i, (token, top) in enumerate(_top_level(tokens)):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if top and token.type == tokenize.NAME and following is not None and following.string == "=":
+            starts.append((token.start[1], following.end[1], token.string))
+    if not starts and text.strip():
+        raise RegistryError(f"{who}: {text.strip()!r} is not of the form key=value")
+    if starts and text[:starts[0][0]].strip():
+        raise RegistryError(f"{who}: {text[:starts[0][0]].strip()!r} is not of the form key=value")
+    params = {}
+    for (_, value_start, key), following in zip(starts, [*starts[1:], (len(text), None, None)]):
+        value_text = text[value_start:following[0]].strip()
+        if key in params:
+            raise RegistryError(f"{who}: parameter {key!r} is given twice")
+        try:
+            params[key] = ast.literal_eval(value_text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            hint = f"; quote a string: {key}='{value_text}'" if value_text.isidentifier() else ""
+            raise RegistryError(f"{who}: the value of {key} is not a Python literal: {value_text!r}{hint}") from None
+    return params
+
+
+def _takes_random_state(factory):
+    try:
+        return "random_state" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return False
+
+
+def parse_plugin(spec):
+    """An Experiment from "NAME=package.module:attr key=value ..."; imports the factory to check it."""
+    match = HEADER.fullmatch(spec)
+    if not match:
+        raise RegistryError(f"{spec!r}: a plug-in is written NAME=package.module:attr [key=value ...]")
+    name, path = match["name"], match["path"]
+    if not NAME_PATTERN.fullmatch(name):
+        raise RegistryError(f"{name!r}: a classifier name starts with a letter or digit and uses letters, "
+                            "digits, '_', '.' and '-' only")
+    if name in BY_NAME:
+        raise RegistryError(f"{name!r} is a built-in classifier; give the plug-in another name")
+    params = parse_params(match["rest"], name)
+    factory = import_factory(path, name)
+    # Given a random_state, the user has chosen one run; otherwise a factory that takes one is tried
+    # over seeds until two of them show whether it is really stochastic.
+    stochastic = _takes_random_state(factory) and "random_state" not in params
+    return Experiment(name, path, params, stochastic=stochastic)
+
+
+def resolve(name_or_spec):
+    """The Experiment for a built-in name or a plug-in spec."""
+    text = name_or_spec.strip()
+    if "=" in text:
+        return parse_plugin(text)
+    if text in BY_NAME:
+        return BY_NAME[text]
+    raise RegistryError(f"unknown classifier {text!r}; built-in: {', '.join(BY_NAME)}; "
+                        "or a plug-in NAME=package.module:attr")
+
+
+def select(builtins, only="", extra=""):
+    """The experiments of a report and the specs of its plug-ins ({name: spec}): `builtins` (names),
+    narrowed to `only` (names separated by spaces or commas) if given, plus the entries of `extra`.
+    Every name appears once; all of it is checked before anything runs."""
+    chosen = list(builtins)
+    wanted = [name for name in re.split(r"[\s,]+", only) if name]
+    if wanted:
+        unknown = [name for name in wanted if name not in BY_NAME]
+        if unknown:
+            raise RegistryError(f"ONLY names {', '.join(map(repr, unknown))}, not built-in classifiers; "
+                                f"built-in: {', '.join(BY_NAME)}")
+        chosen = list(dict.fromkeys(wanted))
+    experiments, specs = [BY_NAME[name] for name in chosen], {}
+    for entry in split_entries(extra):
+        experiment = resolve(entry)
+        if experiment.name in {e.name for e in experiments}:
+            raise RegistryError(f"{experiment.name!r} appears twice in the report; every classifier needs its "
+                                "own name")
+        experiments.append(experiment)
+        specs[experiment.name] = entry
+    return experiments, specs
+
+
+def is_plugin(experiment):
+    return experiment.name not in BY_NAME
+
+
+def with_params(experiment, **params):
+    """A copy of `experiment` with other parameters (for tests and small runs)."""
+    return dataclasses.replace(experiment, params=dict(experiment.params, **params))

@@ -1,0 +1,93 @@
+"""`python -m reports` end to end on scikit-learn's 8x8 digits: evaluate, render, and bad input."""
+
+import re
+
+import pytest
+
+import reports.__main__ as cli
+from reports.runner.experiments import BY_NAME
+from reports.runner.identity import run_path
+
+
+@pytest.fixture
+def cli_on_digits(digits_mnist, monkeypatch, tmp_path):
+    """Run the command line in tmp_path with the digits standing in for MNIST."""
+    monkeypatch.setattr(cli, "load_mnist", lambda **_: digits_mnist)
+    monkeypatch.chdir(tmp_path)
+    return lambda *argv: cli.main([*argv])
+
+
+def run_files(tmp_path, name):
+    return sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "results/runs" / name).glob("*.json"))
+
+
+def test_evaluate_then_render_a_report(cli_on_digits, tmp_path, capsys):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    assert cli_on_digits("evaluate", "random", "--seeds", "0", "1", "2", "--quiet") == 0
+    assert cli_on_digits("evaluate", "knn=tests.plugins:nearest_neighbours n_neighbors=3", "--quiet") == 0
+    runs = run_files(tmp_path, "random") + run_files(tmp_path, "darkness") + run_files(tmp_path, "knn")
+    assert len(runs) == 5
+    assert cli_on_digits("render", *runs) == 0
+    report = (tmp_path / "results/report.md").read_text()
+    for name in ("random", "darkness", "knn"):
+        assert f"| {name} " in report
+        assert (tmp_path / f"results/figures/confusion-{name}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "McNemar" in report and re.search(r"\| darkness +\| knn +\|", report)
+    assert "2,225" in report  # the book's figure for darkness
+    assert "classifier" in capsys.readouterr().out  # the main table goes to the terminal too
+
+
+def test_evaluate_checks_the_run_files_make_expects(cli_on_digits, tmp_path, capsys):
+    expected = run_path("results", BY_NAME["darkness"], 0)
+    assert cli_on_digits("evaluate", "darkness", "--expect", str(expected), "--quiet") == 0
+    assert cli_on_digits("evaluate", "darkness", "--expect", "results/runs/darkness/run.0.json", "--quiet") == 1
+    assert "its code or settings changed while make was running" in capsys.readouterr().err
+
+
+def test_a_failing_plugin_leaves_other_results_and_writes_nothing(cli_on_digits, tmp_path, capsys):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    assert cli_on_digits("evaluate", "bad=tests.plugins:FitRaises") == 1
+    err = capsys.readouterr().err
+    assert "error: bad: RuntimeError in fit: out of cheese" in err and "Traceback" not in err
+    assert run_files(tmp_path, "darkness") and not (tmp_path / "results/runs/bad").exists()
+
+
+def test_a_hand_edited_count_is_caught_and_nothing_is_rendered(cli_on_digits, tmp_path, capsys):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    [path] = run_files(tmp_path, "darkness")
+    text = (tmp_path / path).read_text()
+    (tmp_path / path).write_text(re.sub(r'"correct": \d+', '"correct": 9999', text))
+    assert cli_on_digits("render", path) == 1
+    err = capsys.readouterr().err
+    assert "corrupt run file (it says 9999 correct, its predictions give" in err
+    assert not (tmp_path / "results/report.md").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plan", "report", "--seeds", "abc"], "SEEDS='abc': must be a whole number >= 1"),
+    (["plan", "chapter", "--seeds", "0", "--seeds-variable", "CHAPTER_SEEDS"], "CHAPTER_SEEDS='0'"),
+    (["plan", "report", "--jobs", "x"], "JOBS='x'"),
+    (["plan", "report", "--extra", "../../x=tests.plugins:nearest_neighbours"], "a classifier name starts"),
+    (["plan", "report", "--extra", "darkness"], "'darkness' appears twice"),
+    (["plan", "report", "--results", "my results"], "RESULTS='my results': make cannot handle spaces"),
+    (["plan", "report", "--only", "svm"], "ONLY names 'svm'"),
+])
+def test_bad_settings_are_one_line_and_nothing_is_written(cli_on_digits, tmp_path, capsys, argv, message):
+    assert cli_on_digits(*argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rendering_refuses_what_is_not_a_set_of_run_files(cli_on_digits, tmp_path, capsys):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    [path] = run_files(tmp_path, "darkness")
+    (tmp_path / "README.md").write_text("# not a run\n")
+    for argv, message in [([path, path], "the same run is given twice: darkness"),
+                          (["results/"], "a directory, not a run file"),
+                          (["README.md"], "not a run file of this project"),
+                          (["nothing.json"], "no such run file")]:
+        assert cli_on_digits("render", *argv) == 1
+        err = capsys.readouterr().err
+        assert message in err and "delete" not in err.split(message)[0]
+    assert (tmp_path / "README.md").read_text() == "# not a run\n"

@@ -1,0 +1,101 @@
+"""One run on scikit-learn's 8x8 digits: what it records, and every way a user's classifier can fail."""
+
+import json
+
+import numpy as np
+import pytest
+
+from reports.runner import store
+from reports.runner.evaluate import EvaluationError, evaluate, evaluate_seeds
+from reports.runner.experiments import BY_NAME
+from reports.runner.factory import FactoryError
+from reports.runner.identity import run_path
+from reports.runner.registry import resolve, with_params
+
+
+def test_a_run_records_predictions_counts_history_and_provenance(digits_mnist):
+    run = evaluate(with_params(BY_NAME["network"], epochs=5), 3, digits_mnist, quiet=True)
+    n_test = len(digits_mnist.test.labels)
+    assert run["seed"] == 3 and run["n_test"] == n_test
+    assert run["correct"] == int(np.sum(np.array(run["predictions"]) == digits_mnist.test.labels)) > 0.8 * n_test
+    assert len(run["history"]) == 5 and run["history"][-1] == run["correct"]
+    assert run["identity"]["seed"] == 3 and "network/network.py" in run["identity"]["code"]
+    assert "verbose" not in run["params"]  # what it prints is no part of what it is
+    provenance = run["provenance"]
+    assert provenance["numerics"]["blas"] and provenance["numerics"]["numpy_simd"] and provenance["machine"]["cpu"]
+    store.check_counts(json.loads(json.dumps(run)))
+
+
+def test_a_deterministic_classifier_ignores_the_seed(digits_mnist):
+    run = evaluate(BY_NAME["darkness"], 7, digits_mnist, quiet=True)
+    assert run["seed"] is None and run["history"] is None and run["identity"]["seed"] is None
+
+
+def test_epoch_lines_are_printed_unless_quiet(digits_mnist, capsys):
+    network = with_params(BY_NAME["network"], epochs=2)
+    evaluate(network, 0, digits_mnist)
+    err = capsys.readouterr().err
+    assert "[network seed 0] Epoch 1: " in err and "fitting NetworkClassifier" in err
+    evaluate(network, 0, digits_mnist, quiet=True)
+    assert capsys.readouterr().err.count("\n") == 1  # the run's one line
+
+
+@pytest.mark.parametrize("attr, message", [
+    ("FitRaises", "bad: RuntimeError in fit: out of cheese"),
+    ("ExitsInFit", "bad: SystemExit in fit: 0"),
+    ("PredictsFloats", "bad: predict returned values that are not labels of the training classes"),
+    ("PredictsNaN", "bad: predict returned values that are not labels"),
+    ("PredictsTooFew", "bad: predict returned shape (596,), expected (597,): one label per test image"),
+])
+def test_a_failing_plugin_is_one_error_naming_it(digits_mnist, attr, message):
+    with pytest.raises(EvaluationError) as error:
+        evaluate(resolve(f"bad=tests.plugins:{attr}"), 0, digits_mnist, quiet=True)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_factory_that_raises_or_makes_no_estimator_is_named(digits_mnist):
+    with pytest.raises(FactoryError, match=r"x: tests.plugins:factory_raises\(\*\*\{\}\) failed: ValueError"):
+        evaluate(resolve("x=tests.plugins:factory_raises"), 0, digits_mnist)
+    with pytest.raises(FactoryError, match="x: tests.plugins:not_an_estimator returned a str"):
+        evaluate(resolve("x=tests.plugins:not_an_estimator"), 0, digits_mnist)
+
+
+def test_broken_hooks_are_reported_and_left_out(digits_mnist, capsys):
+    run = evaluate(resolve("hooks=tests.plugins:BrokenHooks"), 0, digits_mnist, quiet=True)
+    err = capsys.readouterr().err
+    assert run["history"] is None and run["diagnostics"] is None and run["backend"] is None
+    assert "history_ is not a list of whole numbers" in err
+    assert "diagnose() raised RuntimeError: cannot explain myself" in err
+    assert "backend_ is a object, not a string" in err
+
+
+def test_every_fit_gets_its_own_copy_of_the_arrays(digits_mnist, tmp_path):
+    plugin = resolve("scribbler=tests.plugins:ScribblesOnItsInput")
+    images = digits_mnist.train.images.copy()
+    together = [run for _, run in _runs(plugin, [0, 1, 2], digits_mnist, tmp_path)]
+    alone = evaluate(plugin, 2, digits_mnist, quiet=True)
+    assert together[2]["predictions"] == alone["predictions"]
+    np.testing.assert_array_equal(digits_mnist.train.images, images)
+
+
+def _runs(experiment, seeds, dataset, results_dir):
+    for seed, path in evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=True):
+        yield path, store.read_run(path)
+
+
+def test_runs_are_written_where_their_identity_says(digits_mnist, tmp_path):
+    written = list(_runs(BY_NAME["random"], [0, 1], digits_mnist, tmp_path))
+    assert [path for path, _ in written] == [run_path(tmp_path, BY_NAME["random"], s) for s in (0, 1)]
+
+
+def test_train_and_validation_together_for_an_experiment_that_asks_for_them(digits_mnist):
+    from dataclasses import replace
+
+    from data.mnist import MNIST, Split
+    half = len(digits_mnist.train.labels) // 2
+    train = digits_mnist.train
+    split = MNIST(Split(train.images[:half], train.labels[:half]), Split(train.images[half:], train.labels[half:]),
+                  digits_mnist.test, digits_mnist.sha256)
+    both = evaluate(replace(BY_NAME["darkness"], training_set="train+validation"), 0, split, quiet=True)
+    assert both["n_train"] == len(train.labels)
+    assert both["predictions"] == evaluate(BY_NAME["darkness"], 0, digits_mnist, quiet=True)["predictions"]
