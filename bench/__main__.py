@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info
 from bench import network_speed, report_speed, svc_speed
 from data import load_mnist
 from data.files import write_text_atomic
-from reports.provenance import git_commit, library_versions
+from reports.runner.provenance import git_commit, library_versions
 
 
 def machine():

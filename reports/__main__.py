@@ -17,6 +17,7 @@ from pathlib import Path
 
 from data import DataError, load_mnist
 from data.cli import run_main
+from data.files import write_text_atomic
 from reports.runner import store
 from reports.runner.evaluate import EvaluationError, evaluate_seeds
 from reports.runner.factory import FactoryError
@@ -83,6 +84,9 @@ def command_render(args):
     start = time.perf_counter()
     records = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
+    if args.fingerprint:  # the settings it was made with, last, so that make can tell (see reports/runner/plan.py)
+        text = args.out.read_text(encoding="utf-8")
+        write_text_atomic(args.out, f"{text.rstrip()}\n\n<!-- settings: {args.fingerprint} -->\n")
     print(table)
     print(f"\nwrote {args.out} and its figures in {args.figures}/ ({time.perf_counter() - start:.1f} s)")
 
@@ -133,6 +137,7 @@ def parser():
     re_.add_argument("--figures", type=Path, default=Path("results/figures"))
     re_.add_argument("--command", default="python -m reports render", help="the command named in the header")
     re_.add_argument("--chapter", action="store_true", help="render chapter 1 reproduced instead of the report")
+    re_.add_argument("--fingerprint", help=argparse.SUPPRESS)
     re_.set_defaults(func=command_render)
 
     sw = commands.add_parser("sweep", help="compute the missing runs of a request on a Dask cluster")

@@ -11,8 +11,10 @@ Planning only reads: it writes no file, so `make -n` and `make help` change noth
 - A plug-in that takes `random_state` may still be deterministic (scikit-learn's SVC takes one
   and ignores it). It is first run with seeds 0 and 1 (`--probe`); if they predict alike it is
   treated as deterministic and run no more, otherwise it is run over every seed.
-- The report is remade when its runs, its rendering code or its settings change: the settings are
-  kept in `NAME.inputs` beside it, rewritten (by make, not here) only when they differ.
+- The report is remade when its runs or its rendering code are newer than it, or when it was made
+  with other settings (another set of runs, another command): the report's last line holds a
+  fingerprint of its settings, so even a report overwritten by a concurrent `make report` with
+  other settings is found out of date.
 """
 
 import hashlib
@@ -23,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.runner.experiments import NETWORK
-from reports.runner.identity import PROJECT_ROOT, run_path, source_files
-from reports.runner.registry import RegistryError, is_plugin
+from reports.runner.identity import run_path, source_files
+from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run
 
 # Characters make cannot carry in a file name, or that the shell would read: refused in paths.
@@ -32,6 +34,8 @@ UNSAFE_IN_PATH = re.compile(r"[\s$:#%;=*?'\"\\|&<>()`!{}\[\]]")
 RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
 # The network's seeds train fastest in groups of this many per process (see `make bench`).
 LOCKSTEP_GROUP = 5
+# How a report records the settings it was made with: its last line, written by `render --fingerprint`.
+FINGERPRINT_LINE = re.compile(r"<!-- settings: (?P<fingerprint>[0-9a-f]+) -->")
 
 
 class PlanError(Exception):
@@ -161,7 +165,7 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
              "SHELL := bash", ".SHELLFLAGS := -eu -o pipefail -c", ".DELETE_ON_ERROR:", ".SUFFIXES:",
              f"PY := {python}", ""]
     goal = render["out"] if render else "runs"
-    lines += [f".PHONY: all runs", f"all: {goal}", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
+    lines += [".PHONY: all runs", f"all: {goal}", "\t@:", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
               "\t@:", ""]
     for job in jobs:
         targets = " ".join(str(run.path) for run in job.runs)
@@ -172,24 +176,38 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
         # Listed longest job first, so that make -j starts the long fits first.
         first = [str(run.path) for job in jobs for run in job.runs]
         prerequisites = first + [path for path in runs if path not in first]
-        settings = "\n".join([render["kind"], render["out"], render["figures"], render["command"], *runs])
-        fingerprint = hashlib.sha256(settings.encode("utf-8")).hexdigest()
-        inputs = render["inputs"]
-        code = " ".join(str(path) for path in render_code(render["kind"]))
+        code = [str(path) for path in render_code(render["kind"])]
+        fingerprint = settings_fingerprint(render, runs)
+        # A report made with other settings (other runs, another command) is out of date whatever
+        # its timestamp says: make it again. Its fingerprint is the last line of the report itself.
+        stale = [] if report_fingerprint(render["out"]) == fingerprint else ["FORCE"]
         chapter = " --chapter" if render["kind"] == "chapter" else ""
         lines += [
-            f"{render['out']}: {' '.join(prerequisites)} {code} {inputs}",
+            f"{render['out']}: {' '.join(prerequisites + code + stale)}",
             f"\t$(PY) -m reports render {' '.join(runs)} --out {render['out']} --figures {render['figures']}"
-            f"{chapter} --command {_make_text(render['command'])}",
-            "",
-            "# The report's settings, rewritten only when they differ, so that the report is remade exactly then.",
-            f"{inputs}: FORCE",
-            f"\t@mkdir -p {inputs.parent} && echo {fingerprint} > {inputs}.tmp"
-            f" && {{ cmp -s {inputs}.tmp {inputs} && rm {inputs}.tmp || mv {inputs}.tmp {inputs}; }}",
+            f"{chapter} --command {_make_text(render['command'])} --fingerprint {fingerprint}",
             "FORCE:",
             "",
         ]
     return "\n".join(lines) + "\n"
+
+
+def settings_fingerprint(render, runs):
+    """A digest of everything a report shows besides its runs' content and the rendering code."""
+    settings = "\n".join([render["kind"], str(render["out"]), str(render["figures"]), render["command"], *runs])
+    return hashlib.sha256(settings.encode("utf-8")).hexdigest()[:16]
+
+
+def report_fingerprint(path):
+    """The fingerprint a report was rendered with (its last line), or None."""
+    try:
+        with open(path, "rb") as report:
+            report.seek(max(0, report.seek(0, 2) - 200))
+            last = report.read().decode("utf-8", "replace").rstrip("\n").rsplit("\n", 1)[-1]
+    except OSError:
+        return None
+    match = FINGERPRINT_LINE.fullmatch(last)
+    return match["fingerprint"] if match else None
 
 
 def plan(experiments, specs, *, kind, n_seeds, results_dir, out, figures, command, python, n_jobs=2, quiet=False,
@@ -197,6 +215,5 @@ def plan(experiments, specs, *, kind, n_seeds, results_dir, out, figures, comman
     """The makefile text for a request (see the module's docstring)."""
     wanted = runs_wanted(experiments, n_seeds, results_dir, probe=probe)
     jobs = jobs_for([run for run in wanted if not usable(run)], n_jobs)
-    render = None if probe else {"kind": kind, "out": str(out), "figures": str(figures), "command": command,
-                                 "inputs": Path(out).with_suffix(".inputs")}
+    render = None if probe else {"kind": kind, "out": str(out), "figures": str(figures), "command": command}
     return makefile(wanted, jobs, specs, results_dir, python, quiet, render)

@@ -64,6 +64,8 @@ def check_counts(run, path="run"):
             == run["n_test"]):
         raise _corrupt(path, f"{_length(predictions)} predictions and {_length(labels)} labels for "
                              f"n_test {run['n_test']!r}")
+    if not np.all(np.isin(predictions, run["classes"])):
+        raise _corrupt(path, "some predictions are not among its classes")
     correct = int(np.sum(np.asarray(predictions) == np.asarray(labels)))
     if run["correct"] != correct:
         raise _corrupt(path, f"it says {run['correct']!r} correct, its predictions give {correct}")
