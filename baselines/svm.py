@@ -49,6 +49,7 @@ def svc_class(backend="auto"):
 
 
 def _check_probability(estimator):
+    """For available_if: predict_proba exists only with probability=True, as in scikit-learn's SVC."""
     if not estimator.probability:
         raise AttributeError("predict_proba is not available when probability=False")
     return True

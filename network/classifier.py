@@ -30,7 +30,8 @@ def _hidden_layers(hidden_sizes):
     sizes = (hidden_sizes,) if isinstance(hidden_sizes, (int, np.integer)) else hidden_sizes
     if (not isinstance(sizes, (tuple, list)) or not sizes
             or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes)):
-        raise ValueError(f"hidden_sizes must be a positive int or a non-empty tuple of positive ints, got {hidden_sizes!r}")
+        raise ValueError("hidden_sizes must be a positive int or a non-empty tuple of positive ints, "
+                         f"got {hidden_sizes!r}")
     return tuple(int(n) for n in sizes)
 
 
@@ -105,7 +106,8 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"eval_set: {error}") from None
         y_eval = np.asarray(y_eval)
         if y_eval.shape != (len(X_eval),):
-            raise ValueError(f"eval_set: y must hold one label per row of X ({len(X_eval)}), got shape {y_eval.shape}")
+            raise ValueError(f"eval_set: y must hold one label per row of X ({len(X_eval)}), "
+                             f"got shape {y_eval.shape}")
         # Labels are compared as indices into classes_; one never seen in training counts as wrong.
         known = np.isin(y_eval, self.classes_)
         return X_eval, np.where(known, np.searchsorted(self.classes_, y_eval), -1)

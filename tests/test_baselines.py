@@ -82,7 +82,8 @@ def test_explicit_C_and_gamma_win_over_the_preset_and_show_in_get_params():
     assert (default.get_params()["C"], default.get_params()["gamma"]) == (None, None)
     assert (default.fit(X, y).svc_.C, default.svc_.gamma) == (2.8, 0.0073)
     explicit = SVCClassifier(preset="tuned", C=10, gamma=0.01, backend="sklearn")
-    assert {k: explicit.get_params()[k] for k in ("preset", "C", "gamma")} == {"preset": "tuned", "C": 10, "gamma": 0.01}
+    params = explicit.get_params()
+    assert (params["preset"], params["C"], params["gamma"]) == ("tuned", 10, 0.01)
     explicit.fit(X, y)
     assert (explicit.svc_.C, explicit.svc_.gamma) == (10, 0.01)
     assert explicit.pixels_ == default.pixels_  # the preset's pixel scale still applies
