@@ -25,13 +25,24 @@ def _seed_for_generator(random_state):
     return check_random_state(random_state).randint(2**32)
 
 
+def _hidden_layers(hidden_sizes):
+    """`hidden_sizes` as a tuple of layer sizes; a single int is one hidden layer, as in MLPClassifier."""
+    sizes = (hidden_sizes,) if isinstance(hidden_sizes, (int, np.integer)) else hidden_sizes
+    if (not isinstance(sizes, (tuple, list)) or not sizes
+            or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes)):
+        raise ValueError("hidden_sizes must be a positive int or a non-empty tuple of positive ints, "
+                         f"got {hidden_sizes!r}")
+    return tuple(int(n) for n in sizes)
+
+
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
     """The chapter's sigmoid network trained by mini-batch SGD on the quadratic cost.
 
     Parameters
     ----------
-    hidden_sizes : tuple of int, default=(30,)
-        Neurons in each hidden layer; the input and output layers follow from the data.
+    hidden_sizes : int or tuple of int, default=(30,)
+        Neurons in each hidden layer (an int is one hidden layer: 30 means (30,)); the input and
+        output layers follow from the data.
     epochs : int, default=30
     mini_batch_size : int, default=10
     eta : float, default=3.0
@@ -63,33 +74,81 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         eval_set : list of one (X, y) pair, optional
             Scored after every epoch into `history_`, as the book scores the test set. The list
             form is the convention of XGBoost and LightGBM, so a runner can treat them alike.
+            Checked before training starts, so a malformed one costs no epoch.
         """
+        hidden_sizes = _hidden_layers(self.hidden_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"NetworkClassifier needs at least 2 classes to train; got 1 class ({self.classes_[0]!r})")
         one_hot = np.eye(len(self.classes_))[y_index]
-        sizes = [X.shape[1], *self.hidden_sizes, len(self.classes_)]
+        test_data = None if eval_set is None else self._eval_data(eval_set)
+        sizes = [X.shape[1], *hidden_sizes, len(self.classes_)]
         self.network_ = Network(sizes, random_state=_seed_for_generator(self.random_state))
-        test_data = None
-        if eval_set:
-            X_eval, y_eval = eval_set[0]
-            X_eval = validate_data(self, X_eval, reset=False, dtype=np.float64)
-            # Labels are compared as indices into classes_; one never seen in training counts as wrong.
-            y_eval = np.asarray(y_eval)
-            known = np.isin(y_eval, self.classes_)
-            eval_index = np.where(known, np.searchsorted(self.classes_, y_eval), -1)
-            test_data = (X_eval, eval_index)
         self.history_ = self.network_.SGD((X, one_hot), self.epochs, self.mini_batch_size, self.eta,
                                           test_data=test_data, verbose=self.verbose)
         return self
 
+    def _eval_data(self, eval_set):
+        """(X, label indices) for Network.SGD from `eval_set`, or a ValueError naming the problem."""
+        sequence = (list, tuple)
+        if not (isinstance(eval_set, sequence) and len(eval_set) == 1
+                and isinstance(eval_set[0], sequence) and len(eval_set[0]) == 2):
+            got = type(eval_set).__name__
+            if isinstance(eval_set, sequence):
+                got += "[" + ", ".join(type(item).__name__ for item in eval_set) + "]"
+            raise ValueError(f"eval_set must be a list of one (X, y) pair, as in [(X_test, y_test)]; got {got}")
+        X_eval, y_eval = eval_set[0]
+        try:
+            X_eval = validate_data(self, X_eval, reset=False, dtype=np.float64)
+        except ValueError as error:
+            raise ValueError(f"eval_set: {error}") from None
+        y_eval = np.asarray(y_eval)
+        if y_eval.shape != (len(X_eval),):
+            raise ValueError(f"eval_set: y must hold one label per row of X ({len(X_eval)}), "
+                             f"got shape {y_eval.shape}")
+        # Labels are compared as indices into classes_; one never seen in training counts as wrong.
+        known = np.isin(y_eval, self.classes_)
+        return X_eval, np.where(known, np.searchsorted(self.classes_, y_eval), -1)
+
+    def _output_activations(self, X):
+        """The output layer's activations, one row per row of X: shape (n_samples, n_classes)."""
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self.network_.feedforward(X.T).T
+
     def predict(self, X):
         """The class whose output neuron is most active, for each row of X."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self.classes_[np.argmax(self.network_.feedforward(X.T), axis=0)]
+        return self.classes_[np.argmax(self._output_activations(X), axis=1)]
+
+    def decision_function(self, X):
+        """The output layer's activations, shape (n_samples, n_classes); argmax is `predict`.
+
+        With two classes scikit-learn expects one score per row, positive for classes_[1]: here
+        (a1 - a0) / (a0 + a1), which is predict_proba[:, 1] - predict_proba[:, 0], shape (n_samples,).
+        """
+        check_is_fitted(self)
+        a = self._output_activations(X)
+        if len(self.classes_) != 2:
+            return a
+        # Divided by the sum, not the bare a1 - a0: that would have predict's sign but could rank two
+        # rows unlike predict_proba[:, 1] does, and scikit-learn's checks require both.
+        total = a.sum(axis=1)
+        return np.divide(a[:, 1] - a[:, 0], total, out=np.zeros_like(total), where=total > 0)
+
+    def predict_proba(self, X):
+        """The output activations scaled to sum to 1 per row, shape (n_samples, n_classes).
+
+        Not calibrated probabilities: the ten sigmoid outputs are independent numbers in (0, 1),
+        trained on the quadratic cost, not a distribution. Scaling keeps their order, so argmax is
+        `predict`, and makes the rows sum to 1 as scikit-learn's API requires.
+        """
+        check_is_fitted(self)
+        a = self._output_activations(X)
+        total = a.sum(axis=1, keepdims=True)
+        # Only a network whose every output underflowed to 0 sums to 0; it prefers no class.
+        return np.divide(a, total, out=np.full_like(a, 1 / a.shape[1]), where=total > 0)
 
     def diagnose(self, X):
         """What the trained network does on X, to explain a failed run.

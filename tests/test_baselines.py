@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestCentroid
+from sklearn.svm import SVC
 
 from baselines import AverageDarknessClassifier, SVCClassifier, random_guess_classifier
 from baselines.svm import svc_class
@@ -48,7 +50,7 @@ def test_darkness_agrees_with_nearest_centroid_on_the_pixel_sum():
     np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("preset, gamma", [("book", 1 / 64), ("modern", None), ("tuned", 0.0292)])
+@pytest.mark.parametrize("preset, gamma", [("book", 1 / 64), ("modern", None), ("tuned", 0.0073)])
 def test_svc_presets_set_the_documented_gamma(preset, gamma):
     digits = load_digits()
     X = digits.data[:300] / 16
@@ -56,6 +58,110 @@ def test_svc_presets_set_the_documented_gamma(preset, gamma):
     expected = 1 / (64 * X.var()) if gamma is None else gamma
     assert clf.svc_._gamma == pytest.approx(expected)
     assert clf.backend_ == "sklearn"
+
+
+def book_pixels(n):
+    """The first n load_digits images as the book stores MNIST: raw pixels p in 0..255, stored as p / 256."""
+    digits = load_digits()
+    raw = np.round(digits.data[:n] * 255 / 16)
+    return raw / 256, digits.target[:n], raw
+
+
+def test_tuned_preset_is_muellers_svc_on_his_pixels():
+    X, y, raw = book_pixels(600)
+    ours = SVCClassifier(preset="tuned", backend="sklearn").fit(X[:400], y[:400])
+    his = SVC(C=2.8, gamma=0.0073).fit(raw[:400] / 255 * 2 - 1, y[:400])
+    np.testing.assert_array_equal(ours.svc_.support_, his.support_)
+    np.testing.assert_allclose(ours.svc_.dual_coef_, his.dual_coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(ours.predict(X[400:]), his.predict(raw[400:] / 255 * 2 - 1))
+
+
+def test_explicit_C_and_gamma_win_over_the_preset_and_show_in_get_params():
+    X, y, _ = book_pixels(200)
+    default = SVCClassifier(preset="tuned", backend="sklearn")
+    assert (default.get_params()["C"], default.get_params()["gamma"]) == (None, None)
+    assert (default.fit(X, y).svc_.C, default.svc_.gamma) == (2.8, 0.0073)
+    explicit = SVCClassifier(preset="tuned", C=10, gamma=0.01, backend="sklearn")
+    params = explicit.get_params()
+    assert (params["preset"], params["C"], params["gamma"]) == ("tuned", 10, 0.01)
+    explicit.fit(X, y)
+    assert (explicit.svc_.C, explicit.svc_.gamma) == (10, 0.01)
+    assert explicit.pixels_ == default.pixels_  # the preset's pixel scale still applies
+
+
+def test_grid_search_over_C_reaches_the_svc():
+    digits = load_digits()
+    X, y = digits.data[:300] / 16, digits.target[:300]
+    search = GridSearchCV(SVCClassifier(backend="sklearn"), {"C": [0.5, 2]}, cv=3).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] != scores[1]  # the same SVC twice would score the same
+    assert search.best_estimator_.svc_.C == search.best_params_["C"] == [0.5, 2][np.argmax(scores)]
+
+
+def test_svc_decision_function_and_predict_proba():
+    digits = load_digits()
+    X, y = digits.data / 16, digits.target
+    clf = SVCClassifier(backend="sklearn", probability=True).fit(X[:500], y[:500])
+    decision = clf.decision_function(X[500:])
+    assert decision.shape == (len(X) - 500, 10)
+    np.testing.assert_array_equal(decision, clf.svc_.decision_function(X[500:]))
+    proba = clf.predict_proba(X[500:])
+    assert proba.shape == (len(X) - 500, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    assert np.mean(clf.classes_[proba.argmax(axis=1)] == clf.predict(X[500:])) > 0.98
+
+
+def test_svc_two_classes_decision_function_is_one_score_per_row():
+    digits = load_digits()
+    X, y = digits.data[digits.target < 2] / 16, digits.target[digits.target < 2]
+    clf = SVCClassifier(backend="sklearn").fit(X[:100], y[:100])
+    decision = clf.decision_function(X[100:])
+    assert decision.shape == (len(X) - 100,)
+    np.testing.assert_array_equal(clf.classes_[(decision > 0).astype(int)], clf.predict(X[100:]))
+
+
+def test_svc_predict_proba_needs_probability():
+    digits = load_digits()
+    clf = SVCClassifier(backend="sklearn").fit(digits.data[:100], digits.target[:100])
+    assert not hasattr(clf, "predict_proba")
+    with pytest.raises(AttributeError) as error:  # scikit-learn's SVC says it the same way
+        clf.predict_proba(digits.data[:5])
+    assert "not available when probability=False" in str(error.value.__cause__)
+
+
+def unaligned(a, order):
+    """A copy of `a` in the given memory order, starting one byte past an aligned address."""
+    buffer = np.empty(a.nbytes + 1, dtype=np.uint8)
+    out = np.ndarray(a.shape, dtype=a.dtype, buffer=buffer, offset=1, order=order)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_svc_hands_the_backend_aligned_rows_copying_only_when_needed(monkeypatch):
+    seen = []
+
+    class RecordingSVC(SVC):
+        def fit(self, X, y):
+            seen.append(X)
+            return super().fit(X, y)
+
+    monkeypatch.setattr("baselines.svm.svc_class", lambda backend: (RecordingSVC, "sklearn"))
+    digits = load_digits()
+    X, y = digits.data[:200] / 16, digits.target[:200]
+    SVCClassifier().fit(unaligned(X, "F"), y)
+    assert seen[-1].flags.aligned and seen[-1].flags.c_contiguous
+    np.testing.assert_array_equal(seen[-1], X)
+    SVCClassifier().fit(X, y)
+    assert seen[-1] is X  # already aligned rows: no copy
+
+
+def test_accelerated_svc_accepts_unaligned_input():
+    pytest.importorskip("sklearnex")
+    digits = load_digits()
+    X, y = digits.data[:300] / 16, digits.target[:300]
+    clf = SVCClassifier(backend="sklearnex").fit(unaligned(X, "C"), y)  # oneDAL alone refuses this
+    np.testing.assert_array_equal(clf.predict(unaligned(X, "C")), clf.predict(X))
 
 
 def test_svc_chunked_prediction_equals_one_call():

@@ -1,5 +1,6 @@
 """The network's math held against trusted references: finite differences and a per-example loop."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -169,3 +170,93 @@ def test_string_labels_and_eval_labels_unseen_in_training(digits_split):
     clf.fit(X_train, names[y_train], eval_set=[(X_test, np.where(y_test == 0, "z", names[y_test]))])
     assert set(clf.predict(X_test)) <= set(names)
     assert clf.history_[-1] == np.sum((clf.predict(X_test) == names[y_test]) & (y_test != 0))
+
+
+@pytest.fixture(scope="module")
+def fitted(digits_split):
+    X_train, _, y_train, _ = digits_split
+    return NetworkClassifier(epochs=3, random_state=0).fit(X_train, y_train)
+
+
+def test_decision_function_is_the_output_layer_and_predict_proba_its_rows_scaled(fitted, digits_split):
+    X_test = digits_split[1]
+    decision, proba = fitted.decision_function(X_test), fitted.predict_proba(X_test)
+    assert decision.shape == proba.shape == (len(X_test), 10)
+    np.testing.assert_array_equal(decision, fitted.network_.feedforward(X_test.T).T)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_allclose(proba, decision / decision.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(fitted.classes_[proba.argmax(axis=1)], fitted.predict(X_test))
+
+
+def test_two_classes_give_one_decision_score_per_row(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    names = np.array(["even", "odd"])
+    clf = NetworkClassifier(epochs=3, random_state=0).fit(X_train, names[y_train % 2])
+    decision, proba = clf.decision_function(X_test), clf.predict_proba(X_test)
+    assert decision.shape == (len(X_test),) and proba.shape == (len(X_test), 2)
+    np.testing.assert_array_equal(clf.classes_[(decision > 0).astype(int)], clf.predict(X_test))
+    np.testing.assert_allclose(decision, proba[:, 1] - proba[:, 0])
+
+
+def test_outputs_that_all_underflow_to_zero_prefer_no_class(fitted, digits_split):
+    X_test = digits_split[1]
+    silent = copy.deepcopy(fitted)
+    silent.network_.biases[-1][:] = -1e4  # sigmoid(-1e4) is exactly 0.0
+    assert not silent.decision_function(X_test).any()
+    np.testing.assert_array_equal(silent.predict_proba(X_test), np.full((len(X_test), 10), 0.1))
+    np.testing.assert_array_equal(silent.predict(X_test), silent.classes_[0])
+
+
+def test_hidden_sizes_as_an_int_is_one_hidden_layer(digits_split):
+    X_train, _, y_train, _ = digits_split
+    a = NetworkClassifier(hidden_sizes=12, epochs=1, random_state=5).fit(X_train, y_train)
+    b = NetworkClassifier(hidden_sizes=(12,), epochs=1, random_state=5).fit(X_train, y_train)
+    assert a.network_.sizes == [64, 12, 10]
+    for wa, wb in zip(a.network_.weights + a.network_.biases, b.network_.weights + b.network_.biases):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("hidden_sizes", [0, -3, 2.5, "30", (), [30, 0], (30, 2.5), True, None])
+def test_impossible_hidden_sizes_are_named_when_fitting(hidden_sizes):
+    clf = NetworkClassifier(hidden_sizes=hidden_sizes)  # __init__ only stores
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        clf.fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.fixture
+def training_forbidden(monkeypatch):
+    def trained(*args, **kwargs):
+        raise AssertionError("training started")
+    monkeypatch.setattr(Network, "SGD", trained)
+
+
+def malformed_eval_sets():
+    X, y = np.zeros((5, 64)), np.arange(5)
+    nan = X.copy()
+    nan[2, 3] = np.nan
+    return {
+        "a bare pair": ((X, y), "list of one"),
+        "no pair": ([], "list of one"),
+        "two pairs": ([(X, y), (X, y)], "list of one"),
+        "images only": ([X], "list of one"),
+        "an array": (np.zeros(2), "list of one"),
+        "wrong width": ([(X[:, :10], y)], "10 features"),
+        "one image": ([(X[0], y[:1])], "2D array"),
+        "too few labels": ([(X, y[:4])], r"one label per row of X \(5\)"),
+        "labels as a column": ([(X, y[:, None])], "one label per row"),
+        "NaN": ([(nan, y)], "NaN"),
+    }
+
+
+@pytest.mark.parametrize("name", list(malformed_eval_sets()))
+def test_malformed_eval_set_is_refused_before_training(name, training_forbidden, digits_split):
+    X_train, _, y_train, _ = digits_split
+    eval_set, message = malformed_eval_sets()[name]
+    with pytest.raises(ValueError, match=f"eval_set.*{message}"):
+        NetworkClassifier(epochs=1).fit(X_train, y_train, eval_set=eval_set)
+
+
+def test_a_well_formed_eval_set_reaches_training(training_forbidden, digits_split):
+    X_train, X_test, y_train, y_test = digits_split  # proves the guard above would see training start
+    with pytest.raises(AssertionError, match="training started"):
+        NetworkClassifier(epochs=1).fit(X_train, y_train, eval_set=[(X_test, y_test)])
