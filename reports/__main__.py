@@ -23,7 +23,7 @@ from reports.runner.evaluate import EvaluationError, evaluate_seeds
 from reports.runner.factory import FactoryError
 from reports.runner.plan import PlanError, plan, safe_path, whole_number
 from reports.runner.experiments import experiments_of
-from reports.runner.registry import RegistryError, resolve, select
+from reports.runner.registry import RegistryError, is_plugin, resolve, select
 
 from reports.render.records import RecordError  # noqa: E402
 ERRORS = (DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError, store.StoreError)
@@ -70,7 +70,9 @@ def command_evaluate(args):
     if expected and len(expected) != len(seeds):
         raise PlanError(f"{len(expected)} --expect paths for {len(seeds)} seeds")
     dataset = load_mnist(repair=False)
-    for k, (seed, path) in enumerate(evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet)):
+    keep_failures = args.keep_failures and is_plugin(experiment)  # a built-in that fails is a bug: stop
+    for k, (seed, path) in enumerate(evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet,
+                                                    keep_failures=keep_failures)):
         if expected and path != expected[k]:
             raise PlanError(f"{experiment.name} seed {seed}: its code or settings changed while make was running "
                             f"(planned {expected[k]}, computed {path}); run the same command again")
@@ -82,11 +84,17 @@ def command_render(args):
     from reports.render.report import render
 
     start = time.perf_counter()
-    records = records_from_runs(args.runs)
+    records, failures = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
+    text = args.out.read_text(encoding="utf-8").rstrip() + "\n"
+    failures = list({run["name"]: run for run in reversed(failures)}.values())[::-1]  # the first of each
+    if failures:
+        text += "\n## Classifiers that failed\n\n" + "".join(f"- {run['failed']}\n" for run in failures)
     if args.fingerprint:  # the settings it was made with, last, so that make can tell (see reports/runner/plan.py)
-        text = args.out.read_text(encoding="utf-8")
-        write_text_atomic(args.out, f"{text.rstrip()}\n\n<!-- settings: {args.fingerprint} -->\n")
+        text += f"\n<!-- settings: {args.fingerprint} -->\n"
+    write_text_atomic(args.out, text)
+    for run in failures:
+        print(f"failed, not in the report: {run['failed']}", file=sys.stderr)
     print(table)
     print(f"\nwrote {args.out} and its figures in {args.figures}/ ({time.perf_counter() - start:.1f} s)")
 
@@ -129,6 +137,8 @@ def parser():
     ev.add_argument("--results", type=Path, default=Path("results"), help="results directory (default results)")
     ev.add_argument("--expect", action="append", default=[], help=argparse.SUPPRESS)
     ev.add_argument("--quiet", action="store_true", help="one line per run")
+    ev.add_argument("--keep-failures", action="store_true",
+                    help="record a plug-in that fails in its run file and exit 0, so that make goes on")
     ev.set_defaults(func=command_evaluate)
 
     re_ = commands.add_parser("render", help="write the markdown report and figures from run files")

@@ -91,3 +91,18 @@ def test_rendering_refuses_what_is_not_a_set_of_run_files(cli_on_digits, tmp_pat
         err = capsys.readouterr().err
         assert message in err and "delete" not in err.split(message)[0]
     assert (tmp_path / "README.md").read_text() == "# not a run\n"
+
+
+def test_a_failing_plugin_under_make_is_recorded_once_and_the_report_made_without_it(cli_on_digits, tmp_path, capsys):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    assert cli_on_digits("evaluate", "ridge=sklearn.linear_model:Ridge", "--seeds", "0", "1", "--keep-failures",
+                         "--quiet") == 0
+    err = capsys.readouterr().err
+    assert err.count("error: ridge: predict returned values that are not labels") == 1
+    ridge = run_files(tmp_path, "ridge")
+    assert len(ridge) == 2
+    assert cli_on_digits("render", *run_files(tmp_path, "darkness"), *ridge) == 0
+    report = (tmp_path / "results/report.md").read_text()
+    assert "| darkness " in report and "| ridge " not in report
+    assert report.count("- ridge: predict returned values that are not labels") == 1
+    assert "failed, not in the report: ridge" in capsys.readouterr().err

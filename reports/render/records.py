@@ -63,8 +63,9 @@ def record(runs):
 
 
 def records_from_runs(paths):
-    """The records of the run files at `paths`, classifiers in order of first appearance. Every
-    unusable file is named in one error, and nothing is rendered from a partial set."""
+    """(records, failures): the records of the run files at `paths`, classifiers in order of first
+    appearance, and the runs of plug-ins that failed. Every unusable file is named in one error, and
+    nothing is rendered from a partial set."""
     runs, errors = [], []
     for path in paths:
         try:
@@ -77,14 +78,18 @@ def records_from_runs(paths):
     if repeated:
         raise RecordError("the same run is given twice: " + ", ".join(
             f"{name}" + (f" seed {seed}" if seed is not None else "") for name, seed in repeated))
+    failures = [run for _, run in runs if "failed" in run]
     by_name = {}
     for _, run in runs:
-        by_name.setdefault(run["name"], []).append(run)
+        if "failed" not in run:
+            by_name.setdefault(run["name"], []).append(run)
+    if not by_name:
+        raise RecordError("every run given failed: " + "; ".join(run["failed"] for run in failures))
     records = [record(group) for group in by_name.values()]
     test_sets = {tuple(r["runs"][0]["test_labels"]) for r in records}
     if len(test_sets) > 1 or len({r["data_sha256"] for r in records}) > 1:
         raise RecordError("the runs were tested on different data; render runs of one data file together")
-    return records
+    return records, failures
 
 
 def median_run(record):

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from reports.runner.factory import build
+from reports.runner.factory import FactoryError, build
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
 from reports.runner.provenance import git_commit, machine, numerics
 from reports.runner.store import write_run
@@ -226,11 +226,36 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     return measure(estimator, experiment, seed, dataset, fit_seconds, quiet)
 
 
-def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True):
+def failure(experiment, seed, error):
+    """The record of a run that failed: what was tried and why it failed, in place of predictions. It
+    is the result of these inputs, as a run is: the same command does not try again, a change does."""
+    ident = identity(experiment, seed)
+    return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
+            "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
+            "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
+            "identity": ident, "digest": digest(ident), "failed": str(error),
+            "provenance": {"commit": git_commit(), "machine": machine(), "numerics": numerics()},
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True, keep_failures=False):
     """Evaluate `experiment` for each of `seeds`, writing each run file as soon as it is computed, so
-    that an interrupted command keeps the seeds it finished. Yields (seed, path written)."""
+    that an interrupted command keeps the seeds it finished. Yields (seed, path written).
+
+    With `keep_failures` (make's runs of plug-ins), a classifier that fails is recorded as failed, in
+    its run file, and said in one line, so that the report is still made from the others."""
+    failed = None
     for seed in seeds:
-        run = evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
+        try:
+            if failed:  # the same classifier with another seed: no second try, no second message
+                raise failed
+            run = evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
+        except (EvaluationError, FactoryError) as error:
+            if not keep_failures:
+                raise
+            if not failed:
+                say("", f"error: {error}")
+            failed, run = error, failure(experiment, seed, error)
         path = run_path(results_dir, experiment, seed)
         write_run(path, run)
         yield seed, path

@@ -90,6 +90,8 @@ def _probe_answer(experiment, results_dir):
             runs.append(read_run(run_path(results_dir, experiment, seed)))
         except StoreError:
             return None
+    if any("failed" in run for run in runs):
+        return False  # it fails: two tries are enough
     return runs[0]["predictions"] != runs[1]["predictions"]
 
 
@@ -155,7 +157,7 @@ def evaluate_command(job, results_dir, spec, quiet):
     seeds = " ".join(str(run.seed) for run in job.runs)
     expect = " ".join(f"--expect {run.path}" for run in job.runs)
     return (f"$(PY) -m reports evaluate {_make_text(spec)} --seeds {seeds} --results {results_dir} "
-            f"{expect}{' --quiet' if quiet else ''}")
+            f"{expect}{' --quiet' if quiet else ''} --keep-failures")
 
 
 def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):

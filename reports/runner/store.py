@@ -2,7 +2,8 @@
 
 `results/runs/NAME/seed-K.DIGEST.json` (or `run.DIGEST.json` for a deterministic classifier) holds
 one run: its identity, the test predictions and labels, the count of correct answers, timings, the
-per-epoch history and provenance. Every figure a report shows is derived from the predictions and
+per-epoch history and provenance; a plug-in that failed leaves a run file that says why
+(`failed`) in their place. Every figure a report shows is derived from the predictions and
 labels; the stored count is only checked against them, so a file whose numbers disagree with its
 predictions is reported as corrupt, never shown.
 """
@@ -15,6 +16,8 @@ import numpy as np
 from data.files import write_text_atomic
 from reports.runner.identity import RUN_SCHEMA
 
+# A run that failed (a plug-in's error) keeps what was tried and why, in place of predictions.
+FAILED = ("name", "factory", "params", "stochastic", "seed", "identity", "failed")
 REQUIRED = ("name", "factory", "params", "stochastic", "seed", "identity", "n_train", "n_test", "correct",
             "classes", "predictions", "test_labels", "fit_seconds", "predict_seconds", "history")
 
@@ -50,10 +53,11 @@ def read_run(path):
         found = run.get("schema") if isinstance(run, dict) else type(run).__name__
         raise StoreError(f"{path}: not a {RUN_SCHEMA} run file (schema {found!r}); run the same command again "
                          "to compute it with this version")
-    missing = [key for key in REQUIRED if key not in run]
+    missing = [key for key in (FAILED if "failed" in run else REQUIRED) if key not in run]
     if missing:
         raise _corrupt(path, f"no {', '.join(missing)}")
-    check_counts(run, path)
+    if "failed" not in run:
+        check_counts(run, path)
     return run
 
 
