@@ -132,7 +132,7 @@ readme: | $(VENV_READY)
 .PHONY: plugin-example
 plugin-example:
 	$(MAKE) --no-print-directory report REPORT_MD=$(RESULTS)/plugin-example/report.md \
-		EXTRA='knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3'
+		EXTRA='mlp=sklearn.neural_network:MLPClassifier hidden_layer_sizes=(100, 50) max_iter=20 random_state=0; ridge=sklearn.linear_model:Ridge'
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean
