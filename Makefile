@@ -75,10 +75,18 @@ test: $(VENV_READY) $(DASK_READY)
 # ---------------------------------------------------------------- report and chapter
 # $(call quote,TEXT): TEXT as one shell word. Settings are passed unexpanded ($(value ...)), as typed.
 quote = '$(subst ','\'',$(1))'
-# The OpenBLAS kernel of the evaluation runs, never over one the environment already sets.
-blas_env = $(if $(strip $(BLAS_KERNEL)),$(if $(OPENBLAS_CORETYPE),,OPENBLAS_CORETYPE=$(call quote,$(BLAS_KERNEL))))
+# BLAS_KERNEL=NAME: the evaluation runs use that OpenBLAS kernel (OPENBLAS_CORETYPE) and, unless it is
+# an AVX-512 kernel, NumPy's own loops without AVX-512 (NPY_DISABLE_CPU_FEATURES), as on a machine
+# where that kernel is the natural one. Never over a value the environment already sets.
 OPENBLAS_CORETYPE ?=
-blas_note = $(if $(strip $(BLAS_KERNEL)),$(if $(OPENBLAS_CORETYPE),echo "BLAS_KERNEL=$(BLAS_KERNEL) not applied: the environment already sets OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE)",echo "BLAS: OpenBLAS kernel $(BLAS_KERNEL) for the evaluation runs"),:)
+NPY_DISABLE_CPU_FEATURES ?=
+AVX512_KERNELS := SkylakeX Cooperlake SapphireRapids
+NO_AVX512 := X86_V4,AVX512_ICL,AVX512_SPR
+numerics_wanted = $(if $(strip $(BLAS_KERNEL)),OPENBLAS_CORETYPE=$(strip $(BLAS_KERNEL)) \
+	$(if $(filter $(AVX512_KERNELS),$(BLAS_KERNEL)),,NPY_DISABLE_CPU_FEATURES=$(NO_AVX512)))
+# Only the variables the environment does not already set.
+blas_env = $(foreach setting,$(numerics_wanted),$(if $($(firstword $(subst =, ,$(setting)))),,$(setting)))
+blas_note = $(if $(strip $(BLAS_KERNEL)),echo "BLAS_KERNEL=$(BLAS_KERNEL): $(if $(OPENBLAS_CORETYPE),the environment's OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) is in force,OpenBLAS kernel $(BLAS_KERNEL))$(if $(NPY_DISABLE_CPU_FEATURES),; the environment's NPY_DISABLE_CPU_FEATURES=$(NPY_DISABLE_CPU_FEATURES) is in force) for the evaluation runs",:)
 
 # $(1): report or chapter, $(2): its seeds variable, $(3): the report file
 request = $(1) --seeds $(call quote,$(value $(2))) --seeds-variable $(2) --jobs $(call quote,$(jobs)) \
