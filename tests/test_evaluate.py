@@ -99,3 +99,18 @@ def test_train_and_validation_together_for_an_experiment_that_asks_for_them(digi
     both = evaluate(replace(BY_NAME["darkness"], training_set="train+validation"), 0, split, quiet=True)
     assert both["n_train"] == len(train.labels)
     assert both["predictions"] == evaluate(BY_NAME["darkness"], 0, digits_mnist, quiet=True)["predictions"]
+
+
+def comparable(run):
+    """A run without what legitimately differs between two evaluations: timings, timestamps, provenance."""
+    return {k: v for k, v in run.items() if k not in ("fit_seconds", "predict_seconds", "created", "provenance")}
+
+
+def test_seeds_trained_in_lockstep_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
+    network = with_params(BY_NAME["network"], epochs=3)
+    together = dict(_runs(network, [0, 1, 2], digits_mnist, tmp_path / "together"))
+    for seed in (0, 1, 2):
+        alone = dict(_runs(network, [seed], digits_mnist, tmp_path / "alone"))
+        [(path, run)] = alone.items()
+        twin = together[tmp_path / "together" / path.relative_to(tmp_path / "alone")]
+        assert comparable(twin) == comparable(run)  # predictions, history, diagnostics, identity: all equal
