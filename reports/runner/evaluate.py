@@ -28,14 +28,13 @@ import time
 
 import numpy as np
 
+from reports.runner.experiments import NETWORK
 from reports.runner.factory import FactoryError, build
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
 from reports.runner.provenance import git_commit, machine, numerics
 from reports.runner.store import write_run
 
 HEARTBEAT_SECONDS = 30  # how often a long fit says that it is still working
-# Seeds of this factory are trained together (network/lockstep.py) when a job has several.
-LOCKSTEP_FACTORY = "network.classifier:NetworkClassifier"
 
 
 class EvaluationError(Exception):
@@ -261,7 +260,7 @@ def fit_in_lockstep(experiment, seeds, dataset, quiet=False, label_output=True):
 
 def _runs(experiment, seeds, dataset, quiet, label_output):
     """(seed, run) for every seed, as computed: the seeds of a network together, in lockstep."""
-    if experiment.factory == LOCKSTEP_FACTORY and len(seeds) > 1:
+    if experiment.factory == NETWORK and len(seeds) > 1:
         estimators, seconds = fit_in_lockstep(experiment, seeds, dataset, quiet, label_output)
         for seed, estimator in zip(seeds, estimators):
             yield seed, measure(estimator, experiment, seed, dataset, seconds, quiet)
