@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from data.files import write_text_atomic
 from reports.render import figures
-from reports.render import tables
+from reports.render import disagreements, tables
 from reports.render.book import BOOK
 from reports.render.records import median_run
 from reports.render.stats import mcnemar_exact
@@ -150,6 +150,7 @@ def render(records, out, figures_dir, command):
         "Bonferroni-corrected).", "",
         tabulate(pair_rows, pair_headers, tablefmt="github", disable_numparse=True), "",
     ]
+    lines += disagreements.section(records, threshold, figures_dir, relative)
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
                   "The book's \"Epoch j: n / 10000\" lines, one line per seed.", "",
