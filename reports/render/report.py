@@ -15,6 +15,7 @@ from tabulate import tabulate
 
 from data.files import write_text_atomic
 from reports.render import figures
+from reports.render import disagreements, tables
 from reports.render.book import BOOK
 from reports.render.records import median_run
 from reports.render.stats import mcnemar_exact
@@ -149,12 +150,14 @@ def render(records, out, figures_dir, command):
         "Bonferroni-corrected).", "",
         tabulate(pair_rows, pair_headers, tablefmt="github", disable_numparse=True), "",
     ]
+    lines += disagreements.section(records, threshold, figures_dir, relative)
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
                   "The book's \"Epoch j: n / 10000\" lines, one line per seed.", "",
                   f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
     lines += ["## Confusion matrices", "", "Rows are the true digit, columns the prediction (median-seed run).", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
+    tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
     write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated}, {os.cpu_count()} CPUs ({provenance(records)})", table)
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)

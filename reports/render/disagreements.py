@@ -1,0 +1,164 @@
+"""Where two classifiers disagree: the test images one gets right and the other wrong, as pictures.
+
+Which pairs (at most MAX_PAIRS): the two classifiers with the most correct answers (mean over
+seeds), then the pairs McNemar's test calls significantly different, closest first (fewest images
+on which they disagree): a far-apart pair, random guessing against anything, shows only what the
+tables already say. A stochastic classifier stands as its median-seed run, as in the McNemar table.
+
+Which images: both directions, A right and B wrong, then B right and A wrong; in each, PER_PANEL
+images drawn with a fixed seed from all such images (all of them if fewer), shown in test order
+under their index, captioned with the true digit and both answers.
+
+The run files hold predictions, not pixels: the test images are read from data/mnist.npz only
+when this figure is drawn, and when they cannot be the report says why in one line instead.
+"""
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+
+from data import DataError, load_mnist  # noqa: E402
+from data.files import atomic_path  # noqa: E402
+from data.mnist import SHA256  # noqa: E402
+from reports.render.records import median_run  # noqa: E402
+from reports.render.stats import mcnemar_exact  # noqa: E402
+
+MAX_PAIRS = 3
+PER_PANEL = 12
+COLUMNS = 4  # per panel: 12 images make a 3 x 4 grid
+SAMPLE_SEED = 0
+
+
+def ranking(records):
+    """The records from most to fewest correct answers (mean over seeds); ties keep their order."""
+    return sorted(records, key=lambda r: -r["summary"]["correct"]["mean"])
+
+
+def pair_tests(ranked, truth):
+    """{(name A, name B): McNemar} for every pair, A ranked above B, on their median-seed runs."""
+    return {(a["name"], b["name"]): mcnemar_exact(truth, median_run(a)["predictions"], median_run(b)["predictions"])
+            for a, b in itertools.combinations(ranked, 2)}
+
+
+def choose_pairs(names, tests, threshold, limit=MAX_PAIRS):
+    """The pairs to draw, as (A, B, why): the two best of `names` (ranked best first), then the pairs
+    of `tests` ({(A, B): McNemar}) with p below `threshold`, fewest disagreements first, ties in
+    ranking order; at most `limit` in all."""
+    if len(names) < 2:
+        return []
+    position = {name: k for k, name in enumerate(names)}
+    best = (names[0], names[1])
+    significant = sorted((pair for pair, test in tests.items() if test.p_value < threshold and pair != best),
+                         key=lambda pair: (tests[pair].only_a + tests[pair].only_b,
+                                           position[pair[0]], position[pair[1]]))
+    chosen = [(*best, "the two best")] + [(*pair, "significantly different") for pair in significant]
+    return chosen[:limit]
+
+
+def disagreeing(truth, predicted_a, predicted_b, limit=PER_PANEL, seed=SAMPLE_SEED):
+    """Indices of the images A gets right and B wrong: `limit` of them drawn with `seed` (all of them
+    if fewer), ascending; and how many there are in all."""
+    truth, predicted_a, predicted_b = map(np.asarray, (truth, predicted_a, predicted_b))
+    where = np.flatnonzero((predicted_a == truth) & (predicted_b != truth))
+    if len(where) <= limit:
+        return where, len(where)
+    return np.sort(np.random.default_rng(seed).choice(where, size=limit, replace=False)), len(where)
+
+
+def side_of(images):
+    """The side of the square images, from their number of pixels (28 for MNIST, 8 for the fixture)."""
+    side = int(round(np.sqrt(images.shape[1])))
+    if side * side != images.shape[1]:
+        raise ValueError(f"images of {images.shape[1]} pixels are not square")
+    return side
+
+
+def disagreement_figure(images, truth, a, b, path):
+    """Draw the disagreements of `a` and `b`, each (label, predictions), on the test `images` (one row
+    of pixels per image) with labels `truth`; save to `path` and return it."""
+    truth = np.asarray(truth)
+    side = side_of(images)
+    (label_a, predicted_a), (label_b, predicted_b) = a, b
+    predicted_a, predicted_b = np.asarray(predicted_a), np.asarray(predicted_b)
+    rows = -(-PER_PANEL // COLUMNS)
+    fig = plt.figure(figsize=(12.5, 1.55 * rows + 0.6))
+    # Above the panels' own titles (the tight bounding box makes room for it).
+    fig.suptitle(f"A = {label_a}        B = {label_b}", y=1.06, fontsize=12)
+    panels = [(predicted_a, predicted_b, "A right, B wrong"), (predicted_b, predicted_a, "B right, A wrong")]
+    for subfig, (right, wrong, title) in zip(fig.subfigures(1, 2, wspace=0.06), panels):
+        chosen, total = disagreeing(truth, right, wrong)
+        subfig.suptitle(f"{title}: {len(chosen)} of {total:,} shown", fontsize=10)
+        axes = list(subfig.subplots(rows, COLUMNS, squeeze=False).flat)
+        for ax in axes:
+            ax.set_axis_off()
+        for ax, i in zip(axes, chosen):
+            # Ink is 1 in MNIST: the reversed grey map shows it dark on white, as it was written.
+            ax.imshow(images[i].reshape(side, side), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(f"#{i}\ntrue {truth[i]} · A: {predicted_a[i]} · B: {predicted_b[i]}", fontsize=7.5)
+        if total == 0:
+            subfig.text(0.5, 0.45, "no such image", ha="center", fontsize=10, color="0.4")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    plt.close(fig)
+    return path
+
+
+def load_test_images(records, truth):
+    """(the test images the runs were scored on, None), or (None, why they cannot be had)."""
+    if {r["data_sha256"] for r in records} != {SHA256}:
+        return None, "the runs were not tested on the book's MNIST, whose images the figure would show"
+    try:
+        dataset = load_mnist(repair=False)
+    except DataError as error:
+        return None, f"the test images could not be read: {error}"
+    if not np.array_equal(dataset.test.labels, truth):
+        return None, "the test images of data/mnist.npz are not the ones the runs were scored on"
+    return dataset.test.images, None
+
+
+def _label(record, run):
+    return f"{record['name']} (seed {run['seed']})" if record["stochastic"] else record["name"]
+
+
+def section(records, threshold, figures_dir, relative, images=None):
+    """The report's section on disagreements, as markdown lines, drawing its figures into
+    `figures_dir` (linked as `relative`/NAME.png). `threshold` is the McNemar table's significance
+    level; `images`, the test images, are read from the data when not given."""
+    ranked = ranking(records)
+    truth = records[0]["runs"][0]["test_labels"]
+    tests = pair_tests(ranked, truth)
+    pairs = choose_pairs([r["name"] for r in ranked], tests, threshold)
+    if not pairs:
+        return []
+    lines = [
+        "## Where two classifiers disagree", "",
+        f"Test images that one classifier of a pair gets right and the other wrong, both ways: {PER_PANEL} of each "
+        f"drawn at random with a fixed seed ({SAMPLE_SEED}) from all such images (all of them if fewer), shown in "
+        "test order under their position in the test set (#0 first), with the true digit and both answers. A stochastic classifier is shown by "
+        f"its median-seed run, as in the McNemar table. Pairs drawn, at most {MAX_PAIRS}: the two best, then the "
+        "pairs McNemar's test calls significantly different, closest first (fewest images on which they disagree).",
+        "",
+    ]
+    if images is None:
+        images, why = load_test_images(records, truth)
+        if images is None:
+            return lines + [f"No figure: {why.rstrip('.')}.", ""]
+    by_name = {r["name"]: r for r in records}
+    for name_a, name_b, why in pairs:
+        (a, run_a), (b, run_b) = ((by_name[n], median_run(by_name[n])) for n in (name_a, name_b))
+        test = tests[name_a, name_b]
+        png = disagreement_figure(images, truth, (_label(a, run_a), run_a["predictions"]),
+                                  (_label(b, run_b), run_b["predictions"]),
+                                  figures_dir / f"disagreements-{name_a}-vs-{name_b}.png")
+        lines += [f"**{_label(a, run_a)} vs {_label(b, run_b)}**: {why}; only {name_a} is right on "
+                  f"{test.only_a:,} images, only {name_b} on {test.only_b:,}.", "",
+                  f"![images where {name_a} and {name_b} disagree]({relative}/{png.name})", ""]
+    left_out = len({pair for pair, test in tests.items() if test.p_value < threshold} - {(a, b) for a, b, _ in pairs})
+    if left_out:
+        lines += [f"Not drawn: {left_out} more significantly different pair{'s' * (left_out > 1)}.", ""]
+    return lines

@@ -1,0 +1,78 @@
+"""runs.csv and epochs.csv: plain CSV that agrees with the runs, whatever the classifiers are called."""
+
+import copy
+import csv
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reports.render import tables
+from reports.render.records import record
+from reports.render.report import render
+from reports.runner.evaluate import evaluate
+from reports.runner.experiments import BY_NAME
+from reports.runner.identity import digest
+
+
+@pytest.fixture(scope="module")
+def digit_records(digits_mnist):
+    """darkness (deterministic, no history), random over 3 seeds, and a short network with a history."""
+    network = dataclasses.replace(BY_NAME["network"], params=dict(BY_NAME["network"].params, epochs=3))
+    return [record([evaluate(experiment, seed, digits_mnist, quiet=True) for seed in seeds])
+            for experiment, seeds in [(BY_NAME["darkness"], [0]), (BY_NAME["random"], [0, 1, 2]), (network, [4, 1])]]
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def test_runs_csv_has_one_row_per_run_that_agrees_with_its_predictions(digit_records, tmp_path):
+    runs_csv, _ = tables.write_tables(digit_records, tmp_path)
+    rows = read(runs_csv)
+    assert tuple(rows[0]) == tables.RUNS_COLUMNS
+    runs = [(r, run) for r in digit_records for run in r["runs"]]
+    assert [(row["classifier"], row["seed"]) for row in rows] == [
+        ("darkness", ""), ("random", "0"), ("random", "1"), ("random", "2"), ("network", "1"), ("network", "4")]
+    for row, (r, run) in zip(rows, runs):
+        correct = int(np.sum(np.array(run["predictions"]) == np.array(run["test_labels"])))
+        assert int(row["correct"]) == correct and int(row["n_test"]) == len(run["test_labels"])
+        assert float(row["accuracy"]) == correct / len(run["test_labels"])
+        assert int(row["n_train"]) == 1200 and row["digest"] == digest(run["identity"])
+        assert float(row["fit_seconds"]) == pytest.approx(run["fit_seconds"], abs=5e-4)
+        if run["history"]:
+            best = int(row["best_epoch"])
+            assert run["history"][best] == max(run["history"]) == int(row["best_epoch_correct"])
+            assert best == run["history"].index(max(run["history"]))  # the first best epoch
+        else:
+            assert row["best_epoch"] == row["best_epoch_correct"] == ""
+
+
+def test_epochs_csv_lists_every_epoch_of_every_run_with_a_history(digit_records, tmp_path):
+    _, epochs_csv = tables.write_tables(digit_records, tmp_path)
+    rows = read(epochs_csv)
+    assert tuple(rows[0]) == tables.EPOCHS_COLUMNS
+    expected = [("network", str(run["seed"]), str(epoch), str(correct))
+                for run in digit_records[2]["runs"] for epoch, correct in enumerate(run["history"])]
+    assert [tuple(row.values()) for row in rows] == expected and len(expected) == 6
+
+
+def test_a_name_with_a_comma_and_quotes_survives(digit_records, tmp_path):
+    odd = copy.deepcopy(digit_records[2])
+    odd["name"] = 'net, "wide"\nsecond line'
+    runs_csv, epochs_csv = tables.write_tables([odd], tmp_path)
+    assert {row["classifier"] for row in read(runs_csv)} == {odd["name"]}
+    assert {row["classifier"] for row in read(epochs_csv)} == {odd["name"]}
+
+
+def test_every_column_is_documented():
+    for column in tables.RUNS_COLUMNS + tables.EPOCHS_COLUMNS:
+        assert f"  {column} " in tables.__doc__ or f" {column}," in tables.__doc__
+
+
+def test_the_report_writes_the_tables_beside_itself(digit_records, tmp_path):
+    out = tmp_path / "plugin-example" / "report.md"
+    render(copy.deepcopy(digit_records), out, tmp_path / "figures", "make report")
+    assert len(read(out.parent / "runs.csv")) == 6 and len(read(out.parent / "epochs.csv")) == 6
+    assert not (tmp_path / "runs.csv").exists()
