@@ -133,7 +133,8 @@ readme: | $(VENV_READY)
 	$(PY) -m reports.render.readme README.md
 	rm -rf docs/results
 	mkdir -p docs/results
-	cp -r $(RESULTS)/report.md $(RESULTS)/chapter1.md $(RESULTS)/bench.md $(RESULTS)/figures docs/results/
+	cp -r $(RESULTS)/report.md $(RESULTS)/runs.csv $(RESULTS)/epochs.csv $(RESULTS)/chapter1.md $(RESULTS)/bench.md \
+		$(RESULTS)/figures docs/results/
 
 # The README's plug-in example, made by the very command the README shows: its own report, from the
 # same runs (only the plug-in is evaluated; the built-in classifiers' runs are reused).

@@ -24,6 +24,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.mnist import DATA_DIR, NPZ_NAME
 from reports.runner.experiments import NETWORK
 from reports.runner.identity import run_path, source_files
 from reports.runner.registry import is_plugin
@@ -31,6 +32,7 @@ from reports.runner.store import StoreError, read_run
 
 # Characters make cannot carry in a file name, or that the shell would read: refused in paths.
 UNSAFE_IN_PATH = re.compile(r"[\s$:#%;=*?'\"\\|&<>()`!{}\[\]]")
+DATA = DATA_DIR / NPZ_NAME
 RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
 # The network's seeds train fastest in groups of this many per process (see `make bench`).
 LOCKSTEP_GROUP = 5
@@ -179,6 +181,8 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
         first = [str(run.path) for job in jobs for run in job.runs]
         prerequisites = first + [path for path in runs if path not in first]
         code = [str(path) for path in render_code(render["kind"])]
+        if DATA.is_file():  # the report shows test images (its figure of disagreements)
+            code.append(str(DATA.relative_to(Path.cwd())) if DATA.is_relative_to(Path.cwd()) else str(DATA))
         fingerprint = settings_fingerprint(render, runs)
         # A report made with other settings (other runs, another command) is out of date whatever
         # its timestamp says: make it again. Its fingerprint is the last line of the report itself.
