@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 from tabulate import tabulate
+from threadpoolctl import threadpool_limits
 
 from bench import frameworks, network_speed
 from network import LockstepNetworks, Network
@@ -40,7 +41,13 @@ def _mlp(sizes, X, labels):
     mlp = MLPClassifier(hidden_layer_sizes=sizes[1:-1], activation="logistic", solver="sgd", alpha=0.0,
                         batch_size=MINI_BATCH, learning_rate="constant", learning_rate_init=ETA,
                         momentum=0.0, nesterovs_momentum=False, shuffle=True, random_state=0)
-    return mlp, lambda: mlp.partial_fit(X, labels, classes=np.arange(sizes[-1]))
+
+    def epoch():
+        # One BLAS thread, as every other contender trains.
+        with threadpool_limits(limits=1, user_api="blas"):
+            mlp.partial_fit(X, labels, classes=np.arange(sizes[-1]))
+
+    return mlp, epoch
 
 
 def turns(contenders, rounds):
