@@ -1,5 +1,6 @@
-"""`python -m bench`: measure the network, the SVC backends and `make report` in one run; write
-results/bench.json and results/bench.md. Takes a quarter of an hour or so, most of it the stock SVC."""
+"""`python -m bench`: measure the network, its seeds in lockstep and its peers, the SVC backends and
+`make report` in one run; write results/bench.json and results/bench.md. Takes twenty minutes or so,
+most of it the stock SVC."""
 
 import argparse
 import datetime
@@ -12,7 +13,7 @@ import numpy as np
 from tabulate import tabulate
 from threadpoolctl import threadpool_info
 
-from bench import network_speed, report_speed, svc_speed
+from bench import network_speed, peers, report_speed, svc_speed
 from data import load_mnist
 from data.files import write_text_atomic
 from reports.runner.provenance import git_commit, library_versions
@@ -53,6 +54,8 @@ def markdown(bench, level=1):
                        f"{n['network_seconds_per_epoch'] / n['floor_seconds_batch']:.1f}x faster"],
                   ], ["", "seconds per epoch", "compared with this project"], tablefmt="github",
                       disable_numparse=True), ""]
+    if "peers" in bench:
+        lines += peers.markdown(bench["peers"], section)
     if "svc" in bench:
         lines += [f"{section} SVC on 50,000 training and 10,000 test images", "",
                   tabulate([[r["preset"], r["backend"], f"{r['fit_seconds']:.0f}", f"{r['predict_seconds']:.0f}",
@@ -72,7 +75,7 @@ def markdown(bench, level=1):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", default="results/bench.md", help="markdown output; the JSON goes beside it")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "svc", "report"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "peers", "svc", "report"],
                         help="leave out these parts")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: write the markdown again from the JSON beside --out")
@@ -93,6 +96,10 @@ def main(argv=None):
         X = mnist.train.images.astype(np.float64)
         Y = np.eye(10)[mnist.train.labels]
         bench["network"] = network_speed.measure(X, Y)
+    if "peers" not in args.skip:
+        print("peers: seeds in lockstep, MLPClassifier, JAX and PyTorch where importable (minutes) ...", flush=True)
+        bench["peers"] = peers.measure(mnist.train.images.astype(np.float64), np.eye(10)[mnist.train.labels],
+                                       mnist.test.images.astype(np.float64), mnist.test.labels)
     if "svc" not in args.skip:
         print("svc: fitting every preset on every backend (minutes) ...", flush=True)
         bench["svc"] = svc_speed.measure(mnist)

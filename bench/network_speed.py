@@ -46,11 +46,11 @@ def side_by_side(X, Y, repeat, reference_examples, epochs_per_timing=2):
     return statistics.median(ours_times), statistics.median(reference_times), statistics.median(ratios)
 
 
-def matmul_flops_per_epoch(n_examples):
+def matmul_flops_per_epoch(n_examples, sizes=SIZES):
     """Floating-point operations of the matrix products in one epoch: per example and layer, 2 n_in n_out
     for the forward pass and as many for the weight gradient, and again for propagating the error back
     through every layer but the first. Elementwise work (sigmoid, updates) is left out: a floor."""
-    layers = list(zip(SIZES[:-1], SIZES[1:]))
+    layers = list(zip(sizes[:-1], sizes[1:]))
     per_example = sum(2 * n_in * n_out * 2 for n_in, n_out in layers)
     per_example += sum(2 * n_in * n_out for n_in, n_out in layers[1:])
     return per_example * n_examples

@@ -18,9 +18,14 @@ Why it is bit for bit the same as training alone, and must stay so:
 - The bias gradient sums delta over the examples, the last, contiguous axis here as alone, so
   NumPy's pairwise summation adds the same numbers in the same order.
 - Everything else (adding biases, the sigmoid, the updates) is elementwise: each number is computed
-  from the same operands by the same operation, whatever the stack around it.
+  from the same operands by the same correctly rounded operation (SciPy's expit for the sigmoid),
+  whatever the stack around it.
 Float64 throughout: float32, a fused multiply-add or BLAS's alpha scaling would change the rounding.
 tests/test_lockstep.py compares every weight with np.array_equal, not a tolerance.
+
+Where the book's equations are: `backprop` marks the backpropagation equations BP1 to BP4 of the
+book's chapter 2 (BP3 and BP4 summed over the mini-batch), and `update_mini_batch` the mini-batch
+step of chapter 1, w -> w - (eta/m) sum_j dC_j/dw and likewise for b.
 
 The per-seed `Network` (network/network.py) stays the readable reference; this file mirrors its
 names and order (SGD, update_mini_batch, backprop), and `fit_in_lockstep` does the same for
@@ -31,11 +36,11 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
 from network.classifier import NetworkClassifier
 from network.network import Network, _require_whole_number, _times_sigmoid_slope, sigmoid
-from sklearn.utils.validation import validate_data
 
 
 class LockstepNetworks:
@@ -114,7 +119,8 @@ class LockstepNetworks:
         m = x.shape[2]
         nabla_b, nabla_w = self.backprop(x, y)
         for b, w, nb, nw in zip(self.biases, self.weights, nabla_b, nabla_w):
-            # w -> w - (eta/m) nabla_w, in the gradient's buffer: the two roundings of training alone.
+            # The mini-batch step w -> w - (eta/m) nabla_w, in the gradient's buffer: the same two roundings
+            # (product, then difference) as training alone; a fused form would round once.
             nw *= eta / m
             w -= nw
             nb *= eta / m

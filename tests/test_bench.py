@@ -42,3 +42,20 @@ def test_render_only_without_a_benchmark_says_so(tmp_path, capsys):
     from bench.__main__ import main
     assert main(["--render-only", "--out", str(tmp_path / "bench.md")]) == 1
     assert "no benchmark to render" in capsys.readouterr().err and not (tmp_path / "bench.md").exists()
+
+
+def test_peers_section_runs_on_tiny_data_and_says_which_peer_is_absent(monkeypatch):
+    from bench import frameworks, peers
+    # Pretend no framework is installed, whatever this machine has.
+    monkeypatch.setattr(frameworks, "_import", lambda name: None)
+    rng = np.random.default_rng(0)
+    X, labels = rng.random((60, 784)), np.arange(60) % 10
+    p = peers.measure(X, np.eye(10)[labels], X[:20], labels[:20], rounds=1, ks=(1, 2), wide_ks=(1, 2), epochs=3)
+    assert p["absent"] == ["jax", "torch"] and set(p["chapter"]["alone"]) == {"seconds", "ratio"}
+    assert p["chapter"]["alone"]["ratio"] == 1.0 and 0 <= p["mlp_correct"] <= 20
+    text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
+                                 "versions": {"numpy": "2"}}, "peers": p})
+    for peer in ("JAX", "PyTorch"):
+        assert any(line.startswith(f"| {peer} (") and "not installed here" in line for line in text.splitlines())
+    assert "lockstep, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep" in text
+    assert "Fastest per seed: [784, 30, 10] at " in text

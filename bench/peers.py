@@ -1,0 +1,185 @@
+"""Seeds in lockstep against seeds trained alone, and the network against its peers: scikit-learn's
+MLPClassifier, JAX and PyTorch (the last two only where importable), all timed in alternate turns
+in one run, so that the machine's noise falls on every contender alike.
+
+Every figure is seconds per epoch per seed, the median over the turns after a warm-up turn; every
+ratio is the median of the per-turn ratios to a network trained alone, timed in the same turns.
+"""
+
+import multiprocessing
+import statistics
+import time
+import warnings
+
+import numpy as np
+from tabulate import tabulate
+from threadpoolctl import threadpool_limits
+
+from bench import frameworks, network_speed
+from network import LockstepNetworks, Network
+
+MINI_BATCH, ETA = network_speed.MINI_BATCH, network_speed.ETA
+CHAPTER = [784, 30, 10]
+WIDE = [784, 100, 10]
+SEEDS_AT_ONCE = 10  # the wall-time target: this many seeds of the chapter's network on the machine's 2 cores
+
+
+def _lockstep(sizes, K, X, Y):
+    """One more epoch of K seeds in lockstep, each call."""
+    stack = LockstepNetworks([Network(sizes, random_state=seed) for seed in range(K)])
+    return lambda: stack.SGD((X, Y), 1, MINI_BATCH, ETA)
+
+
+def _alone(sizes, X, Y, seed=0):
+    net = Network(sizes, random_state=seed)
+    return net, lambda: net.SGD((X, Y), 1, MINI_BATCH, ETA)
+
+
+def _mlp(sizes, X, labels):
+    """scikit-learn's MLPClassifier set as close to the book as it allows; partial_fit is one epoch."""
+    from sklearn.neural_network import MLPClassifier
+    mlp = MLPClassifier(hidden_layer_sizes=sizes[1:-1], activation="logistic", solver="sgd", alpha=0.0,
+                        batch_size=MINI_BATCH, learning_rate="constant", learning_rate_init=ETA,
+                        momentum=0.0, nesterovs_momentum=False, shuffle=True, random_state=0)
+
+    def epoch():
+        # One BLAS thread, as every other contender trains.
+        with threadpool_limits(limits=1, user_api="blas"):
+            mlp.partial_fit(X, labels, classes=np.arange(sizes[-1]))
+
+    return mlp, epoch
+
+
+def turns(contenders, rounds):
+    """Time every contender once per turn, `rounds` turns after a warm-up turn.
+
+    `contenders` maps a name to (function, seeds it trains per call) and must include "alone".
+    Returns {name: {"seconds": median seconds per seed, "ratio": median per-turn ratio to alone}}.
+    """
+    times = {name: [] for name in contenders}
+    for turn in range(rounds + 1):
+        for name, (function, seeds) in contenders.items():
+            start = time.perf_counter()
+            function()
+            if turn:
+                times[name].append((time.perf_counter() - start) / seeds)
+    return {name: {"seconds": statistics.median(t),
+                   "ratio": statistics.median(s / a for s, a in zip(t, times["alone"]))}
+            for name, t in times.items()}
+
+
+# The wall time of SEEDS_AT_ONCE seeds on two processes. The workers are forked, so they share the
+# data of the parent instead of receiving a copy of it.
+_DATA = {}
+
+
+def _train_one_epoch(sizes, seeds):
+    if len(seeds) == 1:
+        return Network(sizes, random_state=seeds[0]).SGD(_DATA["XY"], 1, MINI_BATCH, ETA)
+    LockstepNetworks([Network(sizes, random_state=s) for s in seeds]).SGD(_DATA["XY"], 1, MINI_BATCH, ETA)
+
+
+def _two_processes(pool, sizes, groups):
+    def run():
+        for result in [pool.apply_async(_train_one_epoch, (sizes, group)) for group in groups]:
+            result.get()
+    return run
+
+
+def measure(X, Y, X_test, labels_test, rounds=5, ks=(1, 2, 5, 10), wide_ks=(1, 2, 3, 5), epochs=30,
+            peers=("jax", "torch")):
+    """Everything the peers section shows; X float64 images as rows, Y one-hot rows."""
+    labels = np.argmax(Y, axis=1)
+    _DATA["XY"] = (X, Y)
+    # The two worker processes are forked before JAX is imported: forking a process that runs JAX's
+    # threads can deadlock.
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        alone, alone_epoch = _alone(CHAPTER, X, Y)
+        mlp, mlp_epoch = _mlp(CHAPTER, X, labels)
+        contenders = {"alone": (alone_epoch, 1)}
+        contenders.update({f"lockstep K={K}": (_lockstep(CHAPTER, K, X, Y), K) for K in ks})
+        contenders["MLPClassifier"] = (mlp_epoch, 1)
+        absent = []
+        for name in peers:
+            runner = frameworks.epoch_runner(name, X, Y, CHAPTER, MINI_BATCH, ETA)
+            if runner is None:
+                absent.append(name)
+            else:
+                contenders[name] = (runner, 1)
+        seeds = list(range(SEEDS_AT_ONCE))
+        contenders[f"{SEEDS_AT_ONCE} seeds alone, 2 processes"] = (
+            _two_processes(pool, CHAPTER, [[s] for s in seeds]), 1)
+        contenders[f"{SEEDS_AT_ONCE} seeds, 2 processes in lockstep"] = (
+            _two_processes(pool, CHAPTER, [seeds[:len(seeds) // 2], seeds[len(seeds) // 2:]]), 1)
+        contenders[f"{SEEDS_AT_ONCE} seeds, 1 process in lockstep"] = (_lockstep(CHAPTER, SEEDS_AT_ONCE, X, Y), 1)
+        chapter = turns(contenders, rounds)
+    _DATA.clear()
+    wide = {"alone": (_alone(WIDE, X, Y)[1], 1)}
+    wide.update({f"lockstep K={K}": (_lockstep(WIDE, K, X, Y), K) for K in wide_ks})
+    wide = turns(wide, rounds)
+    # Accuracy after `epochs` epochs: both have trained rounds + 1 epochs in the turns.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLPClassifier warns that one epoch per call has not converged
+        for _ in range(epochs - rounds - 1):
+            alone_epoch()
+            mlp_epoch()
+    floor = network_speed.matmul_flops_per_epoch(len(X), CHAPTER) / 1e9
+    gflops = network_speed.gflops((CHAPTER[1], CHAPTER[0]), (CHAPTER[0], MINI_BATCH))
+    return {
+        "n_train": len(X), "n_test": len(labels_test), "epochs": epochs, "eta": ETA, "rounds": rounds,
+        "chapter": chapter, "wide": wide, "absent": absent,
+        "floor_seconds_batch": floor / gflops, "gflops_batch_matmul": gflops,
+        "network_correct": alone.evaluate(X_test, labels_test),
+        "mlp_correct": int(np.sum(mlp.predict(X_test) == labels_test)),
+    }
+
+
+PEER_NAMES = {"jax": "JAX (jit, one compiled loop per epoch)", "torch": "PyTorch (eager, autograd)"}
+
+
+def table(rows, head):
+    return tabulate(rows, head, tablefmt="github", disable_numparse=True)
+
+
+def markdown(p, section):
+    """The peers section as markdown lines; `section` is its heading's hashes."""
+    c, w = p["chapter"], p["wide"]
+    alone = c["alone"]["seconds"]
+    rows = [["one seed alone (`Network.SGD`)", f"{alone:.3f}", "1.00"]]
+    rows += [[f"lockstep, K = {name.split('=')[1]} in one stack", f"{r['seconds']:.3f}", f"{r['ratio']:.2f}"]
+             for name, r in c.items() if name.startswith("lockstep")]
+    rows.append([f"floor: the products at {p['gflops_batch_matmul']:.0f} GFLOP/s (784 x 10 batch products)",
+                 f"{p['floor_seconds_batch']:.3f}", f"{p['floor_seconds_batch'] / alone:.2f}"])
+    rows.append(["scikit-learn MLPClassifier (see below)", f"{c['MLPClassifier']['seconds']:.3f}",
+                 f"{c['MLPClassifier']['ratio']:.2f}"])
+    rows += [[PEER_NAMES[name], f"{c[name]['seconds']:.3f}", f"{c[name]['ratio']:.2f}"]
+             for name in PEER_NAMES if name in c]
+    rows += [[PEER_NAMES[name], "not installed here (never a dependency)", "-"] for name in p["absent"]]
+    wall = [[name, f"{r['seconds']:.2f}", f"{r['ratio']:.2f}"] for name, r in c.items() if "seeds" in name]
+    wide = [["one seed alone" if name == "alone" else f"lockstep, K = {name.split('=')[1]}",
+             f"{r['seconds']:.3f}", f"{r['ratio']:.2f}"] for name, r in w.items()]
+    best = {"[784, 30, 10]": min((r["seconds"], n) for n, r in c.items() if n.startswith("lockstep"))[1],
+            "[784, 100, 10]": min((r["seconds"], n) for n, r in w.items() if n.startswith("lockstep"))[1]}
+    n = f"{p['n_train']:,}"
+    return [
+        f"{section} Seeds in lockstep, and the peers: [784, 30, 10], mini-batch {MINI_BATCH}, eta {p['eta']}, "
+        f"one epoch of {n} images", "",
+        f"Seconds per epoch per seed, float64, one core: medians of {p['rounds']} turns after a warm-up, every "
+        "contender timed once per turn; the ratio is the median of the per-turn ratios to one seed alone. "
+        "Lockstep trains K seeds as one stack (`network/lockstep.py`), each bit for bit the network it "
+        "would be alone.", "",
+        table(rows, ["", "seconds per epoch per seed", "ratio to alone"]), "",
+        f"Wall seconds of one epoch of {SEEDS_AT_ONCE} seeds, on the machine's 2 cores (ratio to one seed alone):", "",
+        table(wall, ["", "wall seconds per epoch", "ratio to one seed"]), "",
+        f"MLPClassifier: `activation=\"logistic\", solver=\"sgd\", batch_size={MINI_BATCH}, momentum=0, alpha=0, "
+        f"learning_rate_init={p['eta']}`. It averages the gradient over the mini-batch, so its rate multiplies "
+        "the same (eta/m) sum as the book's; but its cost is not the book's: the output layer is a softmax "
+        "with the log-loss, whose output error is a - y without the book's factor sigma'(z), and its initial "
+        "weights are Glorot-uniform, not N(0, 1). After "
+        f"{p['epochs']} epochs it classifies {p['mlp_correct']:,} of {p['n_test']:,} test images; this "
+        f"project's network (seed 0) {p['network_correct']:,}.", "",
+        f"{section} [784, 100, 10], eta {p['eta']}, in lockstep", "",
+        table(wide, ["", "seconds per epoch per seed", "ratio to alone"]), "",
+        "Fastest per seed: " + "; ".join(f"{arch} at {name.split('=')[1].strip()}" for arch, name in best.items())
+        + ".", "",
+    ]
