@@ -136,3 +136,12 @@ def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     assert row[5:8] == ["above all 10", "0 of 10", "below 59%"]
     assert row[-1] == "above every run we made (best of 3: below 59% at 95%)"
     assert "If best epochs were normally distributed" in "\n".join(note(network))
+
+
+def test_a_verdict_says_how_many_runs_fail():
+    histories = [[9000, 9665, 9660], [9000, 9670, 9665]] + [[7000, 8000, 8000]] * 3
+    network = synthetic_record("network-100", [h[-1] for h in histories], histories)
+    for run in network["runs"][2:]:
+        run["diagnostics"] = {"saturated_outputs": [3]}
+    # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784.
+    assert experiment_row(network)[-1] == "typical; 3 of 5 runs fail"

@@ -16,7 +16,7 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports.render import figures
 from reports.render.book import BOOK
-from reports.render.failures import diagnose, digit_counts, one_answer_epochs
+from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.report import format_count, timestamp, write_summary
 from reports.render.stats import BEST_OF, CONFIDENCE, best_of, normal_tail, placement
@@ -41,7 +41,9 @@ def verdict(record):
         return "-"
     if not record["stochastic"]:
         return deterministic_verdict(values(record)[0], book.correct, book.measure)
-    return seed_verdict(values(record), book.correct, book.measure)
+    failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
+    return (seed_verdict(values(record), book.correct, book.measure)
+            + (f"; {len(failing)} of {len(record['runs'])} runs fail" if failing else ""))
 
 
 def _percent(p):
@@ -99,7 +101,8 @@ VERDICT_RULES = [
     f"made**, **lucky: about 1 in N** (the best of {BEST_OF} reaches it with estimated chance below "
     f"1/{round(1 / RARE)}, N = 1/chance), **low: about 1 in N** (one run scores this low or lower with "
     f"estimated chance below 1/{round(1 / RARE)}; one run, not the best of {BEST_OF}, which reads a low "
-    "figure as favourably as possible), and **typical** otherwise.",
+    "figure as favourably as possible), and **typical** otherwise. Where some of our runs fail (see below), "
+    "the verdict says how many: the best of three can reach a figure typically even when most runs fail.",
 ]
 
 
@@ -256,5 +259,5 @@ def render_chapter(records, out, figures_dir, command):
         *failures, "",
     ]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    write_summary(out, f"Made by `{command}` on {generated} ({where(records)}; {commits(records)})", table)
+    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
     return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)

@@ -127,6 +127,6 @@ def where(records):
     """One phrase for a summary line: the CPU and BLAS of the runs, or how many settings there were."""
     settings = {json.dumps(setting(run), sort_keys=True) for r in records for run in r["runs"]}
     if len(settings) > 1:
-        return f"runs computed in {len(settings)} different settings (see the report's header)"
+        return f"the runs come from {len(settings)} different settings, named in the report's header"
     fields = json.loads(settings.pop())
-    return f"runs computed on {fields['CPU']} with {fields['BLAS']}"
+    return f"CPU: {fields['CPU']}; BLAS: {fields['BLAS']}"

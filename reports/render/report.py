@@ -128,14 +128,16 @@ def render(records, out, figures_dir, command):
     ]
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
-                  "The book's \"Epoch j: n / 10000\" lines, one line per seed.", "",
+                  "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
+                  "the red crosses, its figure the dashed line (labelled with what it measures); where that is a best "
+                  "epoch, each seed's best epoch is a dot.", "",
                   f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
     lines += ["## Confusion matrices", "",
               "Rows are the true digit, columns the prediction (median-seed run); each cell is the share of the "
               "row's test images, on one colour scale for every classifier.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    write_summary(out, f"Made by `{command}` on {generated} ({where(records)}; {commits(records)})", table)
+    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 
