@@ -91,7 +91,8 @@ def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
     for name in ("darkness", "network", "network-eta100"):
         assert f"| {name} " in text
     assert "best of 3" in text and "verdict" in table
-    assert (tmp_path / "figures" / "chapter1-epochs.png").read_bytes()[:4] == b"\x89PNG"
+    for png in ("chapter1-epochs.png", "chapter1-book.png"):
+        assert (tmp_path / "figures" / png).read_bytes()[:4] == b"\x89PNG"
     assert "## Runs that fail, and why" in text
     assert (tmp_path / "chapter1-summary.md").is_file()
 
