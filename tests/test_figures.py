@@ -85,3 +85,12 @@ def test_the_book_figure_shows_every_seed_and_the_book_inside_its_panel(drawn, t
             for x, y in zip(line.get_xdata(), line.get_ydata())]
     assert len(set(dots)) == 3
     assert inside(1000, random_ax.get_xlim()) and inside(9851, tuned_ax.get_xlim())
+
+
+def test_the_books_listing_lies_inside_the_chapter_axes_far_above_our_runs(drawn, tmp_path):
+    histories = [[1010, 1000, 990]] * 3  # the book's listing climbs to 2,142: far above, still inside
+    record = synthetic_record("network-100-slow", [990] * 3, histories)
+    figures.chapter_figure([record], tmp_path / "chapter1-epochs.png")
+    ax = drawn["chapter1-epochs.png"].axes[0]
+    for count in BOOK["network-100-slow"].epochs.values():
+        assert inside(100 * count / 10_000, ax.get_ylim())
