@@ -19,7 +19,7 @@ from reports.render.book import BOOK
 from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.report import format_count, timestamp, write_summary
-from reports.render.stats import BEST_OF, CONFIDENCE, best_of, normal_tail, placement
+from reports.render.stats import BEST_OF, CONFIDENCE, best_of, exact_interval, normal_tail, placement
 from reports.render.verdicts import RARE, deterministic_verdict, seed_verdict
 
 
@@ -84,26 +84,30 @@ def headers(with_training_size=False):
             f"first {BEST_OF} seeds' best", "verdict"]
 
 
-VERDICT_RULES = [
-    f"*percentile*: where the book's figure falls among our runs by the book's measure (ties count half). "
-    f"*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
-    f"chance that one run does. *best of {BEST_OF} reaches it*: the chance that the best of {BEST_OF} "
-    f"independent runs does, 1 - (1 - p)^{BEST_OF}, with an exact (Clopper-Pearson) {CONFIDENCE:.0%} interval "
-    f"carried over from p. With ten seeds these chances are rough: one seed more or less reaching the "
-    f"figure moves p by a tenth, and the intervals say so. Where no seed reaches the figure, the share "
-    f"is 0 but the chance is not: only an upper bound is honest (below 1 - 0.05^(1/n) for one run of n "
-    f"seeds, 26% for ten; below 1 - 0.05^({BEST_OF}/n) for the best of {BEST_OF}, 59% for ten). "
-    f"*first {BEST_OF} seeds' best*: the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
-    "",
-    "*verdict*, in words derived from these numbers: **reproduced exactly** or **differs by N** for a "
-    "deterministic classifier (**reached** or **not reached: N short** for the book's lower bound); for the "
-    f"others **above every run we made** (no seed reaches it; the bound is given), **below every run we "
-    f"made**, **lucky: about 1 in N** (the best of {BEST_OF} reaches it with estimated chance below "
-    f"1/{round(1 / RARE)}, N = 1/chance), **low: about 1 in N** (one run scores this low or lower with "
-    f"estimated chance below 1/{round(1 / RARE)}; one run, not the best of {BEST_OF}, which reads a low "
-    "figure as favourably as possible), and **typical** otherwise. Where some of our runs fail (see below), "
-    "the verdict says how many: the best of three can reach a figure typically even when most runs fail.",
-]
+def verdict_rules(n):
+    """The paragraphs that explain the table's chances and verdict words, for records of up to n seeds."""
+    one, three = exact_interval(0, n)[1], best_of(exact_interval(0, n)[1])
+    return [
+        f"*percentile*: where the book's figure falls among our runs by the book's measure (ties count half). "
+        f"*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
+        f"chance that one run does. *best of {BEST_OF} reaches it*: the chance that the best of {BEST_OF} "
+        f"independent runs does, 1 - (1 - p)^{BEST_OF}, with an exact (Clopper-Pearson) {CONFIDENCE:.0%} "
+        f"interval carried over from p. With {n} seeds these chances are rough: one seed more or less reaching "
+        f"the figure moves p by 1/{n}, and the intervals say so. Where no seed reaches the figure, the share is 0 "
+        f"but the chance is not: only an upper bound is honest (for one run below 1 - 0.05^(1/n), {one:.0%} for "
+        f"n = {n}; for the best of {BEST_OF} below 1 - 0.05^({BEST_OF}/n), {three:.0%}). *first {BEST_OF} "
+        f"seeds' best*: the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
+        "",
+        "*verdict*, in words derived from these numbers: **reproduced exactly** or **differs by N** for a "
+        "deterministic classifier (**reached** or **not reached: N short** for the book's lower bound); for the "
+        f"others **above every run we made** (no seed reaches it; the bound is given), **below every run we "
+        f"made**, **lucky: about 1 in N** (the best of {BEST_OF} reaches it with estimated chance below "
+        f"1/{round(1 / RARE)}, N = 1/chance), **low: about 1 in N** (one run scores this low or lower with "
+        f"estimated chance below 1/{round(1 / RARE)}; one run, not the best of {BEST_OF}, which reads a low "
+        "figure as favourably as possible), and **typical** otherwise. Where some of our runs fail (see below), "
+        f"the verdict says how many: a figure can be typical of the best of {BEST_OF} even when most single runs "
+        "fail.",
+    ]
 
 
 NORMAL_MIN_SEEDS = 10  # fewer seeds say too little about a spread to fit a normal to it
@@ -236,7 +240,7 @@ def render_chapter(records, out, figures_dir, command):
         "its last epoch, a classifier's final count, or a lower bound (\"above 98.5 percent\" is 9,851 or "
         "more). Our runs are measured the same way.", "",
         table, "",
-        *VERDICT_RULES, "",
+        *verdict_rules(max(len(r["runs"]) for r in records)), "",
         *[line for r in records for line in note(r)], "",
         "## The book's figures among our seeds", "",
         "Each dot is one seed, measured as the book measured its figure; below the dots, the book's figure (a "
