@@ -9,18 +9,11 @@ from sklearn.datasets import load_digits
 
 from network import NetworkClassifier
 from reports.render.book import BOOK
-from reports.render.chapter import experiment_row, failure_lines, measure, render_chapter, verdict
+from reports.render.chapter import experiment_row, failure_lines, measure, note, render_chapter
 from reports.render.records import record
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
-
-
-def test_verdict_says_inside_or_by_how_much_outside():
-    assert verdict(9542, 9500, 9555, "best epoch") == "inside our range"
-    assert verdict(9659, 8800, 9650, "best epoch") == "outside: 9 above our best"
-    assert verdict(982, 1000, 1135, "last epoch") == "outside: 18 below our worst"
-    assert verdict(9850, 9800, 9845, "at least") == "reached by no run (5 short)"
-    assert verdict(9850, 9800, 9851, "at least") == "reached by some run"
+from tests.records import synthetic_record
 
 
 def test_measure_takes_the_best_epoch_only_where_the_book_did():
@@ -44,6 +37,7 @@ def fake_run(seed, predictions, truth, history):
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (truth, predictions), 1)
     return {"seed": seed, "classes": classes, "confusion": confusion.tolist(), "n_test": len(truth),
+            "test_labels": truth.tolist(),
             "correct": int(np.sum(predictions == truth)), "history": history,
             "diagnostics": {"saturated_outputs": sorted(set(classes) - set(predictions.tolist()))}}
 
@@ -97,11 +91,58 @@ def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
     for name in ("darkness", "network", "network-eta100"):
         assert f"| {name} " in text
     assert "best of 3" in text and "verdict" in table
-    assert (tmp_path / "figures" / "chapter1-epochs.png").read_bytes()[:4] == b"\x89PNG"
+    for png in ("chapter1-epochs.png", "chapter1-book.png"):
+        assert (tmp_path / "figures" / png).read_bytes()[:4] == b"\x89PNG"
     assert "## Runs that fail, and why" in text
     assert (tmp_path / "chapter1-summary.md").is_file()
 
 
 def test_row_of_a_deterministic_classifier(digit_records):
     row = experiment_row(digit_records[0])
-    assert row[0] == "darkness" and row[6] == 1 and row[7] == "-"
+    assert row[0] == "darkness" and row[5:9] == ["-", "-", "-", "-"] and row[-1].startswith("differs by ")
+
+
+def test_the_tuned_svc_rows_say_their_training_set_and_the_bound_of_9851():
+    tuned = synthetic_record("svc-tuned", [9850], stochastic=False)
+    mueller = synthetic_record("svc-mueller", [9851], n_train=60_000, stochastic=False)
+    tuned_row, mueller_row = experiment_row(tuned, True), experiment_row(mueller, True)
+    assert tuned_row[:4] == ["svc-tuned", "50,000", "at least", "≥ 9,851"]
+    assert tuned_row[-1] == "not reached: 1 short"
+    assert mueller_row[:2] == ["svc-mueller", "60,000"] and mueller_row[-1] == "reached"
+
+
+def test_network_100_states_its_measure_as_an_assumption_and_shows_both_epochs():
+    histories = [[9000, 9660, 9650], [7000, 8100, 8000]]
+    network = synthetic_record("network-100", [h[-1] for h in histories], histories)
+    assert experiment_row(network)[1] == "best epoch (assumed)"
+    text = "\n".join(note(network))
+    assert "we assume its 96.59% is a best epoch" in text
+    assert "best epochs median 8,880, range 8,100-9,660; last epochs median 8,825, range 8,000-9,650" in text
+    assert '"some training runs give results quite a bit worse"' in text
+
+
+def test_the_books_listing_is_explained_by_the_digit_counts_beside_our_collapsed_runs():
+    collapsed = synthetic_record("network-eta100", [1009], [[1009, 1009]], answer=9)
+    text = "\n".join(failure_lines(collapsed))
+    assert "1 run collapsed onto one answer (digit 9: 1 run)" in text
+    assert ("The book's own listing: epochs 0-3 print 1,009, exactly the number of 9s among the test images; "
+            "epochs 27-29 print 982, exactly the number of 4s among the test images.") in text
+    assert "the book's run had collapsed, as 1 of our runs did at the end (seed 0)" in text
+
+
+def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
+    histories = [[9400, 9500 + k, 9490] for k in range(10)]  # best epochs 9,500-9,509, none reaches 9,542
+    network = synthetic_record("network", [h[-1] for h in histories], histories)
+    row = experiment_row(network)
+    assert row[5:8] == ["above all 10", "0 of 10", "below 59%"]
+    assert row[-1] == "above every run we made (best of 3: below 59% at 95%)"
+    assert "If best epochs were normally distributed" in "\n".join(note(network))
+
+
+def test_a_verdict_says_how_many_runs_fail():
+    histories = [[9000, 9665, 9660], [9000, 9670, 9665]] + [[7000, 8000, 8000]] * 3
+    network = synthetic_record("network-100", [h[-1] for h in histories], histories)
+    for run in network["runs"][2:]:
+        run["diagnostics"] = {"saturated_outputs": [3]}
+    # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784.
+    assert experiment_row(network)[-1] == "typical; 3 of 5 runs fail"

@@ -1,8 +1,9 @@
-"""Render chapter 1 reproduced: classifier records (results/chapter1/NAME.json) -> results/chapter1.md.
+"""Render chapter 1 reproduced: classifier records -> results/chapter1.md and its figures.
 
-The book prints single runs (its networks: the best of three). For each experiment this sets the
-book's figure beside the distribution over seeds, says whether the figure lies inside the observed
-range, and explains failed runs from what was measured, not from what the book says.
+The book prints single runs (its networks: the best of three). For each experiment this places the
+book's figure among our seeds by the book's own measure, says how often the book's procedure would
+reach it (reports/render/verdicts.py), and explains failed runs, ours and the book's, from what was
+measured, not from what the book says.
 """
 
 import os
@@ -15,9 +16,11 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports.render import figures
 from reports.render.book import BOOK
-from reports.render.report import format_count, header_lines, provenance, timestamp, write_summary
-
-BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
+from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
+from reports.render.header import commits, header_lines, where
+from reports.render.report import format_count, timestamp, write_summary
+from reports.render.stats import BEST_OF, CONFIDENCE, best_of, exact_interval, normal_tail, placement
+from reports.render.verdicts import RARE, deterministic_verdict, seed_verdict
 
 
 def measure(run, kind):
@@ -27,64 +30,185 @@ def measure(run, kind):
     return run["correct"]
 
 
-def verdict(book, low, high, kind):
-    if kind == "at least":
-        return f"reached by {'some' if high >= book else 'no'} run" + ("" if high >= book else f" ({book - high:,} short)")
-    if low <= book <= high:
-        return "inside our range"
-    return f"outside: {book - high:,} above our best" if book > high else f"outside: {low - book:,} below our worst"
+def values(record):
+    """The record's runs by the book's measure, in order of seed."""
+    return [measure(run, BOOK[record["name"]].measure) for run in record["runs"]]
 
 
-def experiment_row(record):
+def verdict(record):
     book = BOOK[record["name"]]
-    values = [measure(run, book.measure) for run in record["runs"]]
-    low, high = min(values), max(values)
-    seeds_in_order = [measure(run, book.measure) for run in sorted(record["runs"], key=lambda r: r["seed"])]
-    best_of = f"{max(seeds_in_order[:BEST_OF]):,}" if record["stochastic"] and len(values) >= BEST_OF else "-"
-    printed = "-" if book.correct is None else (
-        f"≥ {book.correct:,}" if book.measure == "at least" else f"{book.correct:,}")
-    return [record["name"], book.measure, printed, format_count(np.median(values)),
-            f"{np.mean(values):,.1f} ± {np.std(values, ddof=1):,.1f}" if len(values) > 1 else f"{values[0]:,}",
-            f"{low:,}-{high:,}", len(values), best_of,
-            verdict(book.correct, low, high, book.measure)
-            if book.correct is not None else "-"]
+    if book.correct is None:
+        return "-"
+    if not record["stochastic"]:
+        return deterministic_verdict(values(record)[0], book.correct, book.measure)
+    failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
+    return (seed_verdict(values(record), book.correct, book.measure)
+            + (f"; {len(failing)} of {len(record['runs'])} runs fail" if failing else ""))
+
+
+def _percent(p):
+    return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.1g}%"
+
+
+def chances(record):
+    """The table's cells on the book's figure among our seeds: its percentile, how many runs reach it,
+    and the chance that the best of three does (95% interval, or only a bound)."""
+    book = BOOK[record["name"]]
+    if book.correct is None or not record["stochastic"]:
+        return ["-", "-", "-"]
+    place = placement(values(record), book.correct)
+    if place.reaching == 0:
+        position, best = f"above all {place.n}", f"below {_percent(place.p3_interval[1])}"
+    else:
+        position = f"below all {place.n}" if place.below + place.equal == 0 else f"{place.percentile:.0f}"
+        low, high = place.p3_interval
+        best = f"{_percent(place.p3)} ({_percent(low)}-{_percent(high)})"
+    return [position, f"{place.reaching} of {place.n}", best]
+
+
+def experiment_row(record, with_training_size=False):
+    book = BOOK[record["name"]]
+    ours = values(record)
+    first = ours[:BEST_OF]  # runs are sorted by seed: the first three seeds, as the book ran three
+    best_of = f"{max(first):,}" if record["stochastic"] and len(ours) >= BEST_OF else "-"
+    measured = book.measure + (" (assumed)" if book.assumed else "")
+    spread = f"{np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}" if len(ours) > 1 else f"{ours[0]:,}"
+    row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured, book.printed,
+           spread, f"{min(ours):,}-{max(ours):,}", *chances(record), best_of, verdict(record)]
+    return row
+
+
+def headers(with_training_size=False):
+    return ["experiment", *(["trained on"] if with_training_size else []), "book measures", "book",
+            "ours: mean ± sd", "our range", "percentile", "runs reaching it", f"best of {BEST_OF} reaches it",
+            f"first {BEST_OF} seeds' best", "verdict"]
+
+
+def verdict_rules(n):
+    """The paragraphs that explain the table's chances and verdict words, for records of up to n seeds."""
+    one, three = exact_interval(0, n)[1], best_of(exact_interval(0, n)[1])
+    return [
+        f"*percentile*: where the book's figure falls among our runs by the book's measure (ties count half). "
+        f"*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
+        f"chance that one run does. *best of {BEST_OF} reaches it*: the chance that the best of {BEST_OF} "
+        f"independent runs does, 1 - (1 - p)^{BEST_OF}, with an exact (Clopper-Pearson) {CONFIDENCE:.0%} "
+        f"interval carried over from p. With {n} seeds these chances are rough: one seed more or less reaching "
+        f"the figure moves p by 1/{n}, and the intervals say so. Where no seed reaches the figure, the share is 0 "
+        f"but the chance is not: only an upper bound is honest (for one run below 1 - 0.05^(1/n), {one:.0%} for "
+        f"n = {n}; for the best of {BEST_OF} below 1 - 0.05^({BEST_OF}/n), {three:.0%}). *first {BEST_OF} "
+        f"seeds' best*: the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
+        "",
+        "*verdict*, in words derived from these numbers: **reproduced exactly** or **differs by N** for a "
+        "deterministic classifier (**reached** or **not reached: N short** for the book's lower bound); for the "
+        f"others **above every run we made** (no seed reaches it; the bound is given), **below every run we "
+        f"made**, **lucky: about 1 in N** (the best of {BEST_OF} reaches it with estimated chance below "
+        f"1/{round(1 / RARE)}, N = 1/chance), **low: about 1 in N** (one run scores this low or lower with "
+        f"estimated chance below 1/{round(1 / RARE)}; one run, not the best of {BEST_OF}, which reads a low "
+        "figure as favourably as possible), and **typical** otherwise. Where some of our runs fail (see below), "
+        f"the verdict says how many: a figure can be typical of the best of {BEST_OF} even when most single runs "
+        "fail.",
+    ]
+
+
+NORMAL_MIN_SEEDS = 10  # fewer seeds say too little about a spread to fit a normal to it
+
+
+def normal_note(record):
+    """For a figure beyond every seed of a classifier whose runs all train normally, what a normal fit
+    to our seeds would say: a model beside the bound, as ten seeds cannot check a distribution's tail."""
+    book = BOOK[record["name"]]
+    if book.correct is None or not record["stochastic"] or book.measure == "at least":
+        return []
+    ours = values(record)
+    if (len(ours) < NORMAL_MIN_SEEDS or placement(ours, book.correct).reaching
+            or any(diagnose(run).fails for run in record["runs"] if run.get("history"))):
+        return []
+    p1 = normal_tail(ours, book.correct)
+    p3 = best_of(p1)
+    odds = f"about 1 in {round(1 / p3):,}" if p3 >= 1e-3 else "less than 1 in 1,000"
+    return [f"  No seed reaches the book's {book.correct:,}. If {book.measure}s were normally distributed "
+            f"with our mean and sd ({np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}), one run would reach it "
+            f"with chance {_percent(p1)}, the best of {BEST_OF} with {_percent(p3)} ({odds}). That rests on "
+            f"the normal tail, which {len(ours)} seeds cannot check; the verdict rests on the bound alone."]
+
+
+def note(record):
+    book = BOOK[record["name"]]
+    lines = [f"- **{record['name']}**: {book.description}" + (f". The book: {book.text}." if book.text else ".")]
+    if book.assumed:
+        lines.append(f"  The measure is an assumption: {book.assumed}. Ours both ways: "
+                     + "; ".join(_epochs_summary(record, kind) for kind in ("best epoch", "last epoch")) + ".")
+    return lines + normal_note(record)
+
+
+def _epochs_summary(record, kind):
+    ours = [measure(run, kind) for run in record["runs"]]
+    return f"{kind}s median {format_count(np.median(ours))}, range {min(ours):,}-{max(ours):,}"
 
 
 def failure_lines(record):
     """Measured sentences about the runs of a network that fail: saturated output neurons, and digits
-    the network (almost) never answers, whose test images are then (almost) all lost."""
+    the network (almost) never answers, whose test images are then (almost) all lost; then the book's
+    own listing read the same way."""
     if not any(run.get("history") for run in record["runs"]):
         return []
     failed, healthy = [], []
     for run in sorted(record["runs"], key=lambda r: r["seed"]):
-        answered = np.sum(run["confusion"], axis=0)  # column sums: how often each digit is answered
-        occurring = np.sum(run["confusion"], axis=1)  # row sums: how often it is the true digit
-        rare = [c for c, a, o in zip(run["classes"], answered, occurring) if a < o / 2]
-        saturated = (run.get("diagnostics") or {}).get("saturated_outputs", [])
-        (failed if rare or saturated else healthy).append((run, rare, saturated, answered))
+        (failed if diagnose(run).fails else healthy).append(run)
     name = f"**{record['name']}**"
     if not failed:
         return [f"- {name}: no run failed: no output neuron is saturated and every digit is answered at least "
-                "half as often as it occurs."]
+                "half as often as it occurs.", *book_listing_lines(record, [])]
     lines = [f"- {name}: {len(failed)} of {len(record['runs'])} runs fail"
-             + (f" (median {np.median([r['correct'] for r, *_ in failed]):,.0f} correct, against "
-                f"{np.median([r['correct'] for r, *_ in healthy]):,.0f} for the others)" if healthy else "") + ":"]
-    for run, rare, saturated, answered in failed:
-        top = int(np.argmax(answered))
-        never = [c for c, a in zip(run["classes"], answered) if a == 0]
+             + (f" (median {np.median([r['correct'] for r in failed]):,.0f} correct, against "
+                f"{np.median([r['correct'] for r in healthy]):,.0f} for the others)" if healthy else "") + ":"]
+    for run in failed:
+        found = diagnose(run)
+        top = int(np.argmax(found.answered))
+        never = [c for c, a in zip(run["classes"], found.answered) if a == 0]
         lines.append(f"  - seed {run['seed']}: {run['correct']:,} correct; saturated output neurons: "
-                     f"{_digits(saturated) or 'none'}; digits answered less than half as often as they occur: "
-                     f"{_digits(rare) or 'none'}" + (f" (never: {_digits(never)})" if never else "")
-                     + f"; answers {run['classes'][top]} for {100 * answered[top] / run['n_test']:.1f}% of the images.")
-    collapsed = [run for run, *_ in failed if np.count_nonzero(np.sum(run["confusion"], axis=0)) == 1]
+                     f"{_digits(found.saturated) or 'none'}; digits answered less than half as often as they "
+                     f"occur: {_digits(found.rare) or 'none'}" + (f" (never: {_digits(never)})" if never else "")
+                     + f"; answers {run['classes'][top]} for {100 * found.answered[top] / run['n_test']:.1f}% "
+                       "of the images.")
+    collapsed = [run for run in failed if diagnose(run).collapsed]
     if collapsed:
-        answers = Counter(run["classes"][int(np.argmax(np.sum(run["confusion"], axis=0)))] for run in collapsed)
-        in_test = dict(zip(collapsed[0]["classes"], np.sum(collapsed[0]["confusion"], axis=1)))
+        answers = Counter(run["classes"][int(np.argmax(diagnose(run).answered))] for run in collapsed)
+        in_test = digit_counts(collapsed[0]["test_labels"])
         lines.append(f"  - {_runs(len(collapsed))} collapsed onto one answer "
                      f"({', '.join(f'digit {d}: {_runs(n)}' for d, n in answers.items())}); such a network "
                      f"scores exactly that digit's number of test images "
-                     f"({', '.join(f'{int(in_test[d]):,} for {d}' for d in answers)}).")
-    return lines
+                     f"({', '.join(f'{in_test[d]:,} for {d}' for d in answers)}).")
+    return lines + book_listing_lines(record, collapsed)
+
+
+def book_listing_lines(record, collapsed):
+    """The book's listing read like our runs: an epoch whose count equals one digit's number of test
+    images is what a network that answers that digit for every image prints. `collapsed`: our runs
+    that collapsed, to set beside it."""
+    book = BOOK.get(record["name"])
+    matches = one_answer_epochs(book.epochs, record["runs"][0]["test_labels"]) if book and book.epochs else []
+    if not matches:
+        return []
+    told = "; ".join(f"{_epochs(epochs)} {'prints' if len(epochs) == 1 else 'print'} {count:,}, exactly the "
+                     f"number of {digit}s among the test images" for digit, count, epochs in matches)
+    answers = ", later ".join(str(digit) for digit, _, _ in matches)
+    times = sum(len(epochs) for _, _, epochs in matches)
+    ours = (f", as {len(collapsed)} of our runs did at the end (seed{'s' if len(collapsed) > 1 else ''} "
+            f"{_digits(run['seed'] for run in collapsed)})" if collapsed else "")
+    chance = ("one equal count could be chance" if times == 1
+              else f"one equal count could be chance, {times} hardly")
+    return [f"  - The book's own listing: {told}. That is what a network prints when it answers one digit for "
+            f"every image ({answers}): at {'that epoch' if times == 1 else 'those epochs'} the book's run had "
+            f"collapsed{ours} ({chance})."]
+
+
+def _epochs(epochs):
+    if len(epochs) == 1:
+        return f"epoch {epochs[0]}"
+    if epochs == list(range(epochs[0], epochs[-1] + 1)):
+        return f"epochs {epochs[0]}-{epochs[-1]}"
+    return "epochs " + ", ".join(map(str, epochs))
 
 
 def _runs(n):
@@ -99,36 +223,45 @@ def render_chapter(records, out, figures_dir, command):
     out, figures_dir = Path(out), Path(figures_dir)
     generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
-    png = figures.chapter_figure([r for r in records if any(run.get("history") for run in r["runs"])],
-                                 figures_dir / "chapter1-epochs.png")
-    headers = ["experiment", "book measures", "book", "our median", "mean ± sd", "our range", "seeds",
-               f"best of {BEST_OF}", "verdict"]
-    rows = [experiment_row(r) for r in records]
-    table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
-    notes = [f"- **{r['name']}**: {BOOK[r['name']].description}. The book: {BOOK[r['name']].text}."
-             for r in records]
+    networks = [r for r in records if any(run.get("history") for run in r["runs"])]
+    epochs_png = figures.chapter_figure(networks, figures_dir / "chapter1-epochs.png")
+    placed = [r for r in records if BOOK[r["name"]].correct is not None]
+    book_png = figures.book_figure(placed, figures_dir / "chapter1-book.png", measure, verdict)
+    sizes = len({r["n_train"] for r in records}) > 1
+    rows = [experiment_row(r, sizes) for r in records]
+    table = tabulate(rows, headers(sizes), tablefmt="github", disable_numparse=True)
     failures = [line for r in records for line in failure_lines(r)]
     lines = [
         "# Chapter 1, reproduced", "",
         *header_lines(records, command, generated), "",
         "The chapter prints one run per experiment, the best of three for its networks. Here every "
-        "experiment runs over several seeds, and each figure of the book is set against the spread. Counts "
-        "are of the 10,000 test images; *book measures* says which count the book printed: a network's best "
-        "epoch, its last epoch, or a classifier's final count. *best of 3* takes the first three seeds, as "
-        "the book did. *verdict*: does the book's figure lie inside the range we observed?", "",
+        "experiment runs over several seeds, and each figure of the book is placed among them. Counts are of "
+        "the 10,000 test images; *book measures* says which count the book printed: a network's best epoch, "
+        "its last epoch, a classifier's final count, or a lower bound (\"above 98.5 percent\" is 9,851 or "
+        "more). Our runs are measured the same way.", "",
         table, "",
-        *notes, "",
+        *verdict_rules(max(len(r["runs"]) for r in records)), "",
+        *[line for r in records for line in note(r)], "",
+        "## The book's figures among our seeds", "",
+        "Each dot is one seed, measured as the book measured its figure; below the dots, the book's figure (a "
+        "red cross; an arrow for a lower bound), and above each panel its verdict. Failing seeds have the "
+        "colours of the epoch figure; a deterministic classifier has one black dot.", "",
+        f"![the book's figures among our seeds]({relative}/{book_png.name})", "",
         "## Every epoch of every seed", "",
-        "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed.", "",
-        f"![test accuracy per epoch, every network experiment]({relative}/{png.name})", "",
+        "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
+        "fail (below) are drawn in colour and named; the others in grey.", "",
+        f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
         "## Runs that fail, and why", "",
         "Measured on each run's test predictions and its trained output neurons. An output neuron is "
         "*saturated* when its activation stays below 0.01 or above 0.99 on 99% of the test images: there the "
         "sigmoid is flat, the quadratic cost's gradient (a - y) σ'(z) all but vanishes, and gradient descent "
         "can no longer move it, so the digit it stands for is (almost) never answered. A run *fails* when it "
-        "has a saturated output neuron or answers some digit less than half as often as it occurs.", "",
+        "has a saturated output neuron or answers some digit less than half as often as it occurs. A network "
+        "that answers one digit for every image scores exactly that digit's number of test images "
+        f"({', '.join(f'{n:,} {d}s' for d, n in digit_counts(records[0]['runs'][0]['test_labels']).items())}); "
+        "the book's listings are read the same way.", "",
         *failures, "",
     ]
     write_text_atomic(out, "\n".join(lines) + "\n")
-    write_summary(out, f"Made by `{command}` on {generated} ({provenance(records)})", table)
-    return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
+    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)

@@ -1,18 +1,33 @@
-"""The report's figures, drawn with matplotlib's Agg backend (no display needed), saved atomically."""
+"""The reports' figures, drawn with matplotlib's Agg backend (no display needed), saved atomically.
+
+Rules every figure keeps: the book's figures lie inside the axes with a margin (a line on the frame is
+invisible); the book's figure is set against ours measured the same way (its best epoch against our best
+epochs); every seed is a visible mark; failing runs are named; colour scales are shared and shown.
+"""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+from matplotlib.colors import PowerNorm  # noqa: E402
 
 from data.files import atomic_path  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
+from reports.render.failures import diagnose  # noqa: E402
 from reports.render.records import median_run  # noqa: E402
 
-BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2}
+# The book's marks lie under our dots (zorder), so that a seed on the book's figure shows as a dot on a cross.
+BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2, "zorder": 3}
+BOUND_STYLE = {**BOOK_STYLE, "marker": ">", "mew": 1, "markersize": 8}  # "at least": it points to higher counts
+SEED_STYLE = {"marker": "o", "linestyle": "none", "markersize": 5, "zorder": 4}
+HEALTHY = "0.6"  # grey: runs that train normally
+DETERMINISTIC = "black"
+# One colour per failing seed: the tab10 colours but red (the book's) and grey (the healthy runs').
+FAILING = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k not in (3, 7)]
+MARGIN = 0.06  # of the visible span, kept free around every marked value
 
 
 def _save(fig, path):
@@ -22,99 +37,215 @@ def _save(fig, path):
     return path
 
 
-def accuracy_figure(records, book, path):
-    """Accuracy of each classifier: every seed as a dot, the mean with its 95% interval, the book's
-    figure as a red cross. Two panels: the whole range, and a close-up of the classifiers above 90%."""
-    names = [r["name"] for r in records]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(records) + 1.6), sharey=True)
-    for ax, (low, high) in zip(axes, [(0, 100), (90, 100)]):
-        for y, record in enumerate(records):
-            n = record["n_test"]
-            seeds = [100 * run["correct"] / n for run in record["runs"]]
-            ax.plot(seeds, [y] * len(seeds), "o", color="tab:blue", alpha=0.35, markersize=4)
-            mean = 100 * record["summary"]["accuracy_mean"]
-            ci_low, ci_high = (100 * v for v in record["summary"]["ci95"])
-            ax.errorbar(mean, y, xerr=[[mean - ci_low], [ci_high - mean]], fmt="|", color="black",
-                        capsize=4, markersize=12)
-            if book.get(record["name"]) is not None:
-                ax.plot(100 * book[record["name"]] / n, y, **BOOK_STYLE)
-        ax.set_xlim(low, high)
-        ax.set_xlabel("test accuracy (%)")
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(range(len(names)), names)
-    axes[0].invert_yaxis()
-    axes[0].set_title("all classifiers")
-    axes[1].set_title("close-up, 90-100%")
-    handles = [plt.Line2D([], [], marker="o", color="tab:blue", alpha=0.35, linestyle="none", label="one seed"),
-               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, 95% Wilson interval"),
-               plt.Line2D([], [], label="the book", **BOOK_STYLE)]
-    fig.legend(handles=handles, loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.02), frameon=False)
-    fig.subplots_adjust(bottom=0.28)
-    return _save(fig, path)
+def keep_inside(ax, values, axis="y", margin=MARGIN):
+    """Widen the axis so that every one of `values` lies inside it with `margin` of the span to spare."""
+    get, set_ = (ax.get_ylim, ax.set_ylim) if axis == "y" else (ax.get_xlim, ax.set_xlim)
+    values = [v for v in values if v is not None]
+    if not values:
+        return
+    low, high = get()
+    pad = margin * (max(high, *values) - min(low, *values) or 1.0)
+    set_(min(low, min(values) - pad), max(high, max(values) + pad))
+
+
+def _percent(count, n):
+    return 100 * count / n
+
+
+def seed_colours(record):
+    """{seed: colour}: grey for runs that train normally, a colour of its own for each failing run."""
+    colours, k = {}, 0
+    for run in sorted(record["runs"], key=lambda r: r["seed"]):
+        if run.get("history") and diagnose(run).fails:
+            colours[run["seed"]] = FAILING[k % len(FAILING)]
+            k += 1
+        else:
+            colours[run["seed"]] = HEALTHY
+    return colours
+
+
+def epoch_panel(ax, record):
+    """Test accuracy after every epoch, one line per seed (failing seeds in colour, named in the
+    legend), each seed's best epoch as a dot, and the book: its listing as red crosses and its figure
+    as a dashed line labelled with what it measures."""
+    book = BOOK.get(record["name"])
+    n = record["n_test"]
+    colours = seed_colours(record)
+    healthy = [run["seed"] for run in record["runs"] if colours[run["seed"]] == HEALTHY]
+    for run in sorted(record["runs"], key=lambda r: r["seed"]):
+        history = [_percent(h, n) for h in run["history"]]
+        failing = colours[run["seed"]] != HEALTHY
+        label = f"seed {run['seed']} (fails)" if failing else (
+            f"seed{'s' if len(healthy) > 1 else ''} {', '.join(map(str, healthy))}" if run["seed"] == healthy[0]
+            else None)
+        ax.plot(history, color=colours[run["seed"]], linewidth=1.2 if failing else 1, alpha=0.9, label=label)
+        if book is not None and book.measure == "best epoch":  # the book's measure, marked on every seed
+            best = int(np.argmax(history))
+            ax.plot(best, history[best], color=colours[run["seed"]], markeredgecolor="black", markeredgewidth=0.5,
+                    **{**SEED_STYLE, "markersize": 4})
+    marked = []
+    if book is not None and book.epochs:
+        epochs = sorted(book.epochs)
+        marked += [_percent(book.epochs[e], n) for e in epochs]
+        ax.plot(epochs, marked, label="the book's listing", **BOOK_STYLE)
+    if book is not None and book.correct is not None:
+        figure = _percent(book.correct, n)
+        marked.append(figure)
+        ax.axhline(figure, color="tab:red", linestyle="--", linewidth=1,
+                   label=f"the book's {book.measure}{' (assumed)' if book.assumed else ''}: {figure:.2f}%")
+    if book is not None and book.measure == "best epoch":
+        ax.plot([], [], color="0.3", markeredgecolor="black", label="each seed's best epoch", **SEED_STYLE)
+    keep_inside(ax, marked)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best", ncol=2 if len(colours) - len(healthy) > 4 else 1)
 
 
 def epochs_figure(records, book, path):
-    """Test accuracy after every epoch, one line per seed, one panel per classifier with a history."""
+    """The report's epochs: one panel per classifier with a history (`book` is unused: the panel
+    reads the book's measure and listing from BOOK)."""
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
-    fig, axes = plt.subplots(1, len(records), figsize=(5.5 * len(records), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(records), figsize=(6 * len(records), 4.2), squeeze=False)
     for ax, record in zip(axes[0], records):
-        for run in record["runs"]:
-            history = run["history"]
-            ax.plot(range(len(history)), [100 * h / run["n_test"] for h in history], alpha=0.7,
-                    label=f"seed {run['seed']}")
-        if book.get(record["name"]) is not None:
-            measure = BOOK[record["name"]].measure
-            ax.axhline(100 * book[record["name"]] / record["n_test"], color="tab:red", linestyle="--",
-                       label=f"the book ({measure})")
+        epoch_panel(ax, record)
         ax.set_title(record["name"])
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("test accuracy (%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def confusion_figure(record, path):
-    """Confusion matrix of the classifier's median run (rows: true digit, columns: predicted)."""
-    run = median_run(record)
-    fig, ax = plt.subplots(figsize=(6, 5.2))
-    ConfusionMatrixDisplay(np.array(run["confusion"]), display_labels=run["classes"]).plot(
-        ax=ax, colorbar=False, values_format="d", cmap="Blues")
-    seed = f", seed {run['seed']}" if record["stochastic"] else ""
-    ax.set_title(f"{record['name']}{seed}: {run['correct']:,} / {run['n_test']:,} correct", fontsize=10)
-    for text in ax.texts:
-        text.set_fontsize(7)
     fig.tight_layout()
     return _save(fig, path)
 
 
 def chapter_figure(records, path):
-    """One panel per network experiment: test accuracy after every epoch for every seed, with the
-    book's printed "Epoch j" lines as red crosses (or its single figure as a dashed line)."""
+    """One epoch panel per network experiment of the chapter."""
     columns = 2
     rows = -(-len(records) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(11, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 4.4 * rows), squeeze=False)
     for ax, record in zip(axes.flat, records):
-        book = BOOK[record["name"]]
-        n_test = record["n_test"]
-        for run in sorted(record["runs"], key=lambda r: r["seed"]):
-            ax.plot([100 * h / n_test for h in run["history"]], alpha=0.6, linewidth=1)
-        if book.epochs:
-            epochs = sorted(book.epochs)
-            ax.plot(epochs, [100 * book.epochs[e] / n_test for e in epochs], label="the book's listing",
-                    **BOOK_STYLE)
-        elif book.correct is not None:
-            ax.axhline(100 * book.correct / n_test, color="tab:red", linestyle="--",
-                       label=f"the book ({book.measure})")
-        ax.set_title(f"{record['name']}: {book.description}", fontsize=9)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("test accuracy (%)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        epoch_panel(ax, record)
+        ax.set_title(f"{record['name']}: {BOOK[record['name']].description}", fontsize=9)
     for ax in axes.flat[len(records):]:
         ax.set_visible(False)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def accuracy_figure(records, book, path):
+    """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
+    best epochs as a second row of dots, the mean with its 95% test-set interval below them, and the
+    book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.75 * len(records) + 1.8), sharey=True)
+    offsets = {"final": 0.0, "best": -0.27, "mean": 0.27}  # rows within one classifier's band
+    for ax, (low, high) in zip(axes, [(0, 100), (90, 100)]):
+        for y, record in enumerate(records):
+            n = record["n_test"]
+            ax.plot([_percent(run["correct"], n) for run in record["runs"]], [y] * len(record["runs"]),
+                    color="tab:blue", alpha=0.6, **SEED_STYLE)
+            histories = [run["history"] for run in record["runs"] if run.get("history")]
+            if histories:
+                ax.plot([_percent(max(h), n) for h in histories], [y + offsets["best"]] * len(histories),
+                        color="tab:orange", alpha=0.7, **SEED_STYLE)
+            mean = 100 * record["summary"]["accuracy_mean"]
+            ci_low, ci_high = (100 * v for v in record["summary"]["ci95"])
+            ax.errorbar(mean, y + offsets["mean"], xerr=[[mean - ci_low], [ci_high - mean]], fmt="|",
+                        color="black", capsize=3, markersize=8, zorder=3)
+            entry = BOOK.get(record["name"])
+            if entry is not None and entry.correct is not None:
+                row = y + (offsets["best"] if entry.measure == "best epoch" and histories else 0)
+                ax.plot(_percent(entry.correct, n), row, **(BOUND_STYLE if entry.measure == "at least" else BOOK_STYLE))
+        pad = MARGIN * (high - low) / 3
+        ax.set_xlim(low - pad, high + pad)
+        ax.set_xlabel("test accuracy (%)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(records)), [r["name"] for r in records])
+    axes[0].set_ylim(len(records) - 0.5, -0.5)
+    axes[0].set_title("all classifiers")
+    axes[1].set_title("close-up, 90-100%")
+    handles = [plt.Line2D([], [], color="tab:blue", alpha=0.6, label="one seed: final count (last epoch)",
+                          **SEED_STYLE),
+               plt.Line2D([], [], color="tab:orange", alpha=0.7, label="one seed: best epoch", **SEED_STYLE),
+               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, 95% Wilson interval"),
+               plt.Line2D([], [], label="the book, on the row of its measure", **BOOK_STYLE)]
+    if any(BOOK.get(r["name"]) and BOOK[r["name"]].measure == "at least" for r in records):
+        handles.append(plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.01),
+               frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return _save(fig, path)
+
+
+CONFUSION_NORM = PowerNorm(gamma=0.5, vmin=0, vmax=100)  # one scale for all; the root shows small errors
+
+
+def confusion_figure(record, path):
+    """Confusion matrix of the classifier's median run as row percentages (rows: true digit, columns:
+    predicted), on the colour scale every confusion figure shares, with its colour bar."""
+    run = median_run(record)
+    matrix = np.array(run["confusion"], dtype=float)
+    percent = 100 * matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.2, 5.2))
+    image = ax.imshow(percent, cmap="Blues", norm=CONFUSION_NORM)
+    for (i, j), value in np.ndenumerate(percent):
+        if matrix[i, j]:
+            ax.text(j, i, f"{value:.0f}" if value >= 0.5 else "·", ha="center", va="center", fontsize=7,
+                    color="white" if value > 40 else "black")
+    classes = run["classes"]
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    fig.colorbar(image, ax=ax, label="% of the true digit's test images", ticks=[0, 1, 5, 10, 25, 50, 75, 100])
+    seed = f", seed {run['seed']}" if record["stochastic"] else ""
+    ax.set_title(f"{record['name']}{seed}: {run['correct']:,} / {run['n_test']:,} correct", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def book_figure(records, path, measure, verdict=None):
+    """The book's figure among our seeds, one small panel per experiment: every seed as a dot measured
+    as the book measured (`measure(run, kind)`), failing seeds in the colours of the epoch figure, and
+    below them the book's figure as a red cross (an arrow for a lower bound), with `verdict(record)` as
+    the panel's caption. Each panel has its own scale: the figures range from 982 to 9,851."""
+    fig, axes = plt.subplots(len(records), 1, figsize=(9, 1.1 * len(records) + 0.7), squeeze=False)
+    sizes = len({r["n_train"] for r in records}) > 1  # then each panel says what its classifier trained on
+    for ax, record in zip(axes[:, 0], records):
+        book = BOOK[record["name"]]
+        colours = seed_colours(record) if record["stochastic"] else {}
+        seen = {}
+        for run in sorted(record["runs"], key=lambda r: -1 if r["seed"] is None else r["seed"]):
+            value = measure(run, book.measure)
+            height = 0.3 * seen.get(value, 0)  # equal counts stack upward, so every seed shows
+            seen[value] = seen.get(value, 0) + 1
+            ax.plot(value, height, color=colours.get(run["seed"], DETERMINISTIC), markeredgecolor="black",
+                    markeredgewidth=0.4, **SEED_STYLE)
+        ax.plot(book.correct, -0.5, **(BOUND_STYLE if book.measure == "at least" else BOOK_STYLE))
+        low, high = _padded([measure(run, book.measure) for run in record["runs"]] + [book.correct])
+        left = book.correct > (low + high) / 2  # the label goes on the side with room
+        ax.annotate(f"book {book.printed}", (book.correct, -0.5), xytext=(-7 if left else 7, -3),
+                    textcoords="offset points", fontsize=7, color="tab:red", ha="right" if left else "left")
+        ax.set_xlim(low, high)
+        ax.set_ylim(-0.9, 0.4 + 0.3 * max(seen.values()))
+        ax.set_yticks([])
+        ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.tick_params(axis="x", labelsize=8)
+        trained = f", {record['n_train']:,} images" if sizes else ""
+        ax.set_ylabel(f"{record['name']}\n({book.measure}{trained})", rotation=0, ha="right", va="center",
+                      fontsize=8)
+        if verdict is not None:
+            ax.set_title(verdict(record), fontsize=8, loc="right", pad=2)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1, 0].set_xlabel("correct of 10,000 test images (each panel its own scale)")
+    handles = [plt.Line2D([], [], color=HEALTHY, markeredgecolor="black", label="one seed", **SEED_STYLE),
+               plt.Line2D([], [], color=FAILING[0], markeredgecolor="black", label="a failing seed", **SEED_STYLE),
+               plt.Line2D([], [], color=DETERMINISTIC, label="deterministic", **SEED_STYLE),
+               plt.Line2D([], [], label="the book", **BOOK_STYLE),
+               plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE)]
+    fig.legend(handles=handles, loc="upper center", ncol=5, frameon=False, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    return _save(fig, path)
+
+
+def _padded(values):
+    low, high = min(values), max(values)
+    pad = max(MARGIN * (high - low), 5)  # at least 5 images either side, so a lone point is not on the frame
+    return low - pad, high + pad

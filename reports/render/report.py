@@ -6,8 +6,6 @@ Reads only results files; never fits anything. Tables are GitHub-flavoured markd
 import datetime
 import itertools
 import os
-import platform
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -17,36 +15,15 @@ from data.files import write_text_atomic
 from reports.render import figures
 from reports.render import disagreements, tables
 from reports.render.book import BOOK
+from reports.render.header import commits, header_lines, where
 from reports.render.records import median_run
 from reports.render.stats import mcnemar_exact
-from reports.runner.provenance import git_commit
 
 SIGNIFICANCE = 0.05
 
 
 def book_figures(records):
     return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
-
-
-def provenance(records):
-    """Which commits computed the runs, and which rendered them."""
-    commits = sorted({run["provenance"]["commit"] for r in records for run in r["runs"]})
-    return f"runs computed at git commit {', '.join(commits)}; rendered at {git_commit()}"
-
-
-def header_lines(records, command, generated):
-    versions = dict(records[0]["runs"][0]["provenance"]["numerics"]["libraries"])
-    for name in ("tabulate", "matplotlib"):
-        versions[name] = metadata.version(name)
-    shas = sorted({r["data_sha256"] for r in records})
-    return [
-        f"- Generated: {generated} by `{command}`",
-        f"- Code: {provenance(records)}",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
-        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
-        f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; "
-        f"trained on {records[0]['n_train']:,} images, tested on {records[0]['n_test']:,}",
-    ]
 
 
 def timestamp():
@@ -78,7 +55,7 @@ def main_table(records, book):
         best_epoch = format_count(np.mean([max(h) for h in histories])) if histories else "-"
         rows.append([name, format_count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
                      f"{100 * low:.2f}-{100 * high:.2f}%", seeds, best_epoch,
-                     f"{book[r['name']]:,}" if book.get(r["name"]) is not None else "-",
+                     BOOK[r["name"]].printed if r["name"] in BOOK else "-",
                      f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
     headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval", "seed spread",
                "best epoch", "book", "fit s", "predict s"]
@@ -153,13 +130,17 @@ def render(records, out, figures_dir, command):
     lines += disagreements.section(records, threshold, figures_dir, relative)
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
-                  "The book's \"Epoch j: n / 10000\" lines, one line per seed.", "",
+                  "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
+                  "the red crosses, its figure the dashed line (labelled with what it measures); where that is a best "
+                  "epoch, each seed's best epoch is a dot.", "",
                   f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
-    lines += ["## Confusion matrices", "", "Rows are the true digit, columns the prediction (median-seed run).", ""]
+    lines += ["## Confusion matrices", "",
+              "Rows are the true digit, columns the prediction (median-seed run); each cell is the share of the "
+              "row's test images, on one colour scale for every classifier.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
     write_text_atomic(out, "\n".join(lines) + "\n")
-    write_summary(out, f"Made by `{command}` on {generated}, {os.cpu_count()} CPUs ({provenance(records)})", table)
+    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 

@@ -1,0 +1,132 @@
+"""The header of both reports: what computed the runs and on what, read from the runs' provenance.
+
+On the same code and data, a network's counts depend on the BLAS kernel and SIMD features the machine
+chose (one rounding differs, and after an epoch the runs are different runs), so the header names
+them. When the runs were computed in more than one setting, it says so, and which runs came from each.
+"""
+
+import json
+import re
+from importlib import metadata
+
+from reports.runner.provenance import NUMERICS_VARIABLES, git_commit
+
+UNKNOWN = "not recorded"
+
+
+def commits(records):
+    """Which commits computed the runs, and which rendered them."""
+    found = sorted({run["provenance"]["commit"] for r in records for run in r["runs"]})
+    return f"runs computed at git commit {', '.join(found)}; rendered at {git_commit()}"
+
+
+def _blas(entry):
+    """One BLAS library as "openblas 0.3.30 (Haswell kernel)", from a dict or the recorded string."""
+    if isinstance(entry, dict):
+        return f"{entry.get('library', '?')} {entry.get('version', '?')} ({entry.get('kernel') or 'unknown'} kernel)"
+    match = re.fullmatch(r"(.+) \((.+)\)", entry)
+    return f"{match[1]} ({match[2]} kernel)" if match else entry
+
+
+def setting(run):
+    """What describes where a run was computed, as labelled strings (missing fields say so)."""
+    provenance = run.get("provenance") or {}
+    machine, numerics = provenance.get("machine") or {}, provenance.get("numerics") or {}
+    variables = machine.get("variables")
+    if variables is None:
+        set_variables = UNKNOWN
+    elif variables:
+        set_variables = ", ".join(f"{k}={v}" for k, v in sorted(variables.items()))
+    else:
+        set_variables = f"{' and '.join(NUMERICS_VARIABLES)} not set"
+    cpu = (f"{machine['cpu']}, {machine.get('architecture', '?')}, {machine.get('cpus', '?')} CPUs"
+           if machine.get("cpu") else UNKNOWN)
+    libraries = numerics.get("libraries") or {}
+    return {
+        "CPU": cpu,
+        "BLAS": ", ".join(_blas(b) for b in numerics["blas"]) if numerics.get("blas") else UNKNOWN,
+        "BLAS threads": ", ".join(machine["blas_threads"]) if machine.get("blas_threads") else UNKNOWN,
+        "NumPy SIMD": ", ".join(numerics["numpy_simd"]) if numerics.get("numpy_simd") else UNKNOWN,
+        "numerics variables": set_variables,
+        "versions": ", ".join(f"{k} {v}" for k, v in libraries.items()) or UNKNOWN,
+    }
+
+
+def which_runs(runs_by_record):
+    """"network seeds 0-2, 4; darkness" for {name: [seeds]} (None for a deterministic run)."""
+    parts = []
+    for name, seeds in runs_by_record.items():
+        seeds = sorted(s for s in seeds if s is not None)
+        parts.append(f"{name} seed{'s' if len(seeds) > 1 else ''} {_ranges(seeds)}" if seeds else name)
+    return "; ".join(parts)
+
+
+def _ranges(numbers):
+    groups = []
+    for n in numbers:
+        if groups and n == groups[-1][1] + 1:
+            groups[-1][1] = n
+        else:
+            groups.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in groups)
+
+
+def setting_lines(records):
+    """The header's lines on machines and numerics: one line per field when every run shares it, and
+    a plain statement with the runs of each setting when they do not."""
+    groups = {}
+    for r in records:
+        for run in r["runs"]:
+            fields = setting(run)
+            group = groups.setdefault(json.dumps(fields, sort_keys=True), {"fields": fields, "runs": {}})
+            group["runs"].setdefault(r["name"], []).append(run["seed"])
+    groups = list(groups.values())
+    labels = list(groups[0]["fields"])
+    shared = [label for label in labels if len({g["fields"][label] for g in groups}) == 1]
+    differing = [label for label in labels if label not in shared]
+    renderer = f"tabulate {metadata.version('tabulate')}, matplotlib {metadata.version('matplotlib')}"
+    lines = []
+    if differing:
+        lines.append(f"- **The runs were computed in {len(groups)} different settings** (they differ in "
+                     f"{', '.join(differing)}). A network's counts depend on the BLAS kernel, the SIMD features "
+                     "and the library versions: from different settings, the same seed is not the same run.")
+        for group in groups:
+            lines.append(f"  - {which_runs(group['runs'])}: "
+                         + "; ".join(f"{label} {group['fields'][label]}" for label in differing))
+    for label in shared:
+        value = groups[0]["fields"][label]
+        lines.append(f"- {label[0].upper() + label[1:]}: {value}" + (f" (rendered with {renderer})"
+                                                                    if label == "versions" else ""))
+    if "versions" in differing:
+        lines.append(f"- Rendered with {renderer}")
+    return lines
+
+
+def training_sizes(records):
+    """"50,000 images (svc-mueller: 60,000)": the most common training-set size, and the others."""
+    sizes = {}
+    for r in records:
+        sizes.setdefault(r["n_train"], []).append(r["name"])
+    common = max(sizes, key=lambda n: len(sizes[n]))
+    others = [f"{', '.join(names)}: {n:,}" for n, names in sizes.items() if n != common]
+    return f"{common:,} images" + (f" ({'; '.join(others)})" if others else "")
+
+
+def header_lines(records, command, generated):
+    shas = sorted({r["data_sha256"] for r in records})
+    return [
+        f"- Generated: {generated} by `{command}`",
+        f"- Code: {commits(records)}",
+        *setting_lines(records),
+        f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
+        f"tested on {records[0]['n_test']:,}",
+    ]
+
+
+def where(records):
+    """One phrase for a summary line: the CPU and BLAS of the runs, or how many settings there were."""
+    settings = {json.dumps(setting(run), sort_keys=True) for r in records for run in r["runs"]}
+    if len(settings) > 1:
+        return f"the runs come from {len(settings)} different settings, named in the report's header"
+    fields = json.loads(settings.pop())
+    return f"CPU: {fields['CPU']}; BLAS: {fields['BLAS']}"

@@ -1,0 +1,27 @@
+"""Records made up for the rendering tests: runs on a test set with MNIST's digit counts, each with
+a chosen number of correct answers, built through the same `record` as real runs."""
+
+import numpy as np
+
+from reports.render.records import record
+
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the book's test set, per digit
+TRUTH = np.repeat(np.arange(10), MNIST_TEST_COUNTS)
+
+
+def synthetic_record(name, corrects, histories=None, n_train=50_000, stochastic=True, answer=None):
+    """A record of runs on a test set with MNIST's digit counts: run k gets corrects[k] right (or, with
+    `answer`, answers that digit for every image)."""
+    runs = []
+    for k, correct in enumerate(corrects):
+        predictions = TRUTH.copy() if answer is None else np.full(len(TRUTH), answer)
+        if answer is None:  # the errors spread evenly over the digits, so that no digit goes unanswered
+            wrong = np.linspace(0, len(TRUTH) - 1, len(TRUTH) - correct).astype(int)
+            predictions[wrong] = (TRUTH[wrong] + 1) % 10
+        runs.append({"name": name, "factory": "f", "params": {}, "stochastic": stochastic, "training_set": "train",
+                     "data_sha256": "x", "n_train": n_train, "n_test": len(TRUTH), "classes": list(range(10)),
+                     "test_labels": TRUTH.tolist(), "predictions": predictions.tolist(),
+                     "seed": k if stochastic else None, "fit_seconds": 1.0, "predict_seconds": 1.0,
+                     "history": None if histories is None else histories[k],
+                     "diagnostics": {"saturated_outputs": []}, "provenance": {"commit": "abc"}})
+    return record(runs)

@@ -1,0 +1,96 @@
+"""The figures compare like with like and hide nothing: the book's marks lie inside the axes with a
+margin, its best epoch sits on the row of our best epochs, failing seeds are named, and every confusion
+matrix shares one colour scale with a colour bar. Checked on the figure objects, before saving."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from reports.render import figures
+from reports.render.book import BOOK
+from reports.render.chapter import measure
+from tests.records import synthetic_record
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Figures are kept open instead of saved: {file name: figure}."""
+    kept = {}
+
+    def keep(fig, path):
+        kept[path.name] = fig
+        return path
+
+    monkeypatch.setattr(figures, "_save", keep)
+    yield kept
+    plt.close("all")
+
+
+def network_record():
+    # Histories that end just below the book's 95.42%: where the old figure put its line on the frame.
+    histories = [[9100 + k, 9400 + k, 9500 + k, 9490 + k] for k in range(5)]
+    return synthetic_record("network", [h[-1] for h in histories], histories)
+
+
+def inside(value, limits, margin=0.02):
+    low, high = limits
+    return low + margin * (high - low) < value < high - margin * (high - low)
+
+
+def test_the_books_figure_and_listing_lie_inside_the_epoch_axes(drawn, tmp_path):
+    record = network_record()
+    figures.epochs_figure([record], {}, tmp_path / "epochs.png")
+    ax = drawn["epochs.png"].axes[0]
+    for count in [BOOK["network"].correct, *BOOK["network"].epochs.values()]:
+        assert inside(100 * count / 10_000, ax.get_ylim())
+    assert any(text.get_text() == "the book's best epoch: 95.42%" for text in ax.get_legend().get_texts())
+
+
+def test_the_books_best_epoch_sits_on_the_row_of_our_best_epochs(drawn, tmp_path):
+    record = network_record()
+    figures.accuracy_figure([record], {}, tmp_path / "accuracy.png")
+    ax = drawn["accuracy.png"].axes[1]
+    lines = {line.get_marker(): line for line in ax.get_lines() if line.get_xdata().size}
+    book, dots = lines["x"], [line for line in ax.get_lines() if line.get_marker() == "o"]
+    best_row = [line for line in dots if np.allclose(line.get_xdata(), [95.00 + k / 100 for k in range(5)])]
+    assert best_row and book.get_ydata()[0] == best_row[0].get_ydata()[0]
+    assert inside(95.42, ax.get_xlim())
+
+
+def test_failing_seeds_are_named_in_the_chapter_figure(drawn, tmp_path):
+    healthy = [[9000, 9600]] * 2
+    collapsed = [1009, 1009]
+    record = synthetic_record("network-100", [9600, 9600, 1009], healthy + [collapsed])
+    record["runs"][2]["diagnostics"] = {"saturated_outputs": list(range(9))}
+    figures.chapter_figure([record], tmp_path / "chapter1-epochs.png")
+    legend = [t.get_text() for t in drawn["chapter1-epochs.png"].axes[0].get_legend().get_texts()]
+    assert "seed 2 (fails)" in legend and "seeds 0, 1" in legend
+
+
+def test_confusion_matrices_share_one_scale_of_row_percentages_with_a_colour_bar(drawn, tmp_path):
+    for name, correct in (("random", 1000), ("darkness", 2225)):
+        figures.confusion_figure(synthetic_record(name, [correct]), tmp_path / f"{name}.png")
+    images = [drawn[f"{name}.png"].axes[0].get_images()[0] for name in ("random", "darkness")]
+    assert all(len(drawn[f"{name}.png"].axes) == 2 for name in ("random", "darkness"))  # the colour bar
+    assert images[0].norm is images[1].norm and (images[0].norm.vmin, images[0].norm.vmax) == (0, 100)
+    assert np.allclose(images[0].get_array().sum(axis=1), 100)
+
+
+def test_the_book_figure_shows_every_seed_and_the_book_inside_its_panel(drawn, tmp_path):
+    record = synthetic_record("random", [1000, 1000, 990])  # two equal counts: both must show
+    tuned = synthetic_record("svc-tuned", [9845], stochastic=False)
+    figures.book_figure([record, tuned], tmp_path / "book.png", measure)
+    random_ax, tuned_ax = drawn["book.png"].axes
+    dots = [(x, y) for line in random_ax.get_lines() if line.get_marker() == "o"
+            for x, y in zip(line.get_xdata(), line.get_ydata())]
+    assert len(set(dots)) == 3
+    assert inside(1000, random_ax.get_xlim()) and inside(9851, tuned_ax.get_xlim())
+
+
+def test_the_books_listing_lies_inside_the_chapter_axes_far_above_our_runs(drawn, tmp_path):
+    histories = [[1010, 1000, 990]] * 3  # the book's listing climbs to 2,142: far above, still inside
+    record = synthetic_record("network-100-slow", [990] * 3, histories)
+    figures.chapter_figure([record], tmp_path / "chapter1-epochs.png")
+    ax = drawn["chapter1-epochs.png"].axes[0]
+    for count in BOOK["network-100-slow"].epochs.values():
+        assert inside(100 * count / 10_000, ax.get_ylim())

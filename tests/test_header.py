@@ -1,0 +1,61 @@
+"""The reports' header names the machine and numerics of the runs, and says so when they differ."""
+
+import copy
+
+from reports.render.header import header_lines, setting, training_sizes, which_runs
+
+PROVENANCE = {
+    "commit": "abc1234",
+    "machine": {"cpu": "AMD EPYC 7B13", "architecture": "x86_64", "cpus": 2,
+                "blas_threads": ["openblas 2 threads"], "variables": {}},
+    "numerics": {"libraries": {"python": "3.11.7", "numpy": "2.4.6"},
+                 "blas": ["openblas 0.3.30 (Haswell)"], "numpy_simd": ["X86_V2", "X86_V3"]},
+}
+
+
+def fixture_record(name, seeds, provenance=PROVENANCE, n_train=50_000):
+    runs = [{"seed": seed, "provenance": copy.deepcopy(provenance)} for seed in seeds]
+    return {"name": name, "runs": runs, "n_train": n_train, "n_test": 10_000, "data_sha256": "f11b"}
+
+
+def test_one_setting_is_named_field_by_field():
+    text = "\n".join(header_lines([fixture_record("network", [0, 1]), fixture_record("darkness", [None])],
+                                  "make report", "today"))
+    assert "- CPU: AMD EPYC 7B13, x86_64, 2 CPUs" in text
+    assert "- BLAS: openblas 0.3.30 (Haswell kernel)" in text
+    assert "- BLAS threads: openblas 2 threads" in text
+    assert "- NumPy SIMD: X86_V2, X86_V3" in text
+    assert "- Numerics variables: OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set" in text
+    assert "- Versions: python 3.11.7, numpy 2.4.6 (rendered with tabulate" in text
+    assert "runs computed at git commit abc1234" in text
+    assert "different settings" not in text
+
+
+def test_runs_from_two_kernels_are_said_to_differ_and_named():
+    skylake = copy.deepcopy(PROVENANCE)
+    skylake["numerics"]["blas"] = ["openblas 0.3.30 (SkylakeX)"]
+    skylake["machine"]["variables"] = {"OPENBLAS_CORETYPE": "SkylakeX"}
+    network = fixture_record("network", [0, 1, 2])
+    network["runs"][2]["provenance"] = skylake
+    text = "\n".join(header_lines([network, fixture_record("darkness", [None])], "make report", "today"))
+    assert "**The runs were computed in 2 different settings** (they differ in BLAS, numerics variables)" in text
+    assert ("  - network seeds 0-1; darkness: BLAS openblas 0.3.30 (Haswell kernel); numerics variables "
+            "OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set") in text
+    assert ("  - network seed 2: BLAS openblas 0.3.30 (SkylakeX kernel); numerics variables "
+            "OPENBLAS_CORETYPE=SkylakeX") in text
+    assert "- CPU: AMD EPYC 7B13, x86_64, 2 CPUs" in text  # what they share is said once
+
+
+def test_blas_as_a_dict_and_missing_fields():
+    provenance = copy.deepcopy(PROVENANCE)
+    provenance["numerics"]["blas"] = [{"library": "openblas", "version": "0.3.30", "kernel": "Zen"}]
+    assert setting({"provenance": provenance})["BLAS"] == "openblas 0.3.30 (Zen kernel)"
+    bare = setting({"provenance": {"commit": "x"}})
+    assert set(bare.values()) == {"not recorded"}
+
+
+def test_which_runs_and_training_sizes():
+    assert which_runs({"network": [0, 1, 2, 4], "darkness": [None]}) == "network seeds 0-2, 4; darkness"
+    records = [fixture_record("svc-tuned", [None]), fixture_record("svc-mueller", [None], n_train=60_000),
+               fixture_record("darkness", [None])]
+    assert training_sizes(records) == "50,000 images (svc-mueller: 60,000)"
