@@ -77,16 +77,11 @@ test: $(VENV_READY) $(DASK_READY)
 quote = '$(subst ','\'',$(1))'
 # BLAS_KERNEL=NAME: the evaluation runs use that OpenBLAS kernel (OPENBLAS_CORETYPE) and, unless it is
 # an AVX-512 kernel, NumPy's own loops without AVX-512 (NPY_DISABLE_CPU_FEATURES), as on a machine
-# where that kernel is the natural one. Never over a value the environment already sets.
-OPENBLAS_CORETYPE ?=
-NPY_DISABLE_CPU_FEATURES ?=
-AVX512_KERNELS := SkylakeX Cooperlake SapphireRapids
-NO_AVX512 := X86_V4,AVX512_ICL,AVX512_SPR
-numerics_wanted = $(if $(strip $(BLAS_KERNEL)),OPENBLAS_CORETYPE=$(strip $(BLAS_KERNEL)) \
-	$(if $(filter $(AVX512_KERNELS),$(BLAS_KERNEL)),,NPY_DISABLE_CPU_FEATURES=$(NO_AVX512)))
-# Only the variables the environment does not already set.
-blas_env = $(foreach setting,$(numerics_wanted),$(if $($(firstword $(subst =, ,$(setting)))),,$(setting)))
-blas_note = $(if $(strip $(BLAS_KERNEL)),echo "BLAS_KERNEL=$(BLAS_KERNEL): $(if $(OPENBLAS_CORETYPE),the environment's OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) is in force,OpenBLAS kernel $(BLAS_KERNEL))$(if $(NPY_DISABLE_CPU_FEATURES),; the environment's NPY_DISABLE_CPU_FEATURES=$(NPY_DISABLE_CPU_FEATURES) is in force) for the evaluation runs",:)
+# where that kernel is the natural one; never over a value the environment already sets (the settings
+# are reports/runner/provenance.py's, and the plan says which are in force).
+# (Asked for once, when first needed: the memo replaces the variable's definition.)
+blas_env = $(eval blas_env := $(if $(strip $(BLAS_KERNEL)),$(shell $(PY) -m reports.runner.provenance \
+	$(call quote,$(strip $(BLAS_KERNEL))))))$(blas_env)
 
 # $(1): report or chapter, $(2): its seeds variable, $(3): the report file
 request = $(1) --seeds $(call quote,$(value $(2))) --seeds-variable $(2) --jobs $(call quote,$(jobs)) \
@@ -101,7 +96,6 @@ plan = $(PY) -m reports plan $(call request,$(1),$(2)) --out $(call quote,$(3)) 
 # the second make, itself under -n, then lists the commands that would run.
 define run_request
 	$(PY) -m data --quiet
-	@$(blas_note)
 	$(if $(strip $(DASK_SCHEDULER)),$(MAKE) --no-print-directory $(DASK_READY)
 	$(blas_env) $(PY) -m reports sweep $(call request,$(1),$(2)) --scheduler $(call quote,$(DASK_SCHEDULER)))
 	+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \

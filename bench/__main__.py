@@ -13,7 +13,7 @@ import numpy as np
 from tabulate import tabulate
 from threadpoolctl import threadpool_info
 
-from bench import network_speed, peers, report_speed, svc_speed
+from bench import blas_kernels, network_speed, peers, report_speed, svc_speed
 from data import load_mnist
 from data.files import write_text_atomic
 from reports.runner.provenance import git_commit, library_versions
@@ -56,11 +56,15 @@ def markdown(bench, level=1):
                       disable_numparse=True), ""]
     if "peers" in bench:
         lines += peers.markdown(bench["peers"], section)
+    if "kernels" in bench:
+        lines += blas_kernels.markdown(bench["kernels"], section)
     if "svc" in bench:
         lines += [f"{section} SVC on 50,000 training and 10,000 test images", "",
                   tabulate([[r["preset"], r["backend"], f"{r['fit_seconds']:.0f}", f"{r['predict_seconds']:.0f}",
-                             f"{r['correct']:,}", f"{r['n_support']:,}"] for r in bench["svc"]],
-                           ["preset", "backend", "fit s", "predict s", "correct", "support vectors"],
+                             f"{r['correct']:,}", f"{r['n_support']:,}", f"{r.get('predictions_differ', '-')}"]
+                            for r in bench["svc"]],
+                           ["preset", "backend", "fit s", "predict s", "correct", "support vectors",
+                            f"test predictions unlike {bench['svc'][0]['backend']}'s"],
                            tablefmt="github", disable_numparse=True), ""]
     if "report" in bench:
         r = bench["report"]
@@ -75,7 +79,7 @@ def markdown(bench, level=1):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", default="results/bench.md", help="markdown output; the JSON goes beside it")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "peers", "svc", "report"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "peers", "kernels", "svc", "report"],
                         help="leave out these parts")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: write the markdown again from the JSON beside --out")
@@ -100,6 +104,9 @@ def main(argv=None):
         print("peers: seeds in lockstep, MLPClassifier, JAX and PyTorch where importable (minutes) ...", flush=True)
         bench["peers"] = peers.measure(mnist.train.images.astype(np.float64), np.eye(10)[mnist.train.labels],
                                        mnist.test.images.astype(np.float64), mnist.test.labels)
+    if "kernels" not in args.skip:
+        print("kernels: the network under OpenBLAS kernels chosen by hand ...", flush=True)
+        bench["kernels"] = blas_kernels.measure()
     if "svc" not in args.skip:
         print("svc: fitting every preset on every backend (minutes) ...", flush=True)
         bench["svc"] = svc_speed.measure(mnist)

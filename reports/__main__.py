@@ -10,6 +10,7 @@ Ctrl-C); files already written stay.
 """
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -22,6 +23,7 @@ from reports.runner import store
 from reports.runner.evaluate import EvaluationError, evaluate_seeds
 from reports.runner.factory import FactoryError
 from reports.runner.plan import PlanError, plan, safe_path, whole_number
+from reports.runner.provenance import KERNEL_NAME, numerics_settings
 from reports.runner.experiments import experiments_of
 from reports.runner.registry import RegistryError, is_plugin, resolve, select
 
@@ -42,11 +44,22 @@ def request(args):
 
 def command_plan(args):
     experiments, specs, n_seeds, results_dir = request(args)
+    if args.blas_kernel.strip() and not args.probe:
+        say_numerics(args.blas_kernel.strip())
     out = safe_path(args.out or default_out(args), "REPORT_MD")
     figures = out.parent / "figures"
     print(plan(experiments, specs, kind=args.kind, n_seeds=n_seeds, results_dir=results_dir, out=out,
                figures=figures, command=command_line(args, out), python=args.python,
                n_jobs=int(args.jobs), quiet=args.quiet, probe=args.probe), end="")
+
+
+def say_numerics(kernel):
+    """One line: which BLAS kernel and NumPy settings the evaluation runs use (the environment's own
+    values, if it sets them, are in force: BLAS_KERNEL never overrides them)."""
+    if not KERNEL_NAME.fullmatch(kernel):
+        raise PlanError(f"BLAS_KERNEL={kernel!r}: an OpenBLAS kernel name such as Haswell, SkylakeX or Zen")
+    in_force = [f"{name}={os.environ.get(name, '(unset)')}" for name in numerics_settings(kernel)]
+    print(f"BLAS_KERNEL={kernel}: the evaluation runs use {', '.join(in_force)}", file=sys.stderr)
 
 
 def command_line(args, out):

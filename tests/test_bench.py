@@ -59,3 +59,26 @@ def test_peers_section_runs_on_tiny_data_and_says_which_peer_is_absent(monkeypat
         assert any(line.startswith(f"| {peer} (") and "not installed here" in line for line in text.splitlines())
     assert "lockstep, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep" in text
     assert "Fastest per seed: [784, 30, 10] at " in text
+
+
+def test_the_kernel_table_says_what_changed_and_what_failed():
+    from bench import blas_kernels
+    rows = [{"kernel": None, "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.6, "ratio": 1.0},
+            {"kernel": "Haswell", "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.61,
+             "ratio": 1.02},
+            {"kernel": "Sandybridge", "in_force": "Sandybridge", "counts": [9070, 9215], "seconds_per_epoch": 0.9,
+             "ratio": 1.5},
+            {"kernel": "SkylakeX", "error": "exit status -4: Illegal instruction"}]
+    text = "\n".join(blas_kernels.markdown(rows, "##"))
+    assert "| BLAS_KERNEL=Haswell " in text and "(same counts)" in text and "(other counts)" in text
+    assert "failed: exit status -4" in text and "1.50" in text
+
+
+def test_a_kernel_process_runs_and_reports_the_kernel_in_force(monkeypatch):
+    from bench import blas_kernels
+    monkeypatch.setattr(blas_kernels.subprocess, "run", lambda *a, **k: __import__("types").SimpleNamespace(
+        returncode=0, stdout='{"in_force": "Haswell", "counts": [1, 2], "seconds_per_epoch": 0.5}', stderr=""))
+    [row] = blas_kernels.measure(kernels=(None,), rounds=2)
+    assert row["in_force"] == "Haswell" and row["ratio"] == 1.0 and row["seconds_per_epoch"] == 0.5
+    assert blas_kernels.environment("Haswell")["NPY_DISABLE_CPU_FEATURES"] == "X86_V4,AVX512_ICL,AVX512_SPR"
+    assert "NPY_DISABLE_CPU_FEATURES" not in blas_kernels.environment("SkylakeX")

@@ -1,0 +1,115 @@
+"""What `make report BLAS_KERNEL=NAME` costs, and what it changes: the network trained under OpenBLAS
+kernels chosen by hand, against the kernel OpenBLAS picks for this CPU, in one run.
+
+The kernel is fixed when OpenBLAS loads, so each contender is a fresh Python process with
+OPENBLAS_CORETYPE (and, as the Makefile sets it, NPY_DISABLE_CPU_FEATURES) in its environment. The
+processes are timed in alternate turns; each trains [784, 30, 10] for two epochs of the 50,000
+images from seed 0 and reports the kernel in force, its seconds per epoch and its correct counts.
+Equal counts after every epoch are what the opt-in is for; a kernel this CPU cannot run is reported,
+not fatal.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import network_speed
+from reports.runner.provenance import NUMERICS_VARIABLES, numerics_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+# The kernel OpenBLAS picks here (None), the one the README's tables name, and an older one.
+KERNELS = (None, "Haswell", "Sandybridge")
+EPOCHS = 2
+
+
+def environment(kernel):
+    """The environment of a process that trains under `kernel` (None: OpenBLAS's own choice)."""
+    env = {k: v for k, v in os.environ.items() if k not in NUMERICS_VARIABLES}
+    return env if kernel is None else {**env, **numerics_settings(kernel)}
+
+
+def one_process(kernel, timeout=600):
+    """Train once under `kernel` in a fresh process; its report, or {"error": ...}."""
+    command = [sys.executable, "-m", "bench.blas_kernels", "--train"]
+    try:
+        completed = subprocess.run(command, env=environment(kernel), capture_output=True, text=True,
+                                   timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer in {timeout} s"}
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"exit status {completed.returncode}: {last}"}
+    return json.loads(completed.stdout)
+
+
+def measure(kernels=KERNELS, rounds=3):
+    """Per kernel: the kernel in force, median seconds per epoch, the counts, and the ratio of its time
+    to OpenBLAS's own choice (median of the per-turn ratios)."""
+    turns = {kernel: [] for kernel in kernels}
+    for _ in range(rounds):
+        for kernel in kernels:
+            turns[kernel].append(one_process(kernel))
+    rows = []
+    baseline = [turn.get("seconds_per_epoch") for turn in turns[kernels[0]]]
+    for kernel, results in turns.items():
+        good = [r for r in results if "error" not in r]
+        if not good:
+            rows.append({"kernel": kernel, "error": results[0]["error"]})
+            continue
+        ratios = [r["seconds_per_epoch"] / b for r, b in zip(results, baseline) if "error" not in r and b]
+        rows.append({"kernel": kernel, "in_force": good[0]["in_force"], "counts": good[0]["counts"],
+                     "seconds_per_epoch": statistics.median(r["seconds_per_epoch"] for r in good),
+                     "ratio": statistics.median(ratios) if ratios else None})
+    return rows
+
+
+def train():
+    """The body of one contender: train, and print what happened as JSON."""
+    import time
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from data import load_mnist
+    from network import Network
+
+    mnist = load_mnist(repair=False)
+    X, Y = mnist.train.images.astype(np.float64), np.eye(10)[mnist.train.labels]
+    test = (mnist.test.images.astype(np.float64), mnist.test.labels)
+    net = Network(network_speed.SIZES, random_state=0)
+    start = time.perf_counter()
+    counts = net.SGD((X, Y), EPOCHS, network_speed.MINI_BATCH, network_speed.ETA, test_data=test)
+    seconds = (time.perf_counter() - start) / EPOCHS  # includes scoring the test set, as make report does
+    kernels = sorted({info.get("architecture") or "?" for info in threadpool_info() if info["user_api"] == "blas"})
+    print(json.dumps({"in_force": ", ".join(kernels), "counts": counts, "seconds_per_epoch": seconds}))
+
+
+def markdown(rows, section):
+    from tabulate import tabulate
+
+    default = next((row for row in rows if row["kernel"] is None and "error" not in row), None)
+    table = []
+    for row in rows:
+        name = "OpenBLAS's own choice" if row["kernel"] is None else f"BLAS_KERNEL={row['kernel']}"
+        if "error" in row:
+            table.append([name, "-", "-", "-", f"failed: {row['error']}"])
+            continue
+        same = "-" if default is None or row is default else (
+            "same counts" if row["counts"] == default["counts"] else "other counts")
+        table.append([name, row["in_force"], f"{row['seconds_per_epoch']:.3f}",
+                      "1.0" if row is default else f"{row['ratio']:.2f}" if row["ratio"] else "-",
+                      f"{', '.join(f'{c:,}' for c in row['counts'])} ({same})"])
+    return [f"{section} The BLAS kernel opt-in", "",
+            f"The network [784, 30, 10], seed 0, {EPOCHS} epochs of the 50,000 images in a fresh process per "
+            "kernel (the kernel is chosen when OpenBLAS loads), timed in alternate turns: what "
+            "`make report BLAS_KERNEL=NAME` costs here, and whether it changes the figures.", "",
+            tabulate(table, ["kernel asked for", "kernel in force", "seconds per epoch", "time vs own choice",
+                             f"correct after epochs 0-{EPOCHS - 1}"], tablefmt="github", disable_numparse=True), ""]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--train"]:
+        train()
