@@ -5,6 +5,7 @@ import sys
 import time
 
 from data.cli import run_main
+from data.files import WriteError
 from data.mnist import ENV_VAR, DataError, fetch, load_mnist
 
 
@@ -23,7 +24,8 @@ def main(argv=None):
     parser.add_argument("--path", help=f"use this mnist.pkl.gz instead of fetching one (or set ${ENV_VAR})")
     parser.add_argument("--quiet", action="store_true", help="say nothing when the data is ready")
     args = parser.parse_args(argv)
-    return run_main(lambda: prepare(args.path, args.quiet), (DataError,))
+    return run_main(lambda: prepare(args.path, args.quiet), (DataError, WriteError),
+                    interrupted="interrupted; nothing half-written was kept, run the same command to resume")
 
 
 if __name__ == "__main__":
