@@ -17,7 +17,9 @@ from pathlib import Path
 
 from data import DataError, load_mnist
 from data.cli import run_main
+from data.files import WriteError
 from reports.runner import store
+from reports.runner.cluster import SweepError
 from reports.runner.evaluate import EvaluationError, evaluate_seeds
 from reports.runner.factory import FactoryError
 from reports.runner.plan import PlanError, plan, safe_path, whole_number
@@ -25,7 +27,14 @@ from reports.runner.experiments import experiments_of
 from reports.runner.registry import RegistryError, resolve, select
 
 from reports.render.records import RecordError  # noqa: E402
-ERRORS = (DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError, store.StoreError)
+
+
+class ArgumentError(Exception):
+    """A command-line argument that cannot be used as it is; the message names it and the fix."""
+
+
+ERRORS = (ArgumentError, DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError,
+          store.StoreError, SweepError, WriteError)
 DEFAULT_SEEDS = {"report": 5, "chapter": 10}
 
 
@@ -75,11 +84,24 @@ def command_evaluate(args):
                             f"(planned {expected[k]}, computed {path}); run the same command again")
 
 
+def check_render_arguments(runs, out, figures):
+    """Refuse, before reading anything, what `render` could only fail on or damage."""
+    if not runs:
+        raise ArgumentError("no run files given; name the results/runs/NAME/*.json files to render")
+    if out.is_dir():
+        raise ArgumentError(f"--out {out} is a directory; name the report's file, e.g. {out / 'report.md'}")
+    if any(out.resolve() == run.resolve() for run in runs):
+        raise ArgumentError(f"--out {out} is one of the run files given; name another file for the report")
+    if figures.exists() and not figures.is_dir():
+        raise ArgumentError(f"--figures {figures} is a file; name a directory for the figures")
+
+
 def command_render(args):
     from reports.render.chapter import render_chapter
     from reports.render.records import records_from_runs
     from reports.render.report import render
 
+    check_render_arguments(args.runs, args.out, args.figures)
     start = time.perf_counter()
     records = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
@@ -128,7 +150,7 @@ def parser():
     ev.set_defaults(func=command_evaluate)
 
     re_ = commands.add_parser("render", help="write the markdown report and figures from run files")
-    re_.add_argument("runs", nargs="+", type=Path)
+    re_.add_argument("runs", nargs="*", type=Path)
     re_.add_argument("--out", type=Path, default=Path("results/report.md"))
     re_.add_argument("--figures", type=Path, default=Path("results/figures"))
     re_.add_argument("--command", default="python -m reports render", help="the command named in the header")

@@ -91,3 +91,19 @@ def test_rendering_refuses_what_is_not_a_set_of_run_files(cli_on_digits, tmp_pat
         err = capsys.readouterr().err
         assert message in err and "delete" not in err.split(message)[0]
     assert (tmp_path / "README.md").read_text() == "# not a run\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["render"], "no run files given"),
+    (["render", "RUN", "--out", "results"], "--out results is a directory; name the report's file"),
+    (["render", "RUN", "--out", "RUN"], "is one of the run files given"),
+    (["render", "RUN", "--figures", "RUN"], "is a file; name a directory for the figures"),
+])
+def test_render_refuses_unusable_arguments_in_one_line(cli_on_digits, tmp_path, capsys, argv, message):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    [run] = run_files(tmp_path, "darkness")
+    before, _ = sorted(tmp_path.rglob("*")), capsys.readouterr()
+    assert cli_on_digits(*[run if arg == "RUN" else arg for arg in argv]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert sorted(tmp_path.rglob("*")) == before
