@@ -9,22 +9,27 @@ Errors are one line naming the culprit, with exit status 1 (2 for a misused comm
 Ctrl-C); files already written stay.
 """
 
-import argparse
-import shlex
-import sys
-import time
-from pathlib import Path
+from data.cli import interrupt_in_one_line, run_main
 
-from data import DataError, load_mnist
-from data.cli import run_main
-from data.files import WriteError
-from reports.runner import store
-from reports.runner.cluster import SweepError
-from reports.runner.evaluate import EvaluationError, evaluate_seeds
-from reports.runner.factory import FactoryError
-from reports.runner.plan import PlanError, plan, safe_path, whole_number
-from reports.runner.experiments import experiments_of
-from reports.runner.registry import RegistryError, resolve, select
+INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
+if __name__ == "__main__":
+    interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
+
+import argparse  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from data import DataError, load_mnist  # noqa: E402
+from data.files import WriteError  # noqa: E402
+from reports.runner import store  # noqa: E402
+from reports.runner.cluster import SweepError  # noqa: E402
+from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
+from reports.runner.factory import FactoryError  # noqa: E402
+from reports.runner.plan import PlanError, plan, safe_path, whole_number  # noqa: E402
+from reports.runner.experiments import experiments_of  # noqa: E402
+from reports.runner.registry import RegistryError, resolve, select  # noqa: E402
 
 from reports.render.records import RecordError  # noqa: E402
 
@@ -175,8 +180,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     if getattr(args, "seeds", None) is None and hasattr(args, "kind"):
         args.seeds = str(DEFAULT_SEEDS[args.kind])
-    return run_main(lambda: args.func(args), ERRORS, interrupted="interrupted; finished runs are kept, run the "
-                                                                 "same command to resume")
+    return run_main(lambda: args.func(args), ERRORS, interrupted=INTERRUPTED)
 
 
 if __name__ == "__main__":
