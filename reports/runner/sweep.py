@@ -28,7 +28,7 @@ import numpy as np
 
 from data import load_mnist
 from data.mnist import MNIST, Split
-from reports.runner.cluster import SweepError, connect, wait_for_workers
+from reports.runner.cluster import SweepError, connect, parse_address, wait_for_workers
 from reports.runner.evaluate import EvaluationError, evaluate
 from reports.runner.factory import FactoryError
 from reports.runner.identity import PROJECT_ROOT, digest, identity, source_files
@@ -207,14 +207,15 @@ def sweep_request(scheduler, experiments, specs, n_seeds, results_dir, quiet=Fal
     (`specs`, the plug-ins' spec strings, are not needed: an experiment travels whole, and its
     module with it.)"""
     del specs
+    parse_address(scheduler)  # a malformed address is named even when there is nothing to compute
     results_dir = Path(results_dir)
     if not any(not usable(run) for probe in (True, False)
                for run in runs_wanted(experiments, n_seeds, results_dir, probe=probe)):
         log("sweep: every run is up to date; nothing to send to the cluster")
         return []
-    dataset = load_mnist(repair=False)
     with connect(scheduler) as client:
         threads = wait_for_workers(client, scheduler)
+        dataset = load_mnist(repair=False)
         if not quiet:
             log(f"sweep: computing the missing runs on {len(client.nthreads())} Dask workers ({threads} threads) "
                 f"at {scheduler}")
