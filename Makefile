@@ -139,8 +139,9 @@ plugin-example:
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean
+# data/.*.tmp.*: temporaries of a write killed outright (kill -9); any later write removes those too.
 clean:
-	rm -rf $(RESULTS)
+	rm -rf $(RESULTS) data/.*.tmp.*
 
 distclean: clean
-	rm -rf $(VENV) data/mnist.pkl.gz data/mnist.pkl.gz.bad data/mnist.npz data/mnist.npz.bad data/.*.tmp.*
+	rm -rf $(VENV) data/mnist.pkl.gz data/mnist.pkl.gz.bad data/mnist.npz data/mnist.npz.bad

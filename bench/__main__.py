@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info
 
 from bench import blas_kernels, network_speed, peers, report_speed, svc_speed
 from data import load_mnist
-from data.files import write_text_atomic
+from data.files import WriteError, write_text_atomic
 from reports.runner.provenance import git_commit, library_versions
 
 
@@ -90,6 +90,9 @@ def main(argv=None):
         try:
             with open(json_path, encoding="utf-8") as file:
                 return _write_markdown(json.load(file), out)
+        except WriteError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         except (OSError, json.JSONDecodeError) as error:
             print(f"error: {json_path}: no benchmark to render ({error}); run `make bench` first", file=sys.stderr)
             return 1

@@ -1,11 +1,17 @@
 """`python -m data [--path FILE] [--quiet]`: fetch, verify and convert the book's MNIST; say what it holds."""
 
-import argparse
-import sys
-import time
+from data.cli import interrupt_in_one_line, run_main
 
-from data.cli import run_main
-from data.mnist import ENV_VAR, DataError, fetch, load_mnist
+INTERRUPTED = "interrupted; nothing half-written was kept, run the same command to resume"
+if __name__ == "__main__":
+    interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from data.files import WriteError  # noqa: E402
+from data.mnist import ENV_VAR, DataError, fetch, load_mnist  # noqa: E402
 
 
 def prepare(path, quiet):
@@ -23,7 +29,8 @@ def main(argv=None):
     parser.add_argument("--path", help=f"use this mnist.pkl.gz instead of fetching one (or set ${ENV_VAR})")
     parser.add_argument("--quiet", action="store_true", help="say nothing when the data is ready")
     args = parser.parse_args(argv)
-    return run_main(lambda: prepare(args.path, args.quiet), (DataError,))
+    return run_main(lambda: prepare(args.path, args.quiet), (DataError, WriteError),
+                    interrupted=INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from data import sources
-from data.files import atomic_path, sha256_of
+from data.files import atomic_path, replace, sha256_of
 
 DATA_DIR = Path(__file__).resolve().parent
 PKL_NAME = "mnist.pkl.gz"
@@ -64,6 +64,26 @@ def _how_to_place_by_hand(target, sha256):
             f"or name it with --path FILE or ${ENV_VAR}=FILE, and run `make data` again.")
 
 
+def named_file(path=None):
+    """The file the user names with `path` (--path) or else $MNIST_PKL_GZ, or None if neither is set.
+
+    An empty value means "not set", as it does for make's variables (`MNIST_PKL_GZ=` is how one is
+    cleared); one of spaces only, or a directory, is a DataError naming it.
+    """
+    who, text = ("--path", path) if path not in (None, "") else (f"${ENV_VAR}", os.environ.get(ENV_VAR, ""))
+    text = str(text)
+    if not text:
+        return None
+    if not text.strip():
+        raise DataError(f"{who}={text!r} names no file; give the path of the book's mnist.pkl.gz, or leave it empty")
+    path = Path(text)
+    if path.is_dir():
+        raise DataError(f"{who}={text} is a directory; name the file itself, e.g. {path / PKL_NAME}")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (named by {who}).")
+    return path
+
+
 def fetch(path=None, *, data_dir=DATA_DIR, sha256=SHA256, remote_sources=None):
     """Return the path of a verified ``mnist.pkl.gz`` in `data_dir`, fetching it if needed.
 
@@ -73,12 +93,9 @@ def fetch(path=None, *, data_dir=DATA_DIR, sha256=SHA256, remote_sources=None):
     """
     data_dir = Path(data_dir)
     target = data_dir / PKL_NAME
-    path = path or os.environ.get(ENV_VAR)
+    path = named_file(path)
 
     if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file (named by --path or ${ENV_VAR}).")
         actual = sha256_of(path)
         if actual != sha256:
             raise DataError(f"{path}: SHA-256 is {actual}, expected {sha256}: the file is truncated, "
@@ -93,7 +110,7 @@ def fetch(path=None, *, data_dir=DATA_DIR, sha256=SHA256, remote_sources=None):
         if actual == sha256:
             return target
         aside = target.with_name(target.name + ".bad")
-        os.replace(target, aside)
+        replace(target, aside)
         _say(f"{target}: SHA-256 is {actual}, expected {sha256} (truncated or corrupt); "
              f"moved aside to {aside.name}, fetching it again.")
 
@@ -212,7 +229,7 @@ def load_mnist(path=None, *, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES,
             return mnist
         if not repair:
             raise DataError(f"{npz_path}: unreadable; run `make data` to rebuild it.")
-        os.replace(npz_path, npz_path.with_name(npz_path.name + ".bad"))
+        replace(npz_path, npz_path.with_name(npz_path.name + ".bad"))
     elif not repair:
         raise DataError(f"{npz_path}: missing; run `make data` first.")
     pkl_path = fetch(path, data_dir=data_dir, sha256=sha256, remote_sources=remote_sources)

@@ -48,21 +48,30 @@ def from_file(source_path):
     return copy
 
 
+def _chunks(url, timeout):
+    """(chunk, total bytes expected) of the body at `url`; a network failure is SourceUnavailable."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            while chunk := response.read(1 << 16):
+                yield chunk, total
+    except OSError as error:  # URLError, timeouts and connection resets are all OSErrors
+        raise SourceUnavailable(f"{url}: {getattr(error, 'reason', error)}") from error
+
+
 def from_https(url=BOOK_URL, timeout=HTTPS_TIMEOUT_SECONDS):
     """A source that downloads over HTTPS, showing progress."""
 
     def download(dest):
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
-                total = int(response.headers.get("Content-Length") or 0)
-                done = 0
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    done += len(chunk)
-                    _progress(done, total, "downloading")
-                sys.stderr.write("\n")
-        except OSError as error:  # URLError, timeouts and connection resets are all OSErrors
-            raise SourceUnavailable(f"{url}: {getattr(error, 'reason', error)}") from error
+        # Only the network's errors make this source unavailable; a disk that refuses the bytes
+        # (full, read-only) is raised as it is, for the caller to name the file.
+        with open(dest, "wb") as out:
+            done = 0
+            for chunk, total in _chunks(url, timeout):
+                out.write(chunk)
+                done += len(chunk)
+                _progress(done, total, "downloading")
+            sys.stderr.write("\n")
 
     download.description = url
     return download

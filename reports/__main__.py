@@ -9,26 +9,39 @@ Errors are one line naming the culprit, with exit status 1 (2 for a misused comm
 Ctrl-C); files already written stay.
 """
 
-import argparse
-import os
-import shlex
-import sys
-import time
-from pathlib import Path
+from data.cli import interrupt_in_one_line, run_main
 
-from data import DataError, load_mnist
-from data.cli import run_main
-from data.files import write_text_atomic
-from reports.runner import store
-from reports.runner.evaluate import EvaluationError, evaluate_seeds
-from reports.runner.factory import FactoryError
-from reports.runner.plan import PlanError, plan, safe_path, whole_number
-from reports.runner.provenance import KERNEL_NAME, numerics_settings
-from reports.runner.experiments import experiments_of
-from reports.runner.registry import RegistryError, is_plugin, resolve, select
+INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
+if __name__ == "__main__":
+    interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from data import DataError, load_mnist  # noqa: E402
+from data.files import WriteError, write_text_atomic  # noqa: E402
+from reports.runner import store  # noqa: E402
+from reports.runner.cluster import SweepError  # noqa: E402
+from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
+from reports.runner.experiments import experiments_of  # noqa: E402
+from reports.runner.factory import FactoryError  # noqa: E402
+from reports.runner.plan import PlanError, plan, safe_path, whole_number  # noqa: E402
+from reports.runner.provenance import KERNEL_NAME, numerics_settings  # noqa: E402
+from reports.runner.registry import RegistryError, is_plugin, resolve, select  # noqa: E402
 
 from reports.render.records import RecordError  # noqa: E402
-ERRORS = (DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError, store.StoreError)
+
+
+class ArgumentError(Exception):
+    """A command-line argument that cannot be used as it is; the message names it and the fix."""
+
+
+ERRORS = (ArgumentError, DataError, EvaluationError, FactoryError, PlanError, RecordError, RegistryError,
+          store.StoreError, SweepError, WriteError)
 DEFAULT_SEEDS = {"report": 5, "chapter": 10}
 
 
@@ -91,11 +104,24 @@ def command_evaluate(args):
                             f"(planned {expected[k]}, computed {path}); run the same command again")
 
 
+def check_render_arguments(runs, out, figures):
+    """Refuse, before reading anything, what `render` could only fail on or damage."""
+    if not runs:
+        raise ArgumentError("no run files given; name the results/runs/NAME/*.json files to render")
+    if out.is_dir():
+        raise ArgumentError(f"--out {out} is a directory; name the report's file, e.g. {out / 'report.md'}")
+    if any(out.resolve() == run.resolve() for run in runs):
+        raise ArgumentError(f"--out {out} is one of the run files given; name another file for the report")
+    if figures.exists() and not figures.is_dir():
+        raise ArgumentError(f"--figures {figures} is a file; name a directory for the figures")
+
+
 def command_render(args):
     from reports.render.chapter import render_chapter
     from reports.render.records import records_from_runs
     from reports.render.report import render
 
+    check_render_arguments(args.runs, args.out, args.figures)
     start = time.perf_counter()
     records, failures = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
@@ -155,7 +181,7 @@ def parser():
     ev.set_defaults(func=command_evaluate)
 
     re_ = commands.add_parser("render", help="write the markdown report and figures from run files")
-    re_.add_argument("runs", nargs="+", type=Path)
+    re_.add_argument("runs", nargs="*", type=Path)
     re_.add_argument("--out", type=Path, default=Path("results/report.md"))
     re_.add_argument("--figures", type=Path, default=Path("results/figures"))
     re_.add_argument("--command", default="python -m reports render", help="the command named in the header")
@@ -181,8 +207,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     if getattr(args, "seeds", None) is None and hasattr(args, "kind"):
         args.seeds = str(DEFAULT_SEEDS[args.kind])
-    return run_main(lambda: args.func(args), ERRORS, interrupted="interrupted; finished runs are kept, run the "
-                                                                 "same command to resume")
+    return run_main(lambda: args.func(args), ERRORS, interrupted=INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """Plug-in factories for the runner's tests, imported by name as `tests.plugins:ATTR`."""
 
+import os
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
+
+from baselines.darkness import AverageDarknessClassifier
 
 NOT_A_FACTORY = 42
 
@@ -112,3 +117,23 @@ class ScribblesOnItsInput:
         answers = np.where(X.sum(axis=1) > X.sum(axis=1).mean(), self.choice_[0], self.choice_[1])
         X[:] = 1
         return answers
+
+
+class Gate:
+    """Darkness behind a gate: `fit` leaves a file `started-PID-SEED` in the directory `gate` (naming
+    the process it runs in), then waits until a file `open` or `open-SEED` appears there. A test can
+    so catch a process in the middle of a run, kill or interrupt it, and open the gate."""
+
+    def __init__(self, gate, random_state=None):
+        self.gate, self.random_state = gate, random_state
+
+    def fit(self, X, y):
+        gate = Path(self.gate)
+        (gate / f"started-{os.getpid()}-{self.random_state}").touch()
+        while not ((gate / "open").exists() or (gate / f"open-{self.random_state}").exists()):
+            time.sleep(0.05)
+        self.model_ = AverageDarknessClassifier().fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)

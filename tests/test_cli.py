@@ -106,3 +106,19 @@ def test_a_failing_plugin_under_make_is_recorded_once_and_the_report_made_withou
     assert "| darkness " in report and "| ridge " not in report
     assert report.count("- ridge: predict returned values that are not labels") == 1
     assert "failed, not in the report: ridge" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["render"], "no run files given"),
+    (["render", "RUN", "--out", "results"], "--out results is a directory; name the report's file"),
+    (["render", "RUN", "--out", "RUN"], "is one of the run files given"),
+    (["render", "RUN", "--figures", "RUN"], "is a file; name a directory for the figures"),
+])
+def test_render_refuses_unusable_arguments_in_one_line(cli_on_digits, tmp_path, capsys, argv, message):
+    assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
+    [run] = run_files(tmp_path, "darkness")
+    before, _ = sorted(tmp_path.rglob("*")), capsys.readouterr()
+    assert cli_on_digits(*[run if arg == "RUN" else arg for arg in argv]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert sorted(tmp_path.rglob("*")) == before

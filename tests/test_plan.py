@@ -150,3 +150,12 @@ def test_a_run_file_that_exists_and_reads_back_is_not_computed_again(digits_mnis
     rules = plan([darkness], {}, kind="report", n_seeds=1, results_dir=tmp_path, out=tmp_path / "r.md",
                  figures=tmp_path / "f", command="make", python="py")
     assert "reports evaluate darkness" in rules
+
+
+def test_finished_run_files_survive_an_interrupted_or_failing_job(tmp_path):
+    """make deletes a target whose recipe is interrupted or fails; run files are whole when they exist."""
+    rules = plan(experiments_of("report"), {}, kind="report", n_seeds=2, results_dir=tmp_path, out=tmp_path / "r.md",
+                 figures=tmp_path / "f", command="make", python="py")
+    [precious] = re.findall(r"^\.PRECIOUS: (.*)$", rules, re.MULTILINE)
+    targets = re.findall(r"^(.*) &:$", rules, re.MULTILINE)
+    assert sorted(precious.split()) == sorted(" ".join(targets).split())

@@ -171,6 +171,10 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
     goal = render["out"] if render else "runs"
     lines += [".PHONY: all runs", f"all: {goal}", "\t@:", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
               "\t@:", ""]
+    if jobs:
+        # A run file is written whole (atomically) as each seed finishes: never delete one because
+        # its job was interrupted (Ctrl-C) or failed on a later seed, as make otherwise would.
+        lines += [".PRECIOUS: " + " ".join(str(r.path) for j in jobs for r in j.runs), ""]
     for job in jobs:
         targets = " ".join(str(run.path) for run in job.runs)
         spec = specs.get(job.experiment.name, job.experiment.name)

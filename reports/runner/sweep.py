@@ -1,93 +1,106 @@
-"""Run (classifier, seed) evaluations on a Dask cluster, writing the same run files as `make`.
+"""Compute a request's missing runs on a Dask cluster: the very run files `make` would compute here.
 
-Locally, `make -j` already runs independent evaluations side by side. With a scheduler address,
-`make chapter DASK_SCHEDULER=tcp://host:8786` asks make which run files are missing or out of date
-(`make -n`), and this module evaluates exactly those on the cluster:
+`make report DASK_SCHEDULER=tcp://host:8786` calls `sweep_request` before its local make, which then
+finds every run present and only renders: a report does not change with where its runs were computed.
+The runs are chosen as make's plan chooses them (reports/runner/plan.py): first seeds 0 and 1 of the
+plug-ins whose randomness is not known yet, then every run of the request that is missing or
+unreadable, grouped in the same jobs; each job is one task.
 
-- the project's code is uploaded to the workers as a zip, replacing any version they imported
-  before, so they need only its libraries;
-- the data is scattered once to every worker instead of each worker fetching it;
-- each (classifier, seed) is one task, retried if it fails, and recomputed by Dask elsewhere if its
-  worker dies; results come back to this client, which writes each run file atomically as it arrives,
-  so nothing computed is lost to an interruption.
-
-Then make collects and renders as usual: a report does not change with where its runs were computed.
+- The project's code, and the modules of a plug-in outside it, travel to the workers as one zip named
+  by its content, replacing what they imported before; installed libraries must be on the workers.
+- The data is scattered once to every worker.
+- A task that raises is retried. One whose worker dies is computed again by Dask on another worker
+  (or on the same one once its nanny restarts it); one whose data went down with its worker is sent
+  again, with the data, by this client.
+- Results come back to this client, which names each run by its identity here and writes it
+  atomically as it arrives, so Ctrl-C keeps every run already received.
 """
 
-import argparse
 import hashlib
-import re
+import importlib.util
 import sys
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from data import DataError, load_mnist
+from data import load_mnist
 from data.mnist import MNIST, Split
-from reports import results
-from reports.evaluate import EvaluationError, evaluate
-from reports.provenance import git_commit
-from reports.registry import RegistryError, resolve
+from reports.runner.cluster import SweepError, connect, parse_address, wait_for_workers
+from reports.runner.evaluate import EvaluationError, evaluate
+from reports.runner.factory import FactoryError
+from reports.runner.identity import PROJECT_ROOT, digest, identity, source_files
+from reports.runner.plan import jobs_for, runs_wanted, usable
+from reports.runner.provenance import git_commit
+from reports.runner.store import write_run
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("data", "baselines", "network", "reports")
-# A line of `make -n` that evaluates one run: "... -m reports evaluate NAME --seed K ..."
-EVALUATE_LINE = re.compile(r"-m reports evaluate (?P<name>\S+) --seed (?P<seed>\d+)")
-CONNECT_TIMEOUT = "10s"
-RETRIES = 2
+RETRIES = 2  # of a task that raises, and of a job whose data or worker was lost
 
 
-class SweepError(Exception):
-    """The cluster cannot be used; the message names the address and the problem."""
+def _importable_as(path):
+    """The name in a zip under which `path`, a module outside the project, imports as it does here:
+    relative to the directory of sys.path that Python finds it through."""
+    for entry in sys.path:
+        root = Path(entry or ".").resolve()
+        if root not in path.parents:
+            continue
+        parts = path.relative_to(root).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec and spec.origin and Path(spec.origin).resolve() == path:
+            return str(path.relative_to(root))
+    return None
 
 
-def tasks_from_make(lines):
-    """(name, seed) of every evaluation in the output of `make -n`, in order, without repeats."""
-    tasks = []
-    for line in lines:
-        match = EVALUATE_LINE.search(line)
-        if match and (match["name"], int(match["seed"])) not in tasks:
-            tasks.append((match["name"], int(match["seed"])))
-    return tasks
+def _module_files(experiments):
+    """{name in the zip: file} of the project's packages and of every module the experiments' factories
+    import from the project or the user's own code (a plug-in outside the project included)."""
+    files = {str(path.relative_to(PROJECT_ROOT)): path
+             for package in PACKAGES for path in (PROJECT_ROOT / package).rglob("*.py")}
+    for experiment in experiments:
+        for shown in source_files(experiment.factory.partition(":")[0]):
+            path = (PROJECT_ROOT / shown).resolve()
+            name = shown if not Path(shown).is_absolute() else _importable_as(path)
+            if name is None:
+                raise SweepError(f"{experiment.name}: cannot send {path} to the workers (it is imported through "
+                                 "no directory of sys.path); install the plug-in on the workers instead")
+            files[name] = path
+    return dict(sorted(files.items()))
 
 
-def _project_zip(directory):
-    """The project's Python packages in a zip for the workers' path, named by its content: a worker
-    imports from the newest zip, never from a stale copy of the same name."""
-    sources = sorted(path for package in PACKAGES for path in (PROJECT_ROOT / package).rglob("*.py"))
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
-    path = Path(directory) / f"mnist_chapter1_{digest}.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        for source in sources:
-            archive.write(source, source.relative_to(PROJECT_ROOT))
-    return path
+def _code_zip(directory, files):
+    """The files in a zip for the workers' path, named by its content: a worker imports from the
+    newest zip, never from a stale copy of the same name."""
+    content = hashlib.sha256()
+    for name, path in files.items():
+        content.update(name.encode() + b"\0" + path.read_bytes())
+    zip_path = Path(directory) / f"mnist_chapter1_{content.hexdigest()[:12]}.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for name, path in files.items():
+            archive.write(path, name)
+    return zip_path
 
 
-def _send_project(client):
-    """Upload this checkout's code to every worker, replacing whatever version they imported before."""
-    packages = PACKAGES
+def send_code(client, experiments):
+    """Upload the code the experiments need to every worker (and to workers that join or restart
+    later), replacing whatever version of those modules they imported before."""
+    files = _module_files(experiments)
+    tops = sorted({name.split("/")[0].removesuffix(".py") for name in files})
 
-    def forget_project_modules():  # defined here so that it travels by value, not as a stale import
+    def forget(tops=tops):  # defined here so that it travels by value, not as a stale import
         import sys
-        for name in [name for name in sys.modules if name.split(".")[0] in packages]:
+        for name in [name for name in sys.modules if name.split(".")[0] in tops]:
             del sys.modules[name]
 
-    client.run(forget_project_modules)
-    with tempfile.TemporaryDirectory() as tmp:
-        client.upload_file(str(_project_zip(tmp)))
-
-
-def connect(address, timeout=CONNECT_TIMEOUT):
-    """A Client for the scheduler at `address`, or a SweepError naming it."""
-    from distributed import Client  # an optional dependency: imported only when a cluster is asked for
-
-    try:
-        return Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as error:  # ValueError: an address that does not parse
-        raise SweepError(f"cannot reach the Dask scheduler at {address} ({error}); is `dask scheduler` "
-                         "running there, and the address right?") from error
+    client.run(forget)
+    with tempfile.TemporaryDirectory() as directory:
+        client.upload_file(str(_code_zip(directory, files)))
 
 
 def _aligned(dataset):
@@ -103,71 +116,107 @@ def _aligned(dataset):
     return MNIST(fix(dataset.train), fix(dataset.validation), fix(dataset.test), dataset.sha256)
 
 
-def _evaluate_on_worker(experiment, seed, dataset):
-    # Workers may run several tasks in threads: do not swap the process-wide stderr from them.
-    return evaluate(experiment, seed, _aligned(dataset), label_output=False)
+def evaluate_job(experiment, seeds, dataset):
+    """On a worker: the runs of `experiment` for `seeds`. Quiet (nobody reads a worker's stderr), and
+    without swapping the process-wide stderr, since a worker may run tasks in threads."""
+    dataset = _aligned(dataset)
+    return [evaluate(experiment, seed, dataset, quiet=True, label_output=False) for seed in seeds]
 
 
-def sweep(tasks, dataset, client, results_dir=results.RESULTS_DIR, log=print):
-    """Evaluate `tasks` [(name, seed)] on the cluster of `client`; write each run file as it arrives.
+def _filed_here(run, experiment, seed, commit):
+    """The run as this client files it: its identity is the one computed here, which names the file
+    (the workers import the code from a zip, where their own view of it is not the project's), and
+    its commit is this checkout's; the worker's machine and numerics stay in its provenance."""
+    ident = identity(experiment, seed)
+    return {**run, "identity": ident, "digest": digest(ident),
+            "provenance": {**run["provenance"], "commit": commit}}
 
-    Returns the paths written. A task that raises is retried; one that still fails is reported with
-    the others' results already on disk.
-    """
+
+def _lost(error):
+    """Whether a task failed because the cluster lost it (its worker or its data), not by itself."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(error, (FutureCancelledError, KilledWorker))
+
+
+def _failure(job, error):
+    """One job's failure in words: the project's own errors already name the classifier."""
+    if isinstance(error, (EvaluationError, FactoryError)):
+        return str(error)
+    seeds = f" seeds {' '.join(str(run.seed) for run in job.runs)}" if job.experiment.stochastic else ""
+    return f"{job.experiment.name}{seeds}: {type(error).__name__}: {error}"
+
+
+def compute(client, jobs, dataset, log=print):
+    """Run `jobs` on the cluster, writing each run file as its job's result arrives. Returns the paths
+    written; raises EvaluationError naming every job that failed, after writing all the others."""
     from distributed import as_completed
 
-    experiments = {name: resolve(name) for name, _ in tasks}
     commit = git_commit()
-    _send_project(client)
-    [data] = client.scatter([dataset], broadcast=True)
-    futures = {client.submit(_evaluate_on_worker, experiments[name], seed, data, key=f"evaluate-{name}-seed-{seed}",
-                             retries=RETRIES, pure=False): (name, seed) for name, seed in tasks}
-    written, failures = [], []
+    data = client.scatter(dataset, broadcast=True, hash=False)
+    total, written, failures = sum(len(job.runs) for job in jobs), [], []
+
+    def submit(job):
+        key = f"{job.experiment.name}-seeds-{'-'.join(str(run.seed) for run in job.runs)}-{uuid.uuid4().hex[:8]}"
+        return client.submit(evaluate_job, job.experiment, [run.seed for run in job.runs], data, key=key,
+                             retries=RETRIES, pure=False)
+
+    futures = {submit(job): (job, 0) for job in jobs}
+    pending = as_completed(list(futures))
     try:
-        for future in as_completed(futures):
-            name, seed = futures[future]
+        for future in pending:
+            job, resent = futures.pop(future)
             try:
-                run = future.result()
-            except Exception as error:  # the task's own error, after its retries
-                failures.append(f"{name} seed {seed}: {type(error).__name__}: {error}")
+                runs = future.result()
+            except Exception as error:  # the task's own error after its retries, or the cluster's loss
+                if _lost(error) and resent < RETRIES:
+                    if data.status != "finished":  # the data went down with its last worker: send it again
+                        data = client.scatter(dataset, broadcast=True, hash=False)
+                    again = submit(job)
+                    futures[again] = (job, resent + 1)
+                    pending.add(again)
+                    continue
+                failures.append(_failure(job, error))
                 continue
-            # The workers ran this checkout's code, uploaded as a zip that git knows nothing about.
-            run["commit"] = commit
-            path = results.run_path(name, seed, results_dir)
-            results.write_json(path, run)
-            written.append(path)
-            log(f"[{name} seed {seed}] {run['correct']:,} / {run['n_test']:,} correct "
-                f"({len(written)} of {len(tasks)} done)")
+            for run, result in zip(job.runs, runs):
+                write_run(run.path, _filed_here(result, job.experiment, run.seed, commit))
+                written.append(run.path)
+                log(f"[{job.experiment.name}{f' seed {run.seed}' if job.experiment.stochastic else ''}] "
+                    f"{result['correct']:,} / {result['n_test']:,} correct ({len(written)} of {total} runs)")
     finally:
-        client.cancel(list(futures))
+        client.cancel(list(futures))  # on Ctrl-C or an error here: nothing left running for nobody
     if failures:
-        raise EvaluationError("; ".join(failures))
+        raise EvaluationError("on the cluster: " + "; ".join(failures))
     return written
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m reports.sweep", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scheduler", required=True, help="address of the Dask scheduler, e.g. tcp://host:8786")
-    parser.add_argument("--results", default=str(results.RESULTS_DIR))
-    args = parser.parse_args(argv)
-    tasks = tasks_from_make(sys.stdin)
-    if not tasks:
-        print("sweep: every run is up to date; nothing to send to the cluster")
-        return 0
-    try:
-        for name, _ in tasks:
-            resolve(name)
-        client = connect(args.scheduler)
-        with client:
-            workers = len(client.scheduler_info()["workers"])
-            print(f"sweep: {len(tasks)} runs on {workers} Dask workers at {args.scheduler}", flush=True)
-            sweep(tasks, load_mnist(), client, args.results)
-    except (SweepError, RegistryError, EvaluationError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+def sweep(client, experiments, n_seeds, results_dir, dataset, n_jobs, log=print):
+    """Compute on the cluster of `client` every run of the request that is missing or unreadable,
+    plug-ins' probes first, exactly as make's plan would here. Returns the paths written."""
+    send_code(client, experiments)
+    written = []
+    for probe in (True, False):
+        missing = [run for run in runs_wanted(experiments, n_seeds, results_dir, probe=probe) if not usable(run)]
+        written += compute(client, jobs_for(missing, n_jobs), dataset, log) if missing else []
+    return written
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def sweep_request(scheduler, experiments, specs, n_seeds, results_dir, quiet=False, log=print):
+    """`python -m reports sweep`: compute a request's missing runs on the Dask cluster at `scheduler`.
+    (`specs`, the plug-ins' spec strings, are not needed: an experiment travels whole, and its
+    module with it.)"""
+    del specs
+    parse_address(scheduler)  # a malformed address is named even when there is nothing to compute
+    results_dir = Path(results_dir)
+    if not any(not usable(run) for probe in (True, False)
+               for run in runs_wanted(experiments, n_seeds, results_dir, probe=probe)):
+        log("sweep: every run is up to date; nothing to send to the cluster")
+        return []
+    with connect(scheduler) as client:
+        threads = wait_for_workers(client, scheduler)
+        dataset = load_mnist(repair=False)
+        if not quiet:
+            log(f"sweep: computing the missing runs on {len(client.nthreads())} Dask workers ({threads} threads) "
+                f"at {scheduler}")
+        return sweep(client, experiments, n_seeds, results_dir, dataset, threads, log)

@@ -1,0 +1,97 @@
+"""Connecting to a Dask scheduler: every address that is not one fails within the deadline, in one
+line naming the address and what answered there."""
+
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from reports.runner.cluster import SweepError, connect, parse_address
+
+DEADLINE = 2  # seconds given to each connection attempt here
+
+
+def serve(handler_class):
+    """A server on a free loopback port, in a thread; yields its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+@pytest.fixture
+def http_server():
+    server = serve(http.server.SimpleHTTPRequestHandler)
+    yield server.server_address[1]
+    server.shutdown()
+
+
+@pytest.fixture
+def rude_proxy():
+    """A server that answers every connection at once with an HTTP 400, before any request."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fails_fast(address, message):
+    start = time.monotonic()
+    with pytest.raises(SweepError, match=message) as caught:
+        connect(address, seconds=DEADLINE)
+    assert time.monotonic() - start < DEADLINE + 5  # a deadline is part of the contract, not a speed test
+    assert "\n" not in str(caught.value) and address in str(caught.value)
+
+
+def test_an_http_server_is_named_within_the_deadline(http_server):
+    fails_fast(f"tcp://127.0.0.1:{http_server}", r"an HTTP server answers there \(HTTP/1.0 200 OK\), not a Dask")
+
+
+def test_a_server_that_speaks_http_first_is_named(rude_proxy):
+    fails_fast(f"tcp://127.0.0.1:{rude_proxy}", r"an HTTP server or proxy answers there \(HTTP/1.1 400 Bad Request\)")
+
+
+def test_a_port_where_nothing_listens_is_named():
+    fails_fast(f"tcp://127.0.0.1:{free_port()}", "nothing listens there")
+
+
+@pytest.mark.parametrize("address, message", [
+    ("ucx://127.0.0.1:8786", "the ucx:// protocol is not supported here"),
+    ("inproc://127.0.0.1/1/2", "the inproc:// protocol is not supported"),
+    ("tcp://127.0.0.1:port", "not an address of the form tcp://host:port"),
+    ("tcp://:8786", "not an address of the form"),
+])
+def test_addresses_dask_cannot_use_here_are_refused_up_front(address, message):
+    with pytest.raises(SweepError, match=message):
+        parse_address(address)
+
+
+def test_an_address_without_a_scheme_or_port_is_dasks_default():
+    assert parse_address("tcp://[::1]:8786") == ("tcp", "::1", 8786)
+    assert parse_address("scheduler.example") == ("tcp", "scheduler.example", 8786)
+
+
+def test_a_real_scheduler_is_recognised():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        with connect(cluster.scheduler_address, seconds=DEADLINE) as client:
+            assert client.scheduler_info()["address"] == cluster.scheduler_address
