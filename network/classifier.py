@@ -76,6 +76,15 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             form is the convention of XGBoost and LightGBM, so a runner can treat them alike.
             Checked before training starts, so a malformed one costs no epoch.
         """
+        training_data, test_data = self._prepare(X, y, eval_set)
+        self.history_ = self.network_.SGD(training_data, self.epochs, self.mini_batch_size, self.eta,
+                                          test_data=test_data, verbose=self.verbose)
+        return self
+
+    def _prepare(self, X, y, eval_set=None):
+        """Everything `fit` does before training: check the data (and eval_set), set `classes_` and
+        `network_` with its initial weights; return what `Network.SGD` trains on and scores with.
+        (network/lockstep.py prepares several estimators with it, then trains them together.)"""
         hidden_sizes = _hidden_layers(self.hidden_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -86,9 +95,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         test_data = None if eval_set is None else self._eval_data(eval_set)
         sizes = [X.shape[1], *hidden_sizes, len(self.classes_)]
         self.network_ = Network(sizes, random_state=_seed_for_generator(self.random_state))
-        self.history_ = self.network_.SGD((X, one_hot), self.epochs, self.mini_batch_size, self.eta,
-                                          test_data=test_data, verbose=self.verbose)
-        return self
+        return (X, one_hot), test_data
 
     def _eval_data(self, eval_set):
         """(X, label indices) for Network.SGD from `eval_set`, or a ValueError naming the problem."""

@@ -36,7 +36,6 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
 from network.classifier import NetworkClassifier
@@ -167,7 +166,6 @@ class LockstepNetworks:
         return self._workspaces[m]
 
 
-
 def train_in_lockstep(sizes, seeds, training_data, epochs, mini_batch_size, eta, test_data=None, verbose=False):
     """Train Network(sizes, random_state=seed) for every seed, all in one stack.
 
@@ -190,36 +188,19 @@ def fit_in_lockstep(estimators, X, y, eval_set=None):
     """Fit NetworkClassifiers that differ only in random_state, each exactly as its own
     `estimator.fit(X, y, eval_set=eval_set)` would, in one stack. Returns the list of estimators.
 
-    Each estimator is first fitted for zero epochs: that runs fit's own validation and sets
-    `classes_`, `n_features_in_` and `network_` with its initial weights drawn from the estimator's
-    seed, exactly as fit draws them. The networks are then trained together for `epochs` epochs on
-    the one-hot targets fit builds, and `history_` is set.
+    Each estimator is prepared as fit prepares it (its checks, `classes_`, `n_features_in_`, and
+    `network_` with the initial weights drawn from its own seed); the networks are then trained
+    together for `epochs` epochs on the data fit would train them on, and `history_` is set.
     """
     estimators = list(estimators)
     _check_same_but_for_the_seed(estimators)
     first = estimators[0]
-    epochs = first.epochs
-    _require_whole_number("epochs", epochs, 0)
-    for estimator in estimators:
-        estimator.set_params(epochs=0)
-        try:
-            estimator.fit(X, y, eval_set=eval_set)
-        finally:
-            estimator.set_params(epochs=epochs)
-    # What fit hands to SGD: float64 images, one-hot rows over classes_, and eval labels as indices
-    # into classes_ (-1, never right, for a label unseen in training).
-    X, y = validate_data(first, X, y, reset=False, dtype=np.float64)
-    one_hot = np.eye(len(first.classes_))[np.searchsorted(first.classes_, y)]
-    test_data = None
-    if eval_set:
-        X_eval, y_eval = eval_set[0]
-        y_eval = np.asarray(y_eval)
-        known = np.isin(y_eval, first.classes_)
-        test_data = (validate_data(first, X_eval, reset=False, dtype=np.float64),
-                     np.where(known, np.searchsorted(first.classes_, y_eval), -1))
+    training_data, test_data = first._prepare(X, y, eval_set)
+    for estimator in estimators[1:]:
+        estimator._prepare(X, y, eval_set)  # the same data; only its network and seed are kept
     stack = LockstepNetworks([estimator.network_ for estimator in estimators])
     try:
-        histories = stack.SGD((X, one_hot), epochs, first.mini_batch_size, first.eta, test_data=test_data,
+        histories = stack.SGD(training_data, first.epochs, first.mini_batch_size, first.eta, test_data=test_data,
                               verbose=first.verbose, names=[estimator.random_state for estimator in estimators])
     finally:
         stack.release()

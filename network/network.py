@@ -114,8 +114,10 @@ class Network:
                 for k in range(0, n, mini_batch_size):
                     batch = order[k:k + mini_batch_size]
                     x, y = x_rows[:len(batch)], y_rows[:len(batch)]
-                    np.take(X, batch, axis=0, out=x)
-                    np.take(Y, batch, axis=0, out=y)
+                    # mode="clip" (the indices are valid anyway) lets take write straight into x:
+                    # with the default mode it would gather into a buffer first.
+                    np.take(X, batch, axis=0, out=x, mode="clip")
+                    np.take(Y, batch, axis=0, out=y, mode="clip")
                     self.update_mini_batch(x.T, y.T, eta)
                 if test_data is not None:
                     history.append(self.evaluate(*test_data))
