@@ -91,15 +91,15 @@ plan = $(PY) -m reports plan $(call request,$(1),$(2)) --out $(call quote,$(3)) 
 	--blas-kernel $(call quote,$(BLAS_KERNEL))
 
 # The data is prepared once, before any job starts, so that jobs run side by side never race to
-# repair it. Plug-ins whose randomness is unknown are first run with two seeds (--probe), then make
-# runs everything else. The lines marked + also run under `make -n`: planning writes nothing, and
+# repair it. Plug-ins (EXTRA) whose randomness is unknown are first run with two seeds (--probe),
+# then make runs everything else. The lines marked + also run under `make -n`: planning writes nothing, and
 # the second make, itself under -n, then lists the commands that would run.
 define run_request
 	$(PY) -m data --quiet
 	$(if $(strip $(DASK_SCHEDULER)),$(MAKE) --no-print-directory $(DASK_READY)
 	$(blas_env) $(PY) -m reports sweep $(call request,$(1),$(2)) --scheduler $(call quote,$(DASK_SCHEDULER)))
-	+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \
-		&& $(MAKE) --no-print-directory -j$(jobs) -f - all <<< "$$rules"
+	$(if $(strip $(EXTRA)),+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \
+		&& $(MAKE) --no-print-directory -j$(jobs) -f - all <<< "$$rules")
 	+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3))) \
 		&& $(MAKE) --no-print-directory -j$(jobs) -f - all <<< "$$rules"
 endef

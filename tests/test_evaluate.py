@@ -1,6 +1,7 @@
 """One run on scikit-learn's 8x8 digits: what it records, and every way a user's classifier can fail."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -114,3 +115,15 @@ def test_seeds_trained_in_lockstep_write_the_runs_each_alone_writes(digits_mnist
         [(path, run)] = alone.items()
         twin = together[tmp_path / "together" / path.relative_to(tmp_path / "alone")]
         assert comparable(twin) == comparable(run)  # predictions, history, diagnostics, identity: all equal
+
+
+def test_a_long_fit_says_it_is_still_fitting_once_per_beat_with_one_prefix(capsys):
+    import contextlib
+    import sys
+    import time
+
+    from reports.runner.evaluate import _PrefixedLines, heartbeat
+    with heartbeat("[slow] ", "fitting", every=0.05), contextlib.redirect_stderr(_PrefixedLines(sys.stderr, "[slow] ")):
+        time.sleep(0.18)
+    lines = capsys.readouterr().err.splitlines()
+    assert 2 <= len(lines) <= 4 and all(re.fullmatch(r"\[slow\] still fitting \(0:00 elapsed\)", line) for line in lines)

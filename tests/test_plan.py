@@ -118,8 +118,8 @@ def test_missing_seeds_are_shared_out_longest_first(tmp_path):
     wanted = runs_wanted(experiments_of("report"), 5, tmp_path)
     jobs = jobs_for(wanted, 2)
     assert [job.experiment.name for job in jobs[:2]] == ["svc-book", "svc-modern"]
-    for name in ("network", "random"):
-        assert sorted(len(job.runs) for job in jobs if job.experiment.name == name) == [2, 3]
+    assert sorted(len(job.runs) for job in jobs if job.experiment.name == "network") == [2, 3]  # both cores
+    assert [len(job.runs) for job in jobs if job.experiment.name == "random"] == [5]  # too quick to share out
     assert sum(len(job.runs) for job in jobs) == len(wanted)
 
 

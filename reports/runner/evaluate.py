@@ -65,19 +65,20 @@ def label(experiment, seed):
     return f"[{experiment.name} seed {seed}] " if experiment.stochastic else f"[{experiment.name}] "
 
 
-def say(prefix, message):
-    print(f"{prefix}{message}", file=sys.stderr, flush=True)
+def say(prefix, message, stream=None):
+    print(f"{prefix}{message}", file=stream or sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
 def heartbeat(prefix, what, every=HEARTBEAT_SECONDS):
     """While the block runs, say every `every` seconds that `what` is still going, with elapsed time."""
     done, start = threading.Event(), time.perf_counter()
+    stream = sys.stderr  # as it is now, not as the block may redirect it (that would prefix it twice)
 
     def beat():
         while not done.wait(every):
             minutes, seconds = divmod(int(time.perf_counter() - start), 60)
-            say(prefix, f"still {what} ({minutes}:{seconds:02d} elapsed)")
+            say(prefix, f"still {what} ({minutes}:{seconds:02d} elapsed)", stream)
 
     thread = threading.Thread(target=beat, daemon=True)
     thread.start()
@@ -163,7 +164,7 @@ def fit(estimator, experiment, seed, train, test, quiet=False, label_output=True
         say(prefix, f"fitting {type(estimator).__name__} on {len(labels):,} images ...")
     start = time.perf_counter()
     labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with contextlib.redirect_stderr(labelled), (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")):
+    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
         try:
             estimator.fit(images, labels, **kwargs)
         except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
@@ -252,7 +253,7 @@ def fit_in_lockstep(experiment, seeds, dataset, quiet=False, label_output=True):
         say(prefix, f"fitting {len(seeds)} networks in lockstep on {len(train[1]):,} images ...")
     start = time.perf_counter()
     labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with contextlib.redirect_stderr(labelled), (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")):
+    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
         fit_together(estimators, train[0].copy(), train[1].copy(),
                      eval_set=[(dataset.test.images.copy(), dataset.test.labels.copy())])
     return estimators, (time.perf_counter() - start) / len(seeds)

@@ -36,6 +36,8 @@ DATA = DATA_DIR / NPZ_NAME
 RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
 # The network's seeds train fastest in groups of this many per process (see `make bench`).
 LOCKSTEP_GROUP = 5
+# Runs expected to take less than this, all told, are computed by one process.
+QUICK_SECONDS = 10
 # How a report records the settings it was made with: its last line, written by `render --fingerprint`.
 FINGERPRINT_LINE = re.compile(r"<!-- settings: (?P<fingerprint>[0-9a-f]+) -->")
 
@@ -138,6 +140,9 @@ def jobs_for(missing, n_jobs):
         by_experiment.setdefault(run.experiment.name, []).append(run)
     for runs in by_experiment.values():
         experiment = runs[0].experiment
+        if experiment.seconds * len(runs) <= QUICK_SECONDS:  # not worth a second process's start-up
+            jobs.append(Job(experiment, tuple(runs)))
+            continue
         most = LOCKSTEP_GROUP if experiment.factory == NETWORK else len(runs)
         groups = max(math.ceil(len(runs) / most), min(n_jobs, len(runs)))
         size = math.ceil(len(runs) / groups)
