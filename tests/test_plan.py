@@ -114,13 +114,19 @@ def test_a_stochastic_plugin_gets_every_seed_once_the_probe_tells(digits_mnist, 
     assert [r.seed for r in runs_wanted([plugin], 4, tmp_path)] == [0, 1, 2, 3]
 
 
-def test_missing_seeds_are_shared_out_longest_first(tmp_path):
+def test_missing_runs_keep_both_cores_busy_the_svcs_first_each_beside_a_long_single_core_job(tmp_path):
     wanted = runs_wanted(experiments_of("report"), 5, tmp_path)
     jobs = jobs_for(wanted, 2)
-    assert [job.experiment.name for job in jobs[:2]] == ["svc-book", "svc-modern"]
-    assert sorted(len(job.runs) for job in jobs if job.experiment.name == "network") == [2, 3]  # both cores
-    assert [len(job.runs) for job in jobs if job.experiment.name == "random"] == [5]  # too quick to share out
+    assert [(job.experiment.name, len(job.runs)) for job in jobs] == [
+        ("svc-book", 1), ("network", 5), ("svc-modern", 1), ("random", 5), ("darkness", 1)]
     assert sum(len(job.runs) for job in jobs) == len(wanted)
+
+
+def test_the_network_alone_is_shared_out_over_the_cores(tmp_path):
+    jobs = jobs_for(runs_wanted([BY_NAME["network"]], 5, tmp_path), 2)
+    assert sorted(len(job.runs) for job in jobs) == [2, 3]
+    chapter = jobs_for(runs_wanted(experiments_of("chapter"), 10, tmp_path), 2)
+    assert max(len(job.runs) for job in chapter if job.experiment.name.startswith("network")) <= 5
 
 
 def test_every_experiment_has_a_rule_and_every_rule_an_experiment(tmp_path):

@@ -36,8 +36,6 @@ DATA = DATA_DIR / NPZ_NAME
 RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
 # The network's seeds train fastest in groups of this many per process (see `make bench`).
 LOCKSTEP_GROUP = 5
-# Runs expected to take less than this, all told, are computed by one process.
-QUICK_SECONDS = 10
 # How a report records the settings it was made with: its last line, written by `render --fingerprint`.
 FINGERPRINT_LINE = re.compile(r"<!-- settings: (?P<fingerprint>[0-9a-f]+) -->")
 
@@ -131,23 +129,31 @@ def usable(run):
 
 
 def jobs_for(missing, n_jobs):
-    """The missing runs as jobs, the longest first. The missing seeds of one experiment are shared out
-    among at most `n_jobs` processes, so that every core gets work and no process pays the start-up
-    (imports, data) per seed; a network's group, of at most LOCKSTEP_GROUP seeds, trains in lockstep."""
-    jobs = []
+    """The missing runs as jobs, in the order make should start them.
+
+    An experiment's missing seeds go to one process, or to several where one would take longer than
+    the cores' fair share of all the work (a network's group trains in lockstep, at most
+    LOCKSTEP_GROUP seeds). Jobs that use every core (the SVC) start first, longest first, each beside
+    the longest job that uses one core, so that both cores work until the end.
+    """
     by_experiment = {}
     for run in missing:
         by_experiment.setdefault(run.experiment.name, []).append(run)
+    total = sum(run.experiment.seconds for run in missing)
+    share = max([total / n_jobs, *(run.experiment.seconds for run in missing)], default=0)
+    jobs = []
     for runs in by_experiment.values():
         experiment = runs[0].experiment
-        if experiment.seconds * len(runs) <= QUICK_SECONDS:  # not worth a second process's start-up
-            jobs.append(Job(experiment, tuple(runs)))
-            continue
-        most = LOCKSTEP_GROUP if experiment.factory == NETWORK else len(runs)
-        groups = max(math.ceil(len(runs) / most), min(n_jobs, len(runs)))
+        groups = math.ceil(experiment.seconds * len(runs) / share) if share else 1
+        if experiment.factory == NETWORK:
+            groups = max(groups, math.ceil(len(runs) / LOCKSTEP_GROUP))
         size = math.ceil(len(runs) / groups)
         jobs += [Job(experiment, tuple(runs[k:k + size])) for k in range(0, len(runs), size)]
-    return sorted(jobs, key=lambda job: -job.seconds)
+    every_core = sorted((job for job in jobs if job.experiment.every_core), key=lambda job: -job.seconds)
+    one_core = sorted((job for job in jobs if not job.experiment.every_core), key=lambda job: -job.seconds)
+    paired = [job for pair in zip(every_core, one_core) for job in pair]
+    rest = every_core[len(paired) // 2:] + one_core[len(paired) // 2:]
+    return paired + sorted(rest, key=lambda job: -job.seconds)
 
 
 def render_code(kind):
