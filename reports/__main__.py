@@ -141,8 +141,8 @@ def command_render(args):
 def command_sweep(args):
     from reports.runner.sweep import sweep_request
 
-    experiments, specs, n_seeds, results_dir = request(args)
-    sweep_request(args.scheduler, experiments, specs, n_seeds, results_dir, quiet=args.quiet)
+    experiments, _, n_seeds, results_dir = request(args)
+    sweep_request(args.scheduler, experiments, n_seeds, results_dir, quiet=args.quiet)
 
 
 def _request_arguments(parser):

@@ -68,7 +68,7 @@ def test_a_sweep_survives_a_worker_killed_mid_task_and_writes_what_a_local_run_w
 
     def run_sweep():
         try:
-            outcome["written"] = sweep_module.sweep_request(cluster.scheduler_address, experiments, {}, 3, swept,
+            outcome["written"] = sweep_module.sweep_request(cluster.scheduler_address, experiments, 3, swept,
                                                             quiet=True, log=lambda line: None)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             outcome["error"] = error
@@ -94,15 +94,15 @@ def test_a_sweep_survives_a_worker_killed_mid_task_and_writes_what_a_local_run_w
 def test_a_second_sweep_finds_nothing_to_do(cluster, on_digits, tmp_path):
     experiments = [BY_NAME["darkness"]]
     lines = []
-    assert len(sweep_module.sweep_request(cluster.scheduler_address, experiments, {}, 1, tmp_path, log=lines.append)) == 1
-    assert sweep_module.sweep_request("tcp://127.0.0.1:9", experiments, {}, 1, tmp_path, log=lines.append) == []
+    assert len(sweep_module.sweep_request(cluster.scheduler_address, experiments, 1, tmp_path, log=lines.append)) == 1
+    assert sweep_module.sweep_request("tcp://127.0.0.1:9", experiments, 1, tmp_path, log=lines.append) == []
     assert lines[-1] == "sweep: every run is up to date; nothing to send to the cluster"
 
 
 def test_a_plugin_that_fails_on_the_workers_is_one_error_and_the_other_runs_are_kept(cluster, on_digits, tmp_path):
     experiments = [BY_NAME["darkness"], resolve("bad=tests.plugins:FitRaises")]
     with pytest.raises(sweep_module.EvaluationError, match="bad: RuntimeError in fit: out of cheese"):
-        sweep_module.sweep_request(cluster.scheduler_address, experiments, {}, 1, tmp_path, log=lambda line: None)
+        sweep_module.sweep_request(cluster.scheduler_address, experiments, 1, tmp_path, log=lambda line: None)
     assert [path.parent.name for path in tmp_path.rglob("*.json")] == ["darkness"]
 
 

@@ -25,8 +25,10 @@ BOUND_STYLE = {**BOOK_STYLE, "marker": ">", "mew": 1, "markersize": 8}  # "at le
 SEED_STYLE = {"marker": "o", "linestyle": "none", "markersize": 5, "zorder": 4}
 HEALTHY = "0.6"  # grey: runs that train normally
 DETERMINISTIC = "black"
-# One colour per failing seed: the tab10 colours but red (the book's) and grey (the healthy runs').
-FAILING = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k not in (3, 7)]
+# One colour per failing seed, sixteen before any repeats: tab20's dark colours, then its light ones,
+# but red (the book's) and grey (the healthy runs').
+_TAB20 = list(enumerate(plt.get_cmap("tab20").colors))
+FAILING = [colour for k, colour in _TAB20[0::2] + _TAB20[1::2] if k not in (6, 7, 14, 15)]
 MARGIN = 0.06  # of the visible span, kept free around every marked value
 
 

@@ -41,14 +41,25 @@ def format_count(value):
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def seed_spread(record):
+    """How the classifier's count varies with the seed, in words."""
+    correct = record["summary"]["correct"]
+    if not record["stochastic"]:
+        given = record["params"].get("random_state")
+        return "deterministic" if given is None else f"one run, random_state={given!r} as given"
+    if len({tuple(run["predictions"]) for run in record["runs"]}) == 1 and correct["n"] > 1:
+        # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/plan.py).
+        return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
+    return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
+
+
 def main_table(records, book):
     rows = []
     for r in records:
         s = r["summary"]
         correct = s["correct"]
         low, high = s["ci95"]
-        seeds = (f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
-                 if r["stochastic"] else "deterministic")
+        seeds = seed_spread(r)
         backend = {run.get("backend") for run in r["runs"]} - {None}
         name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
         histories = [run["history"] for run in r["runs"] if run.get("history")]

@@ -259,8 +259,9 @@ def fit_in_lockstep(experiment, seeds, dataset, quiet=False, label_output=True):
     return estimators, (time.perf_counter() - start) / len(seeds)
 
 
-def _runs(experiment, seeds, dataset, quiet, label_output):
-    """(seed, run) for every seed, as computed: the seeds of a network together, in lockstep."""
+def evaluate_group(experiment, seeds, dataset, quiet=False, label_output=True):
+    """(seed, run) for every seed, each as soon as it is computed; a network's seeds are computed
+    together, in lockstep, so theirs all arrive at the end."""
     if experiment.factory == NETWORK and len(seeds) > 1:
         estimators, seconds = fit_in_lockstep(experiment, seeds, dataset, quiet, label_output)
         for seed, estimator in zip(seeds, estimators):
@@ -276,7 +277,7 @@ def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_o
 
     With `keep_failures` (make's runs of plug-ins), a classifier that fails is recorded as failed, in
     its run file, and said in one line, so that the report is still made from the others."""
-    runs = _runs(experiment, seeds, dataset, quiet, label_output)
+    runs = evaluate_group(experiment, seeds, dataset, quiet, label_output)
     failed = None
     for seed in seeds:
         try:

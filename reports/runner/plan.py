@@ -235,6 +235,7 @@ def plan(experiments, specs, *, kind, n_seeds, results_dir, out, figures, comman
          probe=False):
     """The makefile text for a request (see the module's docstring)."""
     wanted = runs_wanted(experiments, n_seeds, results_dir, probe=probe)
-    jobs = jobs_for([run for run in wanted if not usable(run)], n_jobs)
+    # A probe's two seeds go to one process: when the first fails, the second is not tried.
+    jobs = jobs_for([run for run in wanted if not usable(run)], 1 if probe else n_jobs)
     render = None if probe else {"kind": kind, "out": str(out), "figures": str(figures), "command": command}
     return makefile(wanted, jobs, specs, results_dir, python, quiet, render)

@@ -29,7 +29,7 @@ import numpy as np
 from data import load_mnist
 from data.mnist import MNIST, Split
 from reports.runner.cluster import SweepError, connect, parse_address, wait_for_workers
-from reports.runner.evaluate import EvaluationError, evaluate
+from reports.runner.evaluate import EvaluationError, evaluate_group
 from reports.runner.factory import FactoryError
 from reports.runner.identity import PROJECT_ROOT, digest, identity, source_files
 from reports.runner.plan import jobs_for, runs_wanted, usable
@@ -120,7 +120,7 @@ def evaluate_job(experiment, seeds, dataset):
     """On a worker: the runs of `experiment` for `seeds`. Quiet (nobody reads a worker's stderr), and
     without swapping the process-wide stderr, since a worker may run tasks in threads."""
     dataset = _aligned(dataset)
-    return [evaluate(experiment, seed, dataset, quiet=True, label_output=False) for seed in seeds]
+    return [run for _, run in evaluate_group(experiment, seeds, dataset, quiet=True, label_output=False)]
 
 
 def _filed_here(run, experiment, seed, commit):
@@ -198,15 +198,13 @@ def sweep(client, experiments, n_seeds, results_dir, dataset, n_jobs, log=print)
     written = []
     for probe in (True, False):
         missing = [run for run in runs_wanted(experiments, n_seeds, results_dir, probe=probe) if not usable(run)]
-        written += compute(client, jobs_for(missing, n_jobs), dataset, log) if missing else []
+        written += compute(client, jobs_for(missing, 1 if probe else n_jobs), dataset, log) if missing else []
     return written
 
 
-def sweep_request(scheduler, experiments, specs, n_seeds, results_dir, quiet=False, log=print):
+def sweep_request(scheduler, experiments, n_seeds, results_dir, quiet=False, log=print):
     """`python -m reports sweep`: compute a request's missing runs on the Dask cluster at `scheduler`.
-    (`specs`, the plug-ins' spec strings, are not needed: an experiment travels whole, and its
-    module with it.)"""
-    del specs
+    (A plug-in needs no spec there: its experiment travels whole, and its module with it.)"""
     parse_address(scheduler)  # a malformed address is named even when there is nothing to compute
     results_dir = Path(results_dir)
     if not any(not usable(run) for probe in (True, False)
