@@ -95,7 +95,7 @@ plan = $(PY) -m reports plan $(call request,$(1),$(2)) --out $(call quote,$(3)) 
 # then make runs everything else. The lines marked + also run under `make -n`: planning writes nothing, and
 # the second make, itself under -n, then lists the commands that would run.
 define run_request
-	$(PY) -m data --quiet
+	$(if $(strip $(QUIET)),@)$(PY) -m data --quiet
 	$(if $(strip $(DASK_SCHEDULER)),$(MAKE) --no-print-directory $(DASK_READY)
 	$(blas_env) $(PY) -m reports sweep $(call request,$(1),$(2)) --scheduler $(call quote,$(DASK_SCHEDULER)))
 	$(if $(strip $(EXTRA)),+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \

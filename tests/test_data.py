@@ -214,3 +214,17 @@ def test_real_mnist_has_the_books_split(real_mnist):
         assert split.images.min() == 0.0 and split.images.max() == 255 / 256
     np.testing.assert_array_equal(np.bincount(real_mnist.test.labels),
                                   [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
+
+
+def test_jobs_that_may_not_repair_the_cache_say_so_instead_of_racing_to_rebuild_it(tmp_path, good_file):
+    path, digest = good_file
+    data_dir = tmp_path / "data"
+    load_mnist(data_dir=data_dir, sha256=digest, sizes=TINY, remote_sources=[sources.from_file(path)])
+    npz = data_dir / mnist.NPZ_NAME
+    npz.write_bytes(npz.read_bytes()[:1000])  # corrupt
+    with pytest.raises(DataError, match="unreadable; run `make data` to rebuild it"):
+        load_mnist(data_dir=data_dir, sha256=digest, sizes=TINY, repair=False)
+    assert npz.stat().st_size == 1000 and not (data_dir / "mnist.npz.bad").exists()  # left for `make data`
+    npz.unlink()
+    with pytest.raises(DataError, match="missing; run `make data` first"):
+        load_mnist(data_dir=data_dir, sha256=digest, sizes=TINY, repair=False)

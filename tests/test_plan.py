@@ -165,3 +165,28 @@ def test_finished_run_files_survive_an_interrupted_or_failing_job(tmp_path):
     [precious] = re.findall(r"^\.PRECIOUS: (.*)$", rules, re.MULTILINE)
     targets = re.findall(r"^(.*) &:$", rules, re.MULTILINE)
     assert sorted(precious.split()) == sorted(" ".join(targets).split())
+
+
+def test_a_report_made_with_other_settings_is_made_again_whatever_its_timestamp(digits_mnist, tmp_path):
+    darkness = BY_NAME["darkness"]
+    list(evaluate_seeds(darkness, [0], digits_mnist, tmp_path, quiet=True))
+    out = tmp_path / "report.md"
+
+    def rules(command):
+        return plan([darkness], {}, kind="report", n_seeds=1, results_dir=tmp_path, out=out, figures=tmp_path / "f",
+                    command=command, python="py")
+
+    fingerprint = re.search(r"--fingerprint (\w+)", rules("make report")).group(1)
+    out.write_text(f"# a report\n\n<!-- settings: {fingerprint} -->\n")
+    assert f"{out}: " in rules("make report") and "FORCE" not in rules("make report").split(f"{out}: ")[1].split("\n")[0]
+    # The same file, overwritten by a run with other settings (a concurrent make, say): made again.
+    assert "FORCE" in rules("make report EXTRA=x").split(f"{out}: ")[1].split("\n")[0]
+    out.write_text("# a report written by hand, or cut short\n")
+    assert "FORCE" in rules("make report").split(f"{out}: ")[1].split("\n")[0]
+
+
+def test_quiet_rules_echo_no_commands(tmp_path):
+    rules = plan([BY_NAME["darkness"]], {}, kind="report", n_seeds=1, results_dir=tmp_path, out=tmp_path / "r.md",
+                 figures=tmp_path / "f", command="make", python="py", quiet=True)
+    recipes = [line for line in rules.splitlines() if line.startswith("\t") and "reports" in line]
+    assert recipes and all(line.startswith("\t@") for line in recipes)

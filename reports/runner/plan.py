@@ -180,6 +180,7 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
              "SHELL := bash", ".SHELLFLAGS := -eu -o pipefail -c", ".DELETE_ON_ERROR:", ".SUFFIXES:",
              f"PY := {python}", ""]
     goal = render["out"] if render else "runs"
+    echo = "@" if quiet else ""  # QUIET: make does not echo the commands either
     lines += [".PHONY: all runs", f"all: {goal}", "\t@:", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
               "\t@:", ""]
     if jobs:
@@ -189,7 +190,7 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
     for job in jobs:
         targets = " ".join(str(run.path) for run in job.runs)
         spec = specs.get(job.experiment.name, job.experiment.name)
-        lines += [f"{targets} &:", "\t" + evaluate_command(job, results_dir, spec, quiet), ""]
+        lines += [f"{targets} &:", f"\t{echo}" + evaluate_command(job, results_dir, spec, quiet), ""]
     if render:
         runs = [str(run.path) for run in wanted]
         # Listed longest job first, so that make -j starts the long fits first.
@@ -205,7 +206,7 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
         chapter = " --chapter" if render["kind"] == "chapter" else ""
         lines += [
             f"{render['out']}: {' '.join(prerequisites + code + stale)}",
-            f"\t$(PY) -m reports render {' '.join(runs)} --out {render['out']} --figures {render['figures']}"
+            f"\t{echo}$(PY) -m reports render {' '.join(runs)} --out {render['out']} --figures {render['figures']}"
             f"{chapter} --command {_make_text(render['command'])} --fingerprint {fingerprint}",
             "FORCE:",
             "",
