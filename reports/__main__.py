@@ -23,7 +23,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from data import DataError, load_mnist  # noqa: E402
-from data.files import WriteError, write_text_atomic  # noqa: E402
+from data.files import WriteError  # noqa: E402
 from reports.runner import store  # noqa: E402
 from reports.runner.cluster import SweepError  # noqa: E402
 from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
@@ -119,19 +119,13 @@ def check_render_arguments(runs, out, figures):
 def command_render(args):
     from reports.render.chapter import render_chapter
     from reports.render.records import records_from_runs
-    from reports.render.report import render
+    from reports.render.report import finish, render
 
     check_render_arguments(args.runs, args.out, args.figures)
     start = time.perf_counter()
     records, failures = records_from_runs(args.runs)
     table = (render_chapter if args.chapter else render)(records, args.out, args.figures, args.command)
-    text = args.out.read_text(encoding="utf-8").rstrip() + "\n"
-    failures = list({run["name"]: run for run in reversed(failures)}.values())[::-1]  # the first of each
-    if failures:
-        text += "\n## Classifiers that failed\n\n" + "".join(f"- {run['failed']}\n" for run in failures)
-    if args.fingerprint:  # the settings it was made with, last, so that make can tell (see reports/runner/plan.py)
-        text += f"\n<!-- settings: {args.fingerprint} -->\n"
-    write_text_atomic(args.out, text)
+    failures = finish(args.out, failures, args.fingerprint)
     for run in failures:
         print(f"failed, not in the report: {run['failed']}", file=sys.stderr)
     print(table)

@@ -139,9 +139,9 @@ def section(records, threshold, figures_dir, relative, images=None):
         "## Where two classifiers disagree", "",
         f"Test images that one classifier of a pair gets right and the other wrong, both ways: {PER_PANEL} of each "
         f"drawn at random with a fixed seed ({SAMPLE_SEED}) from all such images (all of them if fewer), shown in "
-        "test order under their position in the test set (#0 first), with the true digit and both answers. A stochastic classifier is shown by "
-        f"its median-seed run, as in the McNemar table. Pairs drawn, at most {MAX_PAIRS}: the two best, then the "
-        "pairs McNemar's test calls significantly different, closest first (fewest images on which they disagree).",
+        "test order under their position in the test set (#0 first), with the true digit and both answers. "
+        "A stochastic classifier is shown by its median-seed run, as in the McNemar table. "
+        f"Pairs drawn, at most {MAX_PAIRS}: the two best, then the pairs McNemar's test calls significantly different, closest first (fewest images on which they disagree).",
         "",
     ]
     if images is None:

@@ -29,7 +29,8 @@ def paste(readme_path="README.md"):
 
     new_text = BLOCK.sub(replace, text)
     if missing:
-        raise FileNotFoundError(f"not generated yet: {', '.join(missing)}; run `make report` (and `make chapter`) first")
+        raise FileNotFoundError(f"not generated yet: {', '.join(missing)}; "
+                                "run `make report` (and `make chapter`) first")
     write_text_atomic(readme, new_text)
 
 

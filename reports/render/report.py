@@ -36,6 +36,22 @@ def write_summary(out, made_by, table):
     write_text_atomic(out.with_name(out.stem + "-summary.md"), f"{made_by}; full report: `{out}`.\n\n{table}\n")
 
 
+def finish(out, failures=(), fingerprint=None):
+    """Add to the report at `out` (and its summary) the plug-ins that failed, the first failure of each,
+    and last the fingerprint of the settings it was made with (see reports/runner/plan.py)."""
+    out = Path(out)
+    failed = list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
+    section = "\n## Classifiers that failed\n\n" + "".join(f"- {run['failed']}\n" for run in failed) if failed else ""
+    summary = out.with_name(out.stem + "-summary.md")
+    if failed and summary.is_file():
+        write_text_atomic(summary, summary.read_text(encoding="utf-8") + section)
+    text = out.read_text(encoding="utf-8").rstrip() + "\n" + section
+    if fingerprint:
+        text += f"\n<!-- settings: {fingerprint} -->\n"
+    write_text_atomic(out, text)
+    return failed
+
+
 def format_count(value):
     """A count, with one decimal only where it is a mean that needs it."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"

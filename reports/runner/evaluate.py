@@ -185,7 +185,8 @@ def measure(estimator, experiment, seed, dataset, fit_seconds, quiet=False):
     predict_seconds = time.perf_counter() - start
     predictions = _checked_predictions(experiment, predictions, np.unique(train_labels), len(test.labels))
     correct = int(np.sum(predictions == test.labels))
-    say(prefix, f"{correct:,} / {len(test.labels):,} correct (fit {fit_seconds:.1f} s, predict {predict_seconds:.1f} s)")
+    say(prefix, f"{correct:,} / {len(test.labels):,} correct "
+                f"(fit {fit_seconds:.1f} s, predict {predict_seconds:.1f} s)")
     diagnose = getattr(estimator, "diagnose", None)
     ident = identity(experiment, seed)
     return {

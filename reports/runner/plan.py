@@ -181,12 +181,12 @@ def makefile(wanted, jobs, specs, results_dir, python, quiet, render=None):
              f"PY := {python}", ""]
     goal = render["out"] if render else "runs"
     echo = "@" if quiet else ""  # QUIET: make does not echo the commands either
-    lines += [".PHONY: all runs", f"all: {goal}", "\t@:", "runs: " + " ".join(str(r.path) for j in jobs for r in j.runs),
-              "\t@:", ""]
+    targets = " ".join(str(run.path) for job in jobs for run in job.runs)
+    lines += [".PHONY: all runs", f"all: {goal}", "\t@:", f"runs: {targets}", "\t@:", ""]
     if jobs:
         # A run file is written whole (atomically) as each seed finishes: never delete one because
         # its job was interrupted (Ctrl-C) or failed on a later seed, as make otherwise would.
-        lines += [".PRECIOUS: " + " ".join(str(r.path) for j in jobs for r in j.runs), ""]
+        lines += [f".PRECIOUS: {targets}", ""]
     for job in jobs:
         targets = " ".join(str(run.path) for run in job.runs)
         spec = specs.get(job.experiment.name, job.experiment.name)
