@@ -41,10 +41,11 @@ def finish(out, failures=(), fingerprint=None):
     and last the fingerprint of the settings it was made with (see reports/runner/plan.py)."""
     out = Path(out)
     failed = list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
-    section = "\n## Classifiers that failed\n\n" + "".join(f"- {run['failed']}\n" for run in failed) if failed else ""
+    listed = "".join(f"- {run['failed']}\n" for run in failed)
+    section = f"\n## Classifiers that failed\n\n{listed}" if failed else ""
     summary = out.with_name(out.stem + "-summary.md")
-    if failed and summary.is_file():
-        write_text_atomic(summary, summary.read_text(encoding="utf-8") + section)
+    if failed and summary.is_file():  # pasted into the README's sections: no heading of its own
+        write_text_atomic(summary, summary.read_text(encoding="utf-8") + f"\nFailed, not in the table:\n\n{listed}")
     text = out.read_text(encoding="utf-8").rstrip() + "\n" + section
     if fingerprint:
         text += f"\n<!-- settings: {fingerprint} -->\n"
