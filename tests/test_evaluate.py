@@ -127,3 +127,9 @@ def test_a_long_fit_says_it_is_still_fitting_once_per_beat_with_one_prefix(capsy
         time.sleep(0.18)
     lines = capsys.readouterr().err.splitlines()
     assert 2 <= len(lines) <= 4 and all(re.fullmatch(r"\[slow\] still fitting \(0:00 elapsed\)", line) for line in lines)
+
+
+def test_hooks_that_answer_in_numpy_types_are_kept_as_plain_json(digits_mnist, tmp_path):
+    [(path, run)] = _runs(resolve("np=tests.plugins:NumpyHooks"), [0], digits_mnist, tmp_path)
+    assert run["history"] == [3, 4, 5] and run["diagnostics"]["counts"] == [3] and run["backend"] == "numpy-hooks"
+    assert isinstance(run["diagnostics"]["mean_pixel"], float)

@@ -26,6 +26,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from data.mnist import SHA256
 from reports.runner.provenance import numerics
 
@@ -133,9 +135,12 @@ def run_path(results_dir, experiment, seed):
 
 
 def json_ready(value):
-    """`value` as it reads back from JSON (tuples become lists), so stored and fresh values compare."""
+    """`value` as it reads back from JSON (tuples and NumPy arrays become lists, NumPy numbers plain
+    ones), so stored and fresh values compare."""
     if isinstance(value, dict):
         return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):
         return [json_ready(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
     return value
