@@ -98,7 +98,7 @@ define run_request
 	$(if $(strip $(QUIET)),@)$(PY) -m data --quiet
 	$(if $(strip $(DASK_SCHEDULER)),$(MAKE) --no-print-directory $(DASK_READY)
 	$(blas_env) $(PY) -m reports sweep $(call request,$(1),$(2)) --scheduler $(call quote,$(DASK_SCHEDULER)))
-	$(if $(strip $(EXTRA)),+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \
+	$(if $(strip $(value EXTRA)),+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3)) --probe) \
 		&& $(MAKE) --no-print-directory -j$(jobs) -f - all <<< "$$rules")
 	+@$(if $(blas_env),export $(blas_env) &&) rules=$$($(call plan,$(1),$(2),$(3))) \
 		&& $(MAKE) --no-print-directory -j$(jobs) -f - all <<< "$$rules"
@@ -140,8 +140,11 @@ plugin-example:
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean
 # data/.*.tmp.*: temporaries of a write killed outright (kill -9); any later write removes those too.
+# RESULTS is removed only if it does not hold the project itself (RESULTS=. or .. or /, say).
 clean:
-	rm -rf $(RESULTS) data/.*.tmp.*
+	@results=$$(realpath -m -- $(call quote,$(RESULTS))); results=$${results%/}; here=$$(pwd -P); \
+	case "$$here/" in "$$results"/*) echo "error: RESULTS=$(call quote,$(RESULTS)) holds this project; not removing it" >&2; exit 1;; esac
+	rm -rf -- $(call quote,$(RESULTS)) data/.*.tmp.*
 
 distclean: clean
 	rm -rf $(VENV) data/mnist.pkl.gz data/mnist.pkl.gz.bad data/mnist.npz data/mnist.npz.bad

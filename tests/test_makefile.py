@@ -61,3 +61,16 @@ def test_bad_settings_stop_with_one_line_before_anything_is_written(tmp_path, se
 def test_an_empty_jobs_means_the_default(tmp_path):
     out = make("-n", "report", f"RESULTS={tmp_path}", "JOBS=").stdout
     assert "-j" in out and "-j " not in out
+
+
+@pytest.mark.parametrize("results", [".", "..", "/", "tests/.."])
+def test_clean_never_removes_the_project_itself(results):
+    completed = make("clean", f"RESULTS={results}")
+    assert completed.returncode != 0 and "holds this project; not removing it" in completed.stderr
+    assert (ROOT / "Makefile").is_file() and (ROOT / "tests").is_dir()
+
+
+def test_clean_removes_a_results_directory_elsewhere(tmp_path):
+    (tmp_path / "results" / "runs").mkdir(parents=True)
+    assert make("clean", f"RESULTS={tmp_path / 'results'}").returncode == 0
+    assert not (tmp_path / "results").exists()
