@@ -42,10 +42,12 @@ help:
 	@echo "make report    evaluate the chapter's classifiers (+ EXTRA plug-ins) -> $(REPORT_MD)"
 	@echo "               settings: SEEDS=5  ONLY='random darkness'  EXTRA='NAME=module:attr k=v; ...'"
 	@echo "                         QUIET=1  JOBS=N  BLAS_KERNEL=Haswell  DASK_SCHEDULER=tcp://host:8786"
+	@echo "                         REPORT_MD=results/other/report.md  RESULTS=results"
 	@echo "make chapter   every experiment of chapter 1 over CHAPTER_SEEDS=10 seeds -> $(RESULTS)/chapter1.md"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
 	@echo "make bench     measure the network, the SVC backends and make report -> $(RESULTS)/bench.md"
+	@echo "make plugin-example   the README's plug-in example: a second report (REPORT_MD) from the same runs"
 	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove $(RESULTS)/;  make distclean: also the venv and the data"
 
