@@ -21,9 +21,10 @@ RESULTS := results
 # Jobs at once: every core unless JOBS says otherwise (an empty JOBS means the default too).
 JOBS ?=
 jobs = $(or $(strip $(JOBS)),$(shell nproc 2>/dev/null || echo 1))
-# Seeds of each stochastic classifier: SEEDS for the report, CHAPTER_SEEDS for `make chapter`.
-SEEDS ?= 5
-CHAPTER_SEEDS ?= 10
+# Seeds of each stochastic classifier: SEEDS for the report, CHAPTER_SEEDS for `make chapter`; empty
+# means the default, which reports/__main__.py holds (5 and 10).
+SEEDS ?=
+CHAPTER_SEEDS ?=
 # Only these built-in classifiers in the report:  make report ONLY='random darkness'
 ONLY ?=
 # Plug-ins, separated by ';':  make report EXTRA='knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3'
@@ -40,10 +41,10 @@ DASK_SCHEDULER ?=
 .PHONY: help
 help:
 	@echo "make report    evaluate the chapter's classifiers (+ EXTRA plug-ins) -> $(REPORT_MD)"
-	@echo "               settings: SEEDS=5  ONLY='random darkness'  EXTRA='NAME=module:attr k=v; ...'"
+	@echo "               settings: SEEDS=N  ONLY='random darkness'  EXTRA='NAME=module:attr k=v; ...'"
 	@echo "                         QUIET=1  JOBS=N  BLAS_KERNEL=Haswell  DASK_SCHEDULER=tcp://host:8786"
 	@echo "                         REPORT_MD=results/other/report.md  RESULTS=results"
-	@echo "make chapter   every experiment of chapter 1 over CHAPTER_SEEDS=10 seeds -> $(RESULTS)/chapter1.md"
+	@echo "make chapter   every experiment of chapter 1 over CHAPTER_SEEDS=N seeds -> $(RESULTS)/chapter1.md"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
 	@echo "make bench     measure the network, the SVC backends and make report -> $(RESULTS)/bench.md"

@@ -20,7 +20,7 @@ from reports.render.failures import diagnose, digit_counts, failing_seeds, one_a
 from reports.render.header import commits, header_lines, where
 from reports.render.report import format_count, timestamp, write_summary
 from reports.render.stats import BEST_OF, CONFIDENCE, best_of, exact_interval, normal_tail, placement
-from reports.render.verdicts import RARE, deterministic_verdict, seed_verdict
+from reports.render.verdicts import RARE, deterministic_verdict, percent, seed_verdict
 
 
 def measure(run, kind):
@@ -46,10 +46,6 @@ def verdict(record):
             + (f"; {len(failing)} of {len(record['runs'])} runs fail" if failing else ""))
 
 
-def _percent(p):
-    return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.1g}%"
-
-
 def chances(record):
     """The table's cells on the book's figure among our seeds: its percentile, how many runs reach it,
     and the chance that the best of three does (95% interval, or only a bound)."""
@@ -58,11 +54,11 @@ def chances(record):
         return ["-", "-", "-"]
     place = placement(values(record), book.correct)
     if place.reaching == 0:
-        position, best = f"above all {place.n}", f"below {_percent(place.p3_interval[1])}"
+        position, best = f"above all {place.n}", f"below {percent(place.p3_interval[1])}"
     else:
         position = f"below all {place.n}" if place.below + place.equal == 0 else f"{place.percentile:.0f}"
         low, high = place.p3_interval
-        best = f"{_percent(place.p3)} ({_percent(low)}-{_percent(high)})"
+        best = f"{percent(place.p3)} ({percent(low)}-{percent(high)})"
     return [position, f"{place.reaching} of {place.n}", best]
 
 
@@ -128,7 +124,7 @@ def normal_note(record):
     odds = f"about 1 in {round(1 / p3):,}" if p3 >= 1e-3 else "less than 1 in 1,000"
     return [f"  No seed reaches the book's {book.correct:,}. If {book.measure}s were normally distributed "
             f"with our mean and sd ({np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}), one run would reach it "
-            f"with chance {_percent(p1)}, the best of {BEST_OF} with {_percent(p3)} ({odds}). That rests on "
+            f"with chance {percent(p1)}, the best of {BEST_OF} with {percent(p3)} ({odds}). That rests on "
             f"the normal tail, which {len(ours)} seeds cannot check; the verdict rests on the bound alone."]
 
 

@@ -34,18 +34,19 @@ def seed_verdict(values, book, kind):
     """The words for a figure among the values of several seeds, by the book's own measure."""
     place = placement(values, book)
     if place.reaching == 0:
-        return (f"above every run we made (best of 3: below {_percent(place.p3_interval[1])} at "
+        return (f"above every run we made (best of 3: below {percent(place.p3_interval[1])} at "
                 f"{CONFIDENCE:.0%})")
     if place.p3 < RARE:
         return f"lucky: about 1 in {round(1 / place.p3)}"
     at_or_below = place.below + place.equal
     if kind != "at least" and at_or_below == 0:
         bound = exact_interval(0, place.n)[1]
-        return f"below every run we made (one run: below {_percent(bound)} at {CONFIDENCE:.0%})"
+        return f"below every run we made (one run: below {percent(bound)} at {CONFIDENCE:.0%})"
     if kind != "at least" and at_or_below / place.n < RARE:
         return f"low: about 1 in {round(place.n / at_or_below)}"
     return "typical"
 
 
-def _percent(p):
-    return f"{100 * p:.0f}%" if p >= 0.01 else f"{100 * p:.1g}%"
+def percent(p):
+    """A probability as a percentage: whole numbers, and one significant digit below 1%."""
+    return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.1g}%"
