@@ -25,6 +25,8 @@ import numpy as np
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from network import compiled_epoch
+
 
 def sigmoid(z, out=None):
     """The sigmoid function 1 / (1 + e^-z), elementwise, without overflow warnings."""
@@ -101,24 +103,13 @@ class Network:
                 raise ValueError(f"training {name}: shape {array.shape}, expected {shape} for sizes {self.sizes}")
             if not np.all(np.isfinite(array)):
                 raise ValueError(f"training {name}: contains NaN or infinity")
-        n = len(X)
-        # Mini-batches are gathered into these buffers (one image per row) and handed to
-        # update_mini_batch transposed, as columns, without copying.
-        x_rows = np.empty((min(mini_batch_size, n), X.shape[1]), dtype=self.dtype)
-        y_rows = np.empty((min(mini_batch_size, n), Y.shape[1]), dtype=self.dtype)
         history = []
+        # The same epochs compiled, where they give these very bits (network/compiled_epoch.py).
+        compiled = compiled_epoch.for_training(X, Y) if epochs else None
         # BLAS threads only cost time on matrices this small (a mini-batch is 784 x 10).
         with threadpool_limits(limits=1, user_api="blas"):
             for j in range(epochs):
-                order = self.rng.permutation(n)
-                for k in range(0, n, mini_batch_size):
-                    batch = order[k:k + mini_batch_size]
-                    x, y = x_rows[:len(batch)], y_rows[:len(batch)]
-                    # mode="clip" (the indices are valid anyway) lets take write straight into x:
-                    # with the default mode it would gather into a buffer first.
-                    np.take(X, batch, axis=0, out=x, mode="clip")
-                    np.take(Y, batch, axis=0, out=y, mode="clip")
-                    self.update_mini_batch(x.T, y.T, eta)
+                self.train_epoch(X, Y, self.rng.permutation(len(X)), mini_batch_size, eta, compiled)
                 if test_data is not None:
                     history.append(self.evaluate(*test_data))
                     if verbose:
@@ -126,6 +117,26 @@ class Network:
                 elif verbose:
                     print(f"Epoch {j} complete", file=sys.stderr, flush=True)
         return history
+
+    def train_epoch(self, X, Y, order, mini_batch_size, eta, compiled=None):
+        """One epoch: a gradient-descent step for each mini-batch of `mini_batch_size` rows of X and Y,
+        taken in `order` (the last mini-batch may be smaller). `compiled`, from
+        `compiled_epoch.for_training(X, Y)`, trains it compiled where that gives the same bits;
+        otherwise, or without it, it is trained here."""
+        if compiled is not None and compiled.train(self, order, mini_batch_size, eta):
+            return
+        # Mini-batches are gathered into these buffers (one image per row) and handed to
+        # update_mini_batch transposed, as columns, without copying.
+        x_rows = np.empty((min(mini_batch_size, len(order)), X.shape[1]), dtype=self.dtype)
+        y_rows = np.empty((min(mini_batch_size, len(order)), Y.shape[1]), dtype=self.dtype)
+        for k in range(0, len(order), mini_batch_size):
+            batch = order[k:k + mini_batch_size]
+            x, y = x_rows[:len(batch)], y_rows[:len(batch)]
+            # mode="clip" (the indices are valid anyway) lets take write straight into x:
+            # with the default mode it would gather into a buffer first.
+            np.take(X, batch, axis=0, out=x, mode="clip")
+            np.take(Y, batch, axis=0, out=y, mode="clip")
+            self.update_mini_batch(x.T, y.T, eta)
 
     def update_mini_batch(self, x, y, eta):
         """Apply one gradient-descent step for the mini-batch of columns x (inputs) and y (targets)."""

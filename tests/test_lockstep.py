@@ -1,10 +1,12 @@
 """Lockstep training held against the trusted reference, training each seed alone: equal bit for bit
 (np.array_equal, never a tolerance), since a lockstep run stands in for the runs it replaces."""
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 
-from network import LockstepNetworks, Network, NetworkClassifier, fit_in_lockstep, train_in_lockstep
+from network import LockstepNetworks, Network, compiled_epoch, NetworkClassifier, fit_in_lockstep, train_in_lockstep
 
 SEEDS = [3, 0, 11]
 
@@ -20,17 +22,27 @@ def assert_same_network(alone, lockstep):
     assert lockstep.rng.bit_generator.state == alone.rng.bit_generator.state
 
 
+def training(path):
+    """A context in which lockstep trains "stacked in NumPy" or "compiled" (each network in turn, where
+    network/compiled_epoch.py gives the same bits)."""
+    return compiled_epoch.disabled() if path == "stacked in NumPy" else nullcontext()
+
+
 # 1,200 training images: mini-batches of 7 leave a last batch of 3, of 10 divide them evenly.
+# The reference, each seed alone, is always trained in NumPy.
+@pytest.mark.parametrize("path", ["stacked in NumPy", "compiled"])
 @pytest.mark.parametrize("hidden, mini_batch_size", [([20], 7), ([12, 8], 10), ([12, 8], 7)])
-def test_lockstep_trains_each_seed_exactly_as_alone(digits_mnist, hidden, mini_batch_size):
+def test_lockstep_trains_each_seed_exactly_as_alone(digits_mnist, hidden, mini_batch_size, path):
     sizes = [64, *hidden, 10]
     train, test = digits_mnist.train, digits_mnist.test
     data, test_data = (train.images, one_hot(train.labels)), (test.images, test.labels)
-    networks, histories = train_in_lockstep(sizes, SEEDS, data, 2, mini_batch_size, 3.0, test_data=test_data)
+    with training(path):
+        networks, histories = train_in_lockstep(sizes, SEEDS, data, 2, mini_batch_size, 3.0, test_data=test_data)
     assert len(networks) == len(histories) == len(SEEDS)
     for seed, network, history in zip(SEEDS, networks, histories):
         alone = Network(sizes, random_state=seed)
-        assert history == alone.SGD(data, 2, mini_batch_size, 3.0, test_data=test_data)
+        with compiled_epoch.disabled():
+            assert history == alone.SGD(data, 2, mini_batch_size, 3.0, test_data=test_data)
         assert_same_network(alone, network)
         # Each network owns its arrays again, not a view that keeps the whole stack alive.
         assert all(p.flags.owndata and p.flags.c_contiguous for p in network.weights + network.biases)
@@ -116,10 +128,13 @@ def test_fit_in_lockstep_refuses_estimators_that_differ_in_more_than_the_seed(es
 
 
 @pytest.mark.mnist
-def test_the_chapters_network_on_real_mnist_for_a_few_hundred_steps(real_mnist):
+@pytest.mark.parametrize("path", ["stacked in NumPy", "compiled"])
+def test_the_chapters_network_on_real_mnist_for_a_few_hundred_steps(real_mnist, path):
     X, Y = real_mnist.train.images[:3000], one_hot(real_mnist.train.labels[:3000])
-    networks, _ = train_in_lockstep([784, 30, 10], SEEDS, (X, Y), 1, 10, 3.0)
+    with training(path):
+        networks, _ = train_in_lockstep([784, 30, 10], SEEDS, (X, Y), 1, 10, 3.0)
     for seed, network in zip(SEEDS, networks):
         alone = Network([784, 30, 10], random_state=seed)
-        alone.SGD((X, Y), 1, 10, 3.0)
+        with compiled_epoch.disabled():
+            alone.SGD((X, Y), 1, 10, 3.0)
         assert_same_network(alone, network)

@@ -6,7 +6,8 @@ A run (one experiment, one seed) is identified by
   cache with the same content changes nothing);
 - the content of the source files that compute it: the factory's module and every module of the
   project or of the user's own code that it imports, found by reading their code (modulefinder)
-  without running it; installed libraries count by their version instead;
+  without running it, with the C file a module compiles (NAME.c beside NAME.py); installed libraries
+  count by their version instead;
 - the numerical environment: the versions of the libraries that compute, the BLAS library and
   its kernel, and NumPy's SIMD features, since each can change a network's figures.
 
@@ -66,7 +67,10 @@ def source_files(module_name):
     for name in paths:
         if name and name.endswith(".py") and not _is_under(Path(name).resolve(), installed):
             path = Path(name).resolve()
-            files[_shown(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+            # A module's C companion (NAME.c beside NAME.py, which the module compiles and runs) counts with it.
+            for source in (path, path.with_suffix(".c")):
+                if source.is_file():
+                    files[_shown(source)] = hashlib.sha256(source.read_bytes()).hexdigest()
     return dict(sorted(files.items()))
 
 
