@@ -1,6 +1,6 @@
-"""`python -m bench`: measure the network, its seeds in lockstep and its peers, the SVC backends and
-`make report` in one run; write results/bench.json and results/bench.md. Takes twenty minutes or so,
-most of it the stock SVC."""
+"""`python -m bench`: measure the network (NumPy and compiled), its seeds in lockstep and its peers, the
+SVC backends, `make report` and `make chapter` in one run; write results/bench.json and results/bench.md.
+Takes half an hour or so, most of it the stock SVC and `make chapter`."""
 
 import argparse
 import datetime
@@ -27,6 +27,12 @@ def machine():
             "when": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"}
 
 
+def _compiled_label(n):
+    why_not = n.get("compiled_not_available")
+    return ("this project, compiled epoch (`network/compiled_epoch.c`, the same bits)" if not why_not
+            else f"compiled epoch: not available here ({why_not})")
+
+
 def markdown(bench, level=1):
     """The benchmark as markdown; `level` is the depth of its title (its sections go one deeper)."""
     m = bench["machine"]
@@ -37,13 +43,16 @@ def markdown(bench, level=1):
     if "network" in bench:
         n = bench["network"]
         lines += [f"{section} The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
-                  "Medians of 5 turns after a warm-up, the two timed alternately so that the machine's noise falls "
-                  "on both; the ratio is the median of the per-turn ratios. The reference is the book's loop "
+                  "Medians of 5 turns after a warm-up, the three timed alternately so that the machine's noise "
+                  "falls on all; a ratio is the median of the per-turn ratios. The reference is the book's loop "
                   "(`network/reference.py`, one example at a time through backprop), timed on 2,500 images and "
-                  "scaled. The floor is the epoch's matrix-product arithmetic "
-                  f"({n['gflop_per_epoch']:.2f} GFLOP) at the single-core float64 throughput measured in this run.", "",
+                  "scaled. The floor is the epoch's dense matrix-product arithmetic "
+                  f"({n['gflop_per_epoch']:.2f} GFLOP) at the single-core float64 throughput measured in this run; "
+                  "the compiled epoch, which skips the products by zero pixels, does less.", "",
                   tabulate([
                       ["this project (NumPy, matrix form)", f"{n['network_seconds_per_epoch']:.3f}", "1.0"],
+                      [_compiled_label(n), f"{n['compiled_seconds_per_epoch']:.3f}",
+                       f"{1 / n['compiled_ratio']:.1f}x faster (median ratio)"],
                       ["the book's per-example loop", f"{n['reference_seconds_per_epoch']:.3f}",
                        f"{n['speedup_over_reference']:.1f}x slower (median ratio)"],
                       [f"floor at {n['gflops_large_matmul']:.0f} GFLOP/s (large products)",
@@ -73,13 +82,18 @@ def markdown(bench, level=1):
                             ["warm (nothing changed)", f"{r['warm_seconds']:.1f}"]],
                            ["run", "wall seconds"], tablefmt="github", disable_numparse=True), "",
                   f"Peak memory of its largest process: {r['largest_process_peak_mib']:,.0f} MiB.", ""]
+    if "chapter" in bench:
+        lines += [f"{section} `make chapter`", "",
+                  f"From nothing (a fresh results directory, data in place): {bench['chapter']['cold_seconds']:.0f} "
+                  "wall seconds.", ""]
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", default="results/bench.md", help="markdown output; the JSON goes beside it")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["network", "peers", "kernels", "svc", "report"],
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["network", "peers", "kernels", "svc", "report", "chapter"],
                         help="leave out these parts")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: write the markdown again from the JSON beside --out")
@@ -116,6 +130,9 @@ def main(argv=None):
     if "report" not in args.skip:
         print("make report: cold, then warm ...", flush=True)
         bench["report"] = report_speed.measure()
+    if "chapter" not in args.skip:
+        print("make chapter: cold (minutes) ...", flush=True)
+        bench["chapter"] = report_speed.measure_chapter()
     write_text_atomic(json_path, json.dumps(bench, indent=1) + "\n")
     return _write_markdown(bench, out)
 

@@ -1,5 +1,6 @@
-"""How fast the network trains: the project's matrix form against the book's per-example loop, and
-both against the floor set by the machine's matrix-product throughput, all measured in one run."""
+"""How fast the network trains: the project's matrix form in NumPy against its compiled epoch and the
+book's per-example loop, and all against the floor set by the machine's matrix-product throughput,
+measured in one run."""
 
 import statistics
 
@@ -7,7 +8,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.timing import median_seconds
-from network import Network
+from network import Network, compiled_epoch
 from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]
@@ -16,20 +17,25 @@ ETA = 3.0
 
 
 def side_by_side(X, Y, repeat, reference_examples, epochs_per_timing=2):
-    """Seconds per epoch of this project's Network.SGD and of the book's loop, timed in turns.
+    """Seconds per epoch of this project's Network.SGD in NumPy, of its compiled epoch, and of the
+    book's loop, timed in turns.
 
-    The two are timed alternately, `repeat` times after a warm-up, so that the noise of a shared
-    machine falls on both alike; the ratio is the median of the per-turn ratios. The network trains
-    `epochs_per_timing` epochs per call, so that its one-off set-up (converting and checking the data)
-    is shared out as in a real run of 30 epochs. The reference (network/reference.py: one example at
-    a time through backprop, summed per mini-batch) is timed on `reference_examples` images and
+    The three are timed alternately, `repeat` times after a warm-up, so that the noise of a shared
+    machine falls on all alike; each ratio is the median of the per-turn ratios to NumPy. The network
+    trains `epochs_per_timing` epochs per call, so that its one-off set-up (converting and checking the
+    data) is shared out as in a real run of 30 epochs. The reference (network/reference.py: one example
+    at a time through backprop, summed per mini-batch) is timed on `reference_examples` images and
     scaled to the whole of X.
     """
-    net = Network(SIZES, random_state=0)
+    net, compiled = Network(SIZES, random_state=0), Network(SIZES, random_state=0)
     reference = Network(SIZES, random_state=0)
 
     def ours():
-        net.SGD((X, Y), epochs_per_timing, MINI_BATCH, ETA)
+        with compiled_epoch.disabled():
+            net.SGD((X, Y), epochs_per_timing, MINI_BATCH, ETA)
+
+    def ours_compiled():
+        compiled.SGD((X, Y), epochs_per_timing, MINI_BATCH, ETA)
 
     def books_loop():
         for k in range(0, reference_examples, MINI_BATCH):
@@ -38,12 +44,14 @@ def side_by_side(X, Y, repeat, reference_examples, epochs_per_timing=2):
             for p, g in zip(reference.weights + reference.biases, nabla_w + nabla_b):
                 p -= (ETA / MINI_BATCH) * g
 
-    ours_times, reference_times = [], []
-    for _ in range(repeat):
-        ours_times.append(median_seconds(ours, repeat=1, warmup=0 if ours_times else 1) / epochs_per_timing)
-        reference_times.append(median_seconds(books_loop, repeat=1, warmup=0) * len(X) / reference_examples)
-    ratios = [r / o for r, o in zip(reference_times, ours_times)]
-    return statistics.median(ours_times), statistics.median(reference_times), statistics.median(ratios)
+    times = {"numpy": [], "compiled": [], "reference": []}
+    for turn in range(repeat):
+        warmup = 0 if turn else 1
+        times["numpy"].append(median_seconds(ours, repeat=1, warmup=warmup) / epochs_per_timing)
+        times["compiled"].append(median_seconds(ours_compiled, repeat=1, warmup=warmup) / epochs_per_timing)
+        times["reference"].append(median_seconds(books_loop, repeat=1, warmup=0) * len(X) / reference_examples)
+    ratio = {name: statistics.median(t / o for t, o in zip(times[name], times["numpy"])) for name in times}
+    return {name: statistics.median(t) for name, t in times.items()}, ratio
 
 
 def matmul_flops_per_epoch(n_examples, sizes=SIZES):
@@ -73,15 +81,18 @@ def gflops(shape_a, shape_b, repeat=20):
 
 
 def measure(X, Y, repeat=5, reference_examples=2500):
-    ours, reference, speedup = side_by_side(X, Y, repeat, reference_examples)
+    seconds, ratio = side_by_side(X, Y, repeat, reference_examples)
     flops = matmul_flops_per_epoch(len(X))
     large = gflops((1000, 1000), (1000, 1000), repeat=5)
     batch = gflops((SIZES[1], SIZES[0]), (SIZES[0], MINI_BATCH))
     return {
         "sizes": SIZES, "mini_batch_size": MINI_BATCH, "n_train": len(X),
-        "network_seconds_per_epoch": ours,
-        "reference_seconds_per_epoch": reference,
-        "speedup_over_reference": speedup,
+        "network_seconds_per_epoch": seconds["numpy"],
+        "compiled_seconds_per_epoch": seconds["compiled"],
+        "compiled_ratio": ratio["compiled"],
+        "compiled_not_available": compiled_epoch.why_not(),
+        "reference_seconds_per_epoch": seconds["reference"],
+        "speedup_over_reference": ratio["reference"],
         "gflop_per_epoch": flops / 1e9,
         "gflops_large_matmul": large,
         "gflops_batch_matmul": batch,

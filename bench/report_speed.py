@@ -1,5 +1,6 @@
-"""Wall time of `make report` from nothing (cold) and again with nothing changed (warm), in a fresh
-results directory, with the peak memory of its largest process."""
+"""Wall time of `make report` from nothing (cold) and again with nothing changed (warm), and of
+`make chapter` from nothing, each in a fresh results directory, with the peak memory of the largest
+process."""
 
 import resource
 import subprocess
@@ -10,19 +11,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _make_report(results_dir):
+def _make(target, results_dir):
     start = time.perf_counter()
-    subprocess.run(["make", "--no-print-directory", "report", f"RESULTS={results_dir}"], cwd=ROOT, check=True,
+    subprocess.run(["make", "--no-print-directory", target, f"RESULTS={results_dir}"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
-def measure():
+def _fresh_results():
     # Outside the project: with an absolute RESULTS inside it, GNU Make 4.3 re-renders the report on
     # every run (a quirk not yet understood; relative paths and paths elsewhere behave).
-    with tempfile.TemporaryDirectory(prefix="bench-results-") as results_dir:
-        cold = _make_report(results_dir)
-        warm = _make_report(results_dir)
+    return tempfile.TemporaryDirectory(prefix="bench-results-")
+
+
+def measure():
+    with _fresh_results() as results_dir:
+        cold = _make("report", results_dir)
+        warm = _make("report", results_dir)
     # ru_maxrss of the children is the peak of the largest process that ran (in KiB on Linux).
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"cold_seconds": cold, "warm_seconds": warm, "largest_process_peak_mib": peak_mib}
+
+
+def measure_chapter():
+    with _fresh_results() as results_dir:
+        return {"cold_seconds": _make("chapter", results_dir)}

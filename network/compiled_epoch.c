@@ -99,43 +99,72 @@ typedef struct {
 INLINE void chunk_product(int vectors, sparse x, const int64_t *ends, const double *rows, int64_t stride,
                           double *out)
 {
-    __m256d acc[MAX_VECTORS]; /* the current block's sums; the total so far is in out */
-    for (int q = 0; q < vectors; q++) {
-        acc[q] = _mm256_setzero_pd();
-        _mm256_storeu_pd(out + 4 * q, acc[q]);
-    }
-    const int64_t *end = ends;
-    for (int64_t j = 0; j < x.count; j++) {
-        const int64_t k = x.position[j];
-        while (k >= *end) { /* a block ends: add its sum (an empty block's +0 changes nothing) */
-            for (int q = 0; q < vectors; q++) {
-                _mm256_storeu_pd(out + 4 * q, _mm256_add_pd(_mm256_loadu_pd(out + 4 * q), acc[q]));
-                acc[q] = _mm256_setzero_pd();
-            }
-            end++;
-        }
-        const __m256d v = _mm256_set1_pd(x.value[j]);
-        const double *row = rows + k * stride;
-        for (int q = 0; q < vectors; q++)
-            acc[q] = _mm256_fmadd_pd(v, _mm256_loadu_pd(row + 4 * q), acc[q]);
-    }
     for (int q = 0; q < vectors; q++)
-        _mm256_storeu_pd(out + 4 * q, _mm256_add_pd(_mm256_loadu_pd(out + 4 * q), acc[q]));
+        _mm256_storeu_pd(out + 4 * q, _mm256_setzero_pd());
+    /* Block by block (ends[] closes with a sentinel): the block's sum in registers, then added to out.
+     * An empty block adds +0, which changes nothing. */
+    for (int64_t j = 0; j < x.count; ends++) {
+        const int64_t end = *ends;
+        __m256d acc[MAX_VECTORS];
+        for (int q = 0; q < vectors; q++)
+            acc[q] = _mm256_setzero_pd();
+        for (; j < x.count && x.position[j] < end; j++) {
+            const __m256d v = _mm256_set1_pd(x.value[j]);
+            const double *row = rows + x.position[j] * stride;
+            for (int q = 0; q < vectors; q++)
+                acc[q] = _mm256_fmadd_pd(v, _mm256_loadu_pd(row + 4 * q), acc[q]);
+        }
+        for (int q = 0; q < vectors; q++)
+            _mm256_storeu_pd(out + 4 * q, _mm256_add_pd(_mm256_loadu_pd(out + 4 * q), acc[q]));
+    }
 }
 
+/* The vectors of a row of `width` doubles (a multiple of 4), shared out as evenly as they go into
+ * the fewest passes of at most MAX_VECTORS, so that each pass keeps enough independent sums. */
+#define FOR_EACH_PASS(width, call)                                                                  \
+    do {                                                                                            \
+        const int64_t vectors_ = (width) / 4, passes_ = (vectors_ + MAX_VECTORS - 1) / MAX_VECTORS; \
+        for (int64_t p_ = 0, o = 0; p_ < passes_; p_++) {                                           \
+            const int64_t n_ = vectors_ / passes_ + (p_ < vectors_ % passes_);                       \
+            switch (n_) {                                                                           \
+            case 1: call(1); break;                                                                 \
+            case 2: call(2); break;                                                                 \
+            case 3: call(3); break;                                                                 \
+            case 4: call(4); break;                                                                 \
+            case 5: call(5); break;                                                                 \
+            case 6: call(6); break;                                                                 \
+            case 7: call(7); break;                                                                 \
+            default: call(8); break;                                                                \
+            }                                                                                       \
+            o += 4 * n_;                                                                            \
+        }                                                                                           \
+    } while (0)
+
 /* out[0:width] = x @ rows (rows: one row of `width` per position of x, `stride` apart; width a
- * multiple of 4), by chunks of outputs small enough to stay in registers. */
+ * multiple of 4), a pass of outputs at a time, its sums in registers. */
 static void product(sparse x, const int64_t *ends, const double *rows, int64_t stride, int64_t width, double *out)
 {
-    int64_t o = 0;
-    for (; o + 32 <= width; o += 32)
-        chunk_product(8, x, ends, rows + o, stride, out + o);
-    if (o + 16 <= width)
-        chunk_product(4, x, ends, rows + o, stride, out + o), o += 16;
-    if (o + 8 <= width)
-        chunk_product(2, x, ends, rows + o, stride, out + o), o += 8;
-    if (o < width)
-        chunk_product(1, x, ends, rows + o, stride, out + o);
+#define PRODUCT_PASS(vectors) chunk_product(vectors, x, ends, rows + o, stride, out + o)
+    FOR_EACH_PASS(width, PRODUCT_PASS);
+#undef PRODUCT_PASS
+}
+
+/* row[0:4*vectors] -= (sum over the entries (e, v) of the column of v * delta[e * stride : ...]) * step,
+ * for a summed dimension of one block (a mini-batch of at most GEMM_Q): the gradient, 0 + its one
+ * block's sum, is that sum itself (never -0), so it goes straight from registers into the step. */
+INLINE void chunk_step(int vectors, sparse column, const double *delta, int64_t stride, double *row, __m256d step)
+{
+    __m256d acc[MAX_VECTORS];
+    for (int q = 0; q < vectors; q++)
+        acc[q] = _mm256_setzero_pd();
+    for (int64_t j = 0; j < column.count; j++) {
+        const __m256d v = _mm256_set1_pd(column.value[j]);
+        const double *d = delta + column.position[j] * stride;
+        for (int q = 0; q < vectors; q++)
+            acc[q] = _mm256_fmadd_pd(v, _mm256_loadu_pd(d + 4 * q), acc[q]);
+    }
+    for (int q = 0; q < vectors; q++)
+        _mm256_storeu_pd(row + 4 * q, _mm256_sub_pd(_mm256_loadu_pd(row + 4 * q), _mm256_mul_pd(acc[q], step)));
 }
 
 /* The nonzero entries of values[0:n] into position/value; returns the sparse vector. */
@@ -166,6 +195,17 @@ typedef struct {
 } layer;
 
 static int64_t round_up4(int64_t n) { return (n + 3) / 4 * 4; }
+
+/* n zeroed doubles, 64-byte aligned: rows of a multiple of 4 doubles then never straddle two cache
+ * lines in a vector load. NULL if memory ran out. */
+static double *zeroed(int64_t n)
+{
+    const size_t bytes = ((size_t)n * sizeof(double) + 63) / 64 * 64;
+    double *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
 
 /* The sparse columns of the layer's input, from its sparse rows. */
 static void index_columns(layer *L, int64_t m)
@@ -216,16 +256,22 @@ static void backpropagate(const layer *L, layer *below, int64_t m, int32_t *posi
  * An input that is zero for every example has no entries and its weights are left as they are. */
 static void step(layer *L, int64_t m, double step, double *gradient)
 {
+    const __m256d step_vector = _mm256_set1_pd(step);
     for (int64_t i = 0; i < L->n_in; i++) {
-        const int64_t s = L->column_start[i], count = L->column_start[i + 1] - s;
-        if (count == 0)
+        const int64_t s = L->column_start[i];
+        const sparse column = {L->column_example + s, L->column_value + s, L->column_start[i + 1] - s};
+        if (column.count == 0)
             continue;
-        const int32_t *example = L->column_example + s;
-        const double *value = L->column_value + s;
         double *row = L->wt + i * L->width_out;
-        product((sparse){example, value, count}, L->ends_batch, L->delta, L->width_out, L->width_out, gradient);
-        for (int64_t o = 0; o < L->width_out; o++)
-            row[o] = row[o] - gradient[o] * step;
+        if (m <= GEMM_Q) {
+#define STEP_PASS(vectors) chunk_step(vectors, column, L->delta + o, L->width_out, row + o, step_vector)
+            FOR_EACH_PASS(L->width_out, STEP_PASS);
+#undef STEP_PASS
+        } else {
+            product(column, L->ends_batch, L->delta, L->width_out, L->width_out, gradient);
+            for (int64_t o = 0; o < L->width_out; o++)
+                row[o] = row[o] - gradient[o] * step;
+        }
         if (L->w)
             for (int64_t o = 0; o < L->n_out; o++)
                 L->w[o * L->width_in + i] = row[o];
@@ -279,11 +325,11 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
         L->n_in = sizes[l], L->n_out = sizes[l + 1];
         L->width_in = round_up4(L->n_in), L->width_out = round_up4(L->n_out);
         const int64_t entries = m_max * L->n_in;
-        L->wt = calloc(L->n_in * L->width_out, sizeof *L->wt);
-        L->w = l > 0 ? calloc(L->n_out * L->width_in, sizeof *L->w) : NULL;
+        L->wt = zeroed(L->n_in * L->width_out);
+        L->w = l > 0 ? zeroed(L->n_out * L->width_in) : NULL;
         L->b = malloc(L->n_out * sizeof *L->b);
-        L->a = calloc(m_max * L->width_out, sizeof *L->a);
-        L->delta = calloc(m_max * L->width_out, sizeof *L->delta);
+        L->a = zeroed(m_max * L->width_out);
+        L->delta = zeroed(m_max * L->width_out);
         L->ends_in = malloc((L->n_in + 1) * sizeof *L->ends_in);
         L->ends_out = malloc((L->n_out + 1) * sizeof *L->ends_out);
         L->ends_batch = malloc((m_max + 1) * sizeof *L->ends_batch);

@@ -16,6 +16,9 @@ Where this departs from the book's code, on purpose:
   quietly instead of flooding the terminal with warnings.
 - A training step allocates nothing: it works in buffers made once per mini-batch size, and BLAS runs
   on one thread, since on matrices this small more threads only cost time.
+- Where it gives these very bits, an epoch is trained by network/compiled_epoch.c instead, which
+  skips the products by zero pixels (`train_epoch`; network/compiled_epoch.py says where and how it
+  is checked). The NumPy code here is the reference it is held to, bit for bit.
 """
 
 import sys

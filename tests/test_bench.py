@@ -19,6 +19,7 @@ def test_network_measurement_runs_and_reports_consistent_ratios():
     n = network_speed.measure(X, Y, repeat=1, reference_examples=20)
     # With one turn, the median ratio is that turn's ratio.
     assert n["speedup_over_reference"] == pytest.approx(n["reference_seconds_per_epoch"] / n["network_seconds_per_epoch"])
+    assert n["compiled_ratio"] == pytest.approx(n["compiled_seconds_per_epoch"] / n["network_seconds_per_epoch"])
     assert n["gflops_large_matmul"] > 0 and n["floor_seconds_batch"] > 0
     text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
                                  "versions": {"numpy": "2"}}, "network": n})
@@ -57,21 +58,29 @@ def test_peers_section_runs_on_tiny_data_and_says_which_peer_is_absent(monkeypat
                                  "versions": {"numpy": "2"}}, "peers": p})
     for peer in ("JAX", "PyTorch"):
         assert any(line.startswith(f"| {peer} (") and "not installed here" in line for line in text.splitlines())
-    assert "lockstep, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep" in text
-    assert "Fastest per seed: [784, 30, 10] at " in text
+    assert "lockstep in NumPy, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep, NumPy" in text
+    compiled = [line for line in text.splitlines() if line.startswith("| one seed, compiled epoch")]
+    assert len(compiled) == 2  # [784, 30, 10] and [784, 100, 10]
+    if p["compiled_not_available"] is None:
+        assert all("(`network/compiled_epoch.c`, the default)" in line for line in compiled)
 
 
 def test_the_kernel_table_says_what_changed_and_what_failed():
     from bench import blas_kernels
-    rows = [{"kernel": None, "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.6, "ratio": 1.0},
-            {"kernel": "Haswell", "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.61,
-             "ratio": 1.02},
+    rows = [{"kernel": None, "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.2, "ratio": 1.0,
+             "compiled": True},
+            {"kernel": "Haswell", "in_force": "Haswell", "counts": [9069, 9215], "seconds_per_epoch": 0.21,
+             "ratio": 1.02, "compiled": True},
             {"kernel": "Sandybridge", "in_force": "Sandybridge", "counts": [9070, 9215], "seconds_per_epoch": 0.9,
-             "ratio": 1.5},
+             "ratio": 4.5, "compiled": False},
             {"kernel": "SkylakeX", "error": "exit status -4: Illegal instruction"}]
     text = "\n".join(blas_kernels.markdown(rows, "##"))
     assert "| BLAS_KERNEL=Haswell " in text and "(same counts)" in text and "(other counts)" in text
-    assert "failed: exit status -4" in text and "1.50" in text
+    assert "failed: exit status -4" in text and "4.50" in text
+    cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in text.splitlines()
+             if line.startswith("| BLAS_KERNEL=")}
+    assert cells["BLAS_KERNEL=Haswell"][:2] == ["Haswell", "compiled"]
+    assert cells["BLAS_KERNEL=Sandybridge"][:2] == ["Sandybridge", "NumPy"]
 
 
 def test_a_kernel_process_runs_and_reports_the_kernel_in_force(monkeypatch):

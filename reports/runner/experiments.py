@@ -23,7 +23,8 @@ class Experiment:
     what the classifier prints while it works, given unless the run is quiet and never part of a
     run's identity; training_set: "train" (the book's 50,000 images) or "train+validation" (the
     60,000 of the original MNIST training set); commands: the make commands that include it;
-    seconds: a rough cost of one run on a 2-core machine, and every_core: whether it uses every core
+    seconds: a rough cost of one run on a 2-core machine (measured by `make chapter` on the machine of
+    the README's figures, beside the other jobs), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
     core busy until the end (reports/runner/plan.py).
     """
@@ -53,16 +54,16 @@ def _network(name, hidden, eta, commands, seconds):
 EXPERIMENTS = [
     Experiment("random", "baselines.random_guess:random_guess_classifier", stochastic=True, commands=BOTH),
     Experiment("darkness", "baselines.darkness:AverageDarknessClassifier", commands=BOTH),
-    Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=120, every_core=True),
-    Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=120, every_core=True),
-    _network("network", 30, 3.0, BOTH, seconds=20),
-    _network("network-100", 100, 3.0, ("chapter",), seconds=40),
-    _network("network-100-slow", 100, 0.001, ("chapter",), seconds=40),
-    _network("network-eta100", 30, 100.0, ("chapter",), seconds=20),
+    Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=55, every_core=True),
+    Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=30, every_core=True),
+    _network("network", 30, 3.0, BOTH, seconds=6),
+    _network("network-100", 100, 3.0, ("chapter",), seconds=12),
+    _network("network-100-slow", 100, 0.001, ("chapter",), seconds=12),
+    _network("network-eta100", 30, 100.0, ("chapter",), seconds=6),
     # Andreas Mueller's tuned SVM, on the book's 50,000 training images and, as he ran it, on 60,000.
-    Experiment("svc-tuned", SVC, {"preset": "tuned"}, commands=("chapter",), seconds=150, every_core=True),
+    Experiment("svc-tuned", SVC, {"preset": "tuned"}, commands=("chapter",), seconds=110, every_core=True),
     Experiment("svc-mueller", SVC, {"preset": "tuned"}, training_set="train+validation", commands=("chapter",),
-               seconds=200, every_core=True),
+               seconds=130, every_core=True),
 ]
 
 BY_NAME = {experiment.name: experiment for experiment in EXPERIMENTS}
