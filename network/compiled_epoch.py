@@ -22,6 +22,7 @@ build; it is written to a temporary file and renamed, so concurrent jobs never l
 import ctypes
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 SOURCE = Path(__file__).with_suffix(".c")
 BUILD_DIR = Path(__file__).with_name("__compiled__")
@@ -48,27 +49,28 @@ def _note(message):
 
 
 def _compiler():
-    """$CC, else the first of cc and gcc on the PATH."""
-    return os.environ.get("CC") or next((name for name in ("cc", "gcc") if shutil.which(name)), "cc")
+    """The compiler's command as a list: $CC (which may hold words, as in "ccache gcc"), else the first of
+    cc and gcc on the PATH."""
+    return shlex.split(os.environ.get("CC", "")) or [next((name for name in ("cc", "gcc") if shutil.which(name)), "cc")]
 
 
 def _build():
     """Path of the built library (building it if needed), or raise OSError naming the problem."""
     compiler = _compiler()
-    if shutil.which(compiler) is None:
-        raise OSError(f"no C compiler ({compiler!r} not found)")
-    fingerprint = hashlib.sha256(SOURCE.read_bytes() + " ".join((compiler, *FLAGS)).encode()).hexdigest()[:16]
+    if shutil.which(compiler[0]) is None:
+        raise OSError(f"no C compiler ({compiler[0]!r} not found)")
+    fingerprint = hashlib.sha256(SOURCE.read_bytes() + " ".join((*compiler, *FLAGS)).encode()).hexdigest()[:16]
     library = BUILD_DIR / f"compiled_epoch.{fingerprint}.so"
     if library.exists():
         return library
     BUILD_DIR.mkdir(exist_ok=True)
     temporary = BUILD_DIR / f".compiled_epoch.{fingerprint}.{os.getpid()}.tmp.so"
     try:
-        done = subprocess.run([compiler, *FLAGS, str(SOURCE), "-o", str(temporary), "-lm"],
+        done = subprocess.run([*compiler, *FLAGS, str(SOURCE), "-o", str(temporary), "-lm"],
                               capture_output=True, text=True)
         if done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["no message"])[0]
-            raise OSError(f"{compiler} could not build {SOURCE.name}: {first}")
+            raise OSError(f"{' '.join(compiler)} could not build {SOURCE.name}: {first}")
         os.replace(temporary, library)
     finally:
         temporary.unlink(missing_ok=True)
@@ -123,8 +125,8 @@ def _modelled(sizes, m):
     """Whether the C file models OpenBLAS's rounding for these layer sizes and mini-batches of m (noted
     once where it does not). Measured on OpenBLAS's Haswell kernel: a product whose result has an odd
     number of rows takes another path in the kernel, and a mini-batch of 1 makes NumPy call a
-    matrix-vector routine, both summed in another order; every other shape gave NumPy's bits (a scan of
-    576 shapes, and tests/test_compiled_epoch.py)."""
+    matrix-vector routine, both summed in another order; the shapes allowed here give NumPy's bits
+    (tests/test_compiled_epoch.py holds a grid of them, every blocking rule included, to it)."""
     modelled = m >= 2 and all(size % 2 == 0 for size in sizes[1:])
     if not modelled and (tuple(sizes), m) not in _agreement:
         _agreement[(tuple(sizes), m)] = False
@@ -135,11 +137,9 @@ def _modelled(sizes, m):
 
 def _numpy_blas():
     """(library, kernel) of the BLAS that NumPy's products run on, as threadpoolctl reports it."""
-    import threadpoolctl  # here, so that importing the network does not scan the loaded libraries
-
     np.ones((2, 2)) @ np.ones((2, 2))  # NumPy's BLAS is loaded by now
     numpy_dir = Path(np.__file__).resolve().parent
-    for info in threadpoolctl.threadpool_info():
+    for info in threadpool_info():
         if info.get("user_api") == "blas" and Path(info["filepath"]).resolve().parent.name in (
                 f"{numpy_dir.name}.libs", numpy_dir.name):
             return info.get("internal_api"), info.get("architecture")

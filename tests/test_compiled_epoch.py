@@ -3,8 +3,11 @@
 NumPy wherever it cannot promise that: no compiler, a failed check, weights that leave the finite
 numbers."""
 
+from copy import deepcopy
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from network import Network, compiled_epoch
 from network.compiled_epoch import CompiledEpochs
@@ -70,6 +73,33 @@ def test_every_blocking_and_layout_rule_gives_numpys_bits(sizes, mini_batch_size
     Y = one_hot(np.arange(650) % sizes[-1], sizes[-1])
     assert_same_network(*train_both_ways(sizes, X, Y, 2, mini_batch_size, 3.0))
     assert compiled_trains == [True, True], why
+
+
+def one_step_both_ways(network, X, Y, batch, eta=3.0):
+    """The network after one NumPy step and after one step of the C epoch on the same mini-batch."""
+    by_numpy, compiled = deepcopy(network), deepcopy(network)
+    with threadpool_limits(limits=1, user_api="blas"):
+        by_numpy.update_mini_batch(np.ascontiguousarray(X[batch].T), np.ascontiguousarray(Y[batch].T), eta)
+    assert CompiledEpochs(compiled_epoch._load(), X, Y)._run(compiled, batch, len(batch), eta) == 0
+    return by_numpy, compiled
+
+
+# Every shape the compiled epoch accepts (layers of even sizes after the input, mini-batches of 2 or
+# more) on a grid that crosses each of OpenBLAS's blocking rules: 600 and 784 inputs (the first
+# product summed in blocks), 258 and 520 hidden, 258 outputs, mini-batches up to 600, odd inputs and
+# odd mini-batches. Two steps each, from the raw C epoch, without the guard that would hide a mismatch.
+@pytest.mark.parametrize("hidden", [[2], [30], [100], [258], [520], [30, 18], [300, 4]])
+@pytest.mark.parametrize("n_in, n_out", [(13, 10), (64, 2), (600, 10), (784, 258)])
+def test_a_grid_of_the_shapes_it_accepts_gives_numpys_bits_step_by_step(n_in, hidden, n_out, compiled_trains):
+    rng = np.random.default_rng(n_in + sum(hidden) + n_out)
+    X = sparse_inputs(600, n_in, seed=n_in)
+    Y = one_hot(np.arange(600) % n_out, n_out)
+    network = Network([n_in, *hidden, n_out], random_state=1)
+    for m in (2, 3, 10, 257, 600):
+        for _ in range(2):
+            by_numpy, compiled = one_step_both_ways(network, X, Y, rng.permutation(600)[:m])
+            assert_same_network(by_numpy, compiled)
+            network = by_numpy
 
 
 @pytest.mark.parametrize("sizes, mini_batch_size", [([40, 25, 10], 10), ([40, 26, 11], 10), ([40, 26, 10], 1)])
@@ -152,7 +182,7 @@ def test_without_a_compiler_numpy_trains_and_says_so_once(fresh_build, monkeypat
 def test_a_build_directory_that_cannot_be_made_means_numpy(monkeypatch, fresh_build, tmp_path, capsys):
     (tmp_path / "a file").write_text("")
     monkeypatch.setattr(compiled_epoch, "BUILD_DIR", tmp_path / "a file" / "__compiled__")
-    if compiled_epoch.shutil.which(compiled_epoch._compiler()) is None:
+    if compiled_epoch.shutil.which(compiled_epoch._compiler()[0]) is None:
         pytest.skip("no C compiler here")
     assert compiled_epoch.for_training(np.zeros((1, 1)), np.zeros((1, 1))) is None
     (line,) = capsys.readouterr().err.splitlines()
@@ -161,7 +191,7 @@ def test_a_build_directory_that_cannot_be_made_means_numpy(monkeypatch, fresh_bu
 
 
 def test_an_edited_source_is_built_anew_never_run_from_a_stale_build(fresh_build, monkeypatch, tmp_path):
-    if compiled_epoch.shutil.which(compiled_epoch._compiler()) is None:
+    if compiled_epoch.shutil.which(compiled_epoch._compiler()[0]) is None:
         pytest.skip("no C compiler here")
     first = compiled_epoch._build()
     edited = tmp_path / "compiled_epoch.c"
