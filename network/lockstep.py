@@ -27,6 +27,10 @@ Where the book's equations are: `backprop` marks the backpropagation equations B
 book's chapter 2 (BP3 and BP4 summed over the mini-batch), and `update_mini_batch` the mini-batch
 step of chapter 1, w -> w - (eta/m) sum_j dC_j/dw and likewise for b.
 
+Where the compiled epoch gives the same bits (network/compiled_epoch.py), `SGD` hands each network's
+epoch to it in turn instead, still epoch by epoch for all of them: compiled, there is no per-call cost
+left for a stack to share, and the zero pixels are skipped. The stack then only holds the weights.
+
 The per-seed `Network` (network/network.py) stays the readable reference; this file mirrors its
 names and order (SGD, update_mini_batch, backprop), and `fit_in_lockstep` does the same for
 `NetworkClassifier.fit`.
