@@ -43,8 +43,9 @@ def markdown(bench, level=1):
     if "network" in bench:
         n = bench["network"]
         lines += [f"{section} The network, [784, 30, 10], mini-batch 10, one epoch of 50,000 images", "",
-                  "Medians of 5 turns after a warm-up, the three timed alternately so that the machine's noise "
-                  "falls on all; a ratio is the median of the per-turn ratios. The reference is the book's loop "
+                  f"Medians of 5 turns after a warm-up, the three timed alternately so that the machine's noise "
+                  f"falls on all, the network {n.get('epochs_per_timing', 2)} epochs per turn (its one-off set-up "
+                  "shared out over them); a ratio is the median of the per-turn ratios. The reference is the book's loop "
                   "(`network/reference.py`, one example at a time through backprop), timed on 2,500 images and "
                   "scaled. The floor is the epoch's dense matrix-product arithmetic "
                   f"({n['gflop_per_epoch']:.2f} GFLOP) at the single-core float64 throughput measured in this run; "

@@ -1,15 +1,16 @@
 /* One epoch of Network.SGD compiled: the same numbers as network/network.py, without NumPy's
  * per-call cost, and without the products by inputs that are zero.
  *
- * network/compiled_epoch.py builds this file, checks on the caller's own network that one step gives
- * the very bits of the NumPy step, and uses it only then. What it must reproduce:
+ * network/compiled_epoch.py builds this file and uses it only where it gives the very bits of the
+ * NumPy step (it says where, and checks one step on the caller's own network). What it reproduces:
  *
- * - A matrix product as this machine's OpenBLAS rounds it (its Haswell/Zen double-precision kernel,
- *   one thread): the summed dimension is cut into blocks (`block_ends`: OpenBLAS's K blocking, with
- *   GEMM_Q = 256 and GEMM_UNROLL_M = 4); within a block each output is a chain of fused
- *   multiply-adds in index order, started from zero; the output starts at zero and each block's sum
- *   is added to it in turn. Another BLAS or kernel rounds otherwise: the check then fails and NumPy
- *   trains instead.
+ * - A matrix product as OpenBLAS's Haswell double-precision kernel rounds it on one thread (the kernel
+ *   OpenBLAS also picks on AMD Zen): the summed dimension is cut into blocks (`block_ends`: OpenBLAS's
+ *   K blocking, GEMM_Q = 256 and GEMM_UNROLL_M = 4); within a block each output is a chain of fused
+ *   multiply-adds in index order, started from zero; the output starts at zero and each block's sum is
+ *   added to it in turn. Another kernel rounds otherwise, and so does this one where a product's
+ *   result has an odd number of rows (another path in the kernel): compiled_epoch.py leaves those
+ *   to NumPy.
  * - The elementwise steps in NumPy's order and rounding: z + b; the sigmoid 1 / (1 + exp(-z)) (SciPy's
  *   expit, the same libm exp); delta = ((a - y) * a) * (1 - a); w - (nabla_w * step).
  * - The bias gradient: NumPy's pairwise summation of delta over the mini-batch (`pairwise_sum`).
@@ -25,7 +26,8 @@
  * the outputs rounded up to a multiple of 4, the padding zero), so that a product runs along
  * contiguous rows for a chunk of outputs kept in registers. Hidden layers also keep the book's layout
  * (`w`, n_out x width of the inputs), for backpropagation. Compiled with -ffp-contract=off, so that
- * nothing that the NumPy step rounds twice is fused: every fused multiply-add is an explicit fma().
+ * nothing that the NumPy step rounds twice is fused: every fused multiply-add is an explicit
+ * _mm256_fmadd_pd.
  */
 
 #include <immintrin.h>
