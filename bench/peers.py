@@ -184,7 +184,7 @@ def markdown(p, section):
     why_not = p.get("compiled_not_available")
     compiled_name = ("compiled epoch (`network/compiled_epoch.c`, the default)" if not why_not
                      else f"compiled epoch: not available here ({why_not}), so NumPy again")
-    rows = [["one seed alone, NumPy (`Network.SGD`, compiled epoch off)", f"{alone:.3f}", "1.00"]]
+    rows = [["one seed alone, NumPy (`Network.train_epoch`, compiled epoch off)", f"{alone:.3f}", "1.00"]]
     rows += [[f"lockstep in NumPy, K = {name.split('=')[1]} in one stack", f"{r['seconds']:.3f}", f"{r['ratio']:.2f}"]
              for name, r in c.items() if name.startswith("lockstep")]
     rows.append([f"one seed, {compiled_name}", f"{c['compiled']['seconds']:.3f}", f"{c['compiled']['ratio']:.2f}"])

@@ -23,8 +23,8 @@ class Experiment:
     what the classifier prints while it works, given unless the run is quiet and never part of a
     run's identity; training_set: "train" (the book's 50,000 images) or "train+validation" (the
     60,000 of the original MNIST training set); commands: the make commands that include it;
-    seconds: a rough cost of one run on a 2-core machine (measured by `make chapter` on the machine of
-    the README's figures, beside the other jobs), and every_core: whether it uses every core
+    seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
+    machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
     core busy until the end (reports/runner/plan.py).
     """
