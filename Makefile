@@ -47,7 +47,7 @@ help:
 	@echo "make chapter   every experiment of chapter 1 over CHAPTER_SEEDS=N seeds -> $(RESULTS)/chapter1.md"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
-	@echo "make bench     measure the network, the SVC backends and make report -> $(RESULTS)/bench.md"
+	@echo "make bench     measure the network (NumPy, compiled), the SVC backends, make report and make chapter -> $(RESULTS)/bench.md"
 	@echo "make plugin-example   the README's plug-in example: a second report (REPORT_MD) from the same runs"
 	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove $(RESULTS)/;  make distclean: also the venv and the data"
