@@ -42,6 +42,12 @@ def _lockstep(sizes, K, X, Y):
     return lambda: stack.SGD((X, Y), 1, MINI_BATCH, ETA)
 
 
+def _one_more_epoch(net, X, Y, prepared):
+    """One epoch of a fit already under way: compiled with `prepared` (from compiled_epoch.for_training),
+    in NumPy without it."""
+    net.train_epoch(X, Y, net.rng.permutation(len(X)), MINI_BATCH, ETA, prepared)
+
+
 def _alone(sizes, X, Y, seed=0, compiled=False):
     """A network and a function that trains it one more epoch, as an epoch of a fit trains it: in
     NumPy, or compiled, the nonzero pixels indexed once beforehand as a fit indexes them once."""
@@ -50,7 +56,7 @@ def _alone(sizes, X, Y, seed=0, compiled=False):
 
     def epoch():
         with threadpool_limits(limits=1, user_api="blas"), (nullcontext() if compiled else compiled_epoch.disabled()):
-            net.train_epoch(X, Y, net.rng.permutation(len(X)), MINI_BATCH, ETA, prepared)
+            _one_more_epoch(net, X, Y, prepared)
 
     return net, epoch
 
@@ -99,8 +105,7 @@ def _train_one_epoch(sizes, seeds, compiled):
         if "compiled" not in _DATA:
             _DATA["compiled"] = compiled_epoch.for_training(X, Y)
         for seed in seeds:
-            net = Network(sizes, random_state=seed)
-            net.train_epoch(X, Y, net.rng.permutation(len(X)), MINI_BATCH, ETA, _DATA["compiled"])
+            _one_more_epoch(Network(sizes, random_state=seed), X, Y, _DATA["compiled"])
         return
     with compiled_epoch.disabled():
         if len(seeds) == 1:

@@ -41,9 +41,9 @@ enum { GEMM_Q = 256, GEMM_UNROLL_M = 4, PAIRWISE_BLOCK = 128, MAX_VECTORS = 8 };
 #define INLINE static inline __attribute__((always_inline))
 
 /* The ends of the blocks of a summed dimension of length n, as OpenBLAS's driver/level3 cuts it:
- * whole blocks of GEMM_Q, the last two split evenly in multiples of GEMM_UNROLL_M. Returns how many;
- * ends[count] is set past n, so that a scan never runs off the end. */
-static int64_t block_ends(int64_t n, int64_t *ends)
+ * whole blocks of GEMM_Q, the last two split evenly in multiples of GEMM_UNROLL_M. A last end past n
+ * (INT64_MAX) closes the list, so that a scan never runs off the end. */
+static void block_ends(int64_t n, int64_t *ends)
 {
     int64_t count = 0, start = 0;
     while (start < n) {
@@ -56,7 +56,6 @@ static int64_t block_ends(int64_t n, int64_t *ends)
         ends[count++] = start;
     }
     ends[count] = INT64_MAX;
-    return count;
 }
 
 /* NumPy's pairwise summation of n doubles `stride` apart (numpy/_core/src/umath/loops_utils.h.src). */

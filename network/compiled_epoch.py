@@ -50,8 +50,12 @@ def _note(message):
 
 def _compiler():
     """The compiler's command as a list: $CC (which may hold words, as in "ccache gcc"), else the first of
-    cc and gcc on the PATH."""
-    return shlex.split(os.environ.get("CC", "")) or [next((name for name in ("cc", "gcc") if shutil.which(name)), "cc")]
+    cc and gcc on the PATH. Raises OSError for a $CC the shell could not split (an unclosed quote)."""
+    try:
+        words = shlex.split(os.environ.get("CC", ""))
+    except ValueError as error:
+        raise OSError(f"$CC={os.environ['CC']!r} cannot be read as a command: {error}") from None
+    return words or [next((name for name in ("cc", "gcc") if shutil.which(name)), "cc")]
 
 
 def _build():
@@ -222,8 +226,8 @@ class CompiledEpochs:
                 net.weights = [np.ascontiguousarray(w) for w in net.weights]
                 net.biases = [np.ascontiguousarray(b) for b in net.biases]
             with threadpool_limits(limits=1, user_api="blas"):
-                by_numpy.update_mini_batch(np.ascontiguousarray(self.X[batch].T), np.ascontiguousarray(self.Y[batch].T),
-                                           eta)
+                # Rows gathered, handed on as columns by a transposed view: the layout of the training loop.
+                by_numpy.update_mini_batch(self.X[batch].T, self.Y[batch].T, eta)
             status = self._run(compiled, batch, m, eta)
             _agreement[key] = status == 0 and all(
                 np.array_equal(p, q) for p, q in zip(by_numpy.weights + by_numpy.biases,

@@ -179,6 +179,14 @@ def test_without_a_compiler_numpy_trains_and_says_so_once(fresh_build, monkeypat
         "training in NumPy (the same numbers, slower)"]
 
 
+def test_a_cc_with_an_unclosed_quote_means_numpy_with_one_note(fresh_build, monkeypatch, capsys):
+    monkeypatch.setenv("CC", 'gcc "-O2')
+    assert compiled_epoch.for_training(np.zeros((1, 1)), np.zeros((1, 1))) is None
+    assert capsys.readouterr().err.splitlines() == [
+        "note: the compiled epoch is not available ($CC='gcc \"-O2' cannot be read as a command: No closing "
+        "quotation); training in NumPy (the same numbers, slower)"]
+
+
 def test_a_build_directory_that_cannot_be_made_means_numpy(monkeypatch, fresh_build, tmp_path, capsys):
     (tmp_path / "a file").write_text("")
     monkeypatch.setattr(compiled_epoch, "BUILD_DIR", tmp_path / "a file" / "__compiled__")
