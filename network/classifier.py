@@ -26,12 +26,13 @@ def _seed_for_generator(random_state):
 
 
 def _hidden_layers(hidden_sizes):
-    """`hidden_sizes` as a tuple of layer sizes; a single int is one hidden layer, as in MLPClassifier."""
+    """`hidden_sizes` as a tuple of layer sizes; a single int is one hidden layer, as in MLPClassifier,
+    and () is none: the input layer feeds the output layer (the chapter's exercise, [784, 10])."""
     sizes = (hidden_sizes,) if isinstance(hidden_sizes, (int, np.integer)) else hidden_sizes
-    if (not isinstance(sizes, (tuple, list)) or not sizes
+    if (not isinstance(sizes, (tuple, list))
             or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes)):
-        raise ValueError("hidden_sizes must be a positive int or a non-empty tuple of positive ints, "
-                         f"got {hidden_sizes!r}")
+        raise ValueError("hidden_sizes must be a positive int or a tuple of positive ints (() for no hidden "
+                         f"layer), got {hidden_sizes!r}")
     return tuple(int(n) for n in sizes)
 
 
@@ -41,8 +42,8 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     hidden_sizes : int or tuple of int, default=(30,)
-        Neurons in each hidden layer (an int is one hidden layer: 30 means (30,)); the input and
-        output layers follow from the data.
+        Neurons in each hidden layer (an int is one hidden layer: 30 means (30,); () is no hidden
+        layer); the input and output layers follow from the data.
     epochs : int, default=30
     mini_batch_size : int, default=10
     eta : float, default=3.0
@@ -57,7 +58,8 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
     network_ : Network
     history_ : list of int
-        Correct count on the `eval_set` after each epoch (empty when fit had no eval_set).
+        Correct count on the `eval_set` after each epoch (empty when fit had no eval_set). The
+        project's runner gives the book's validation images as eval_set, never the test images.
     """
 
     def __init__(self, hidden_sizes=(30,), epochs=30, mini_batch_size=10, eta=3.0, random_state=None, verbose=False):
@@ -68,17 +70,23 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, X, y, eval_set=None):
+    def fit(self, X, y, eval_set=None, epoch_callback=None):
         """Train on X (n_samples, n_features) and labels y.
 
         eval_set : list of one (X, y) pair, optional
-            Scored after every epoch into `history_`, as the book scores the test set. The list
-            form is the convention of XGBoost and LightGBM, so a runner can treat them alike.
-            Checked before training starts, so a malformed one costs no epoch.
+            Scored after every epoch into `history_` (the book scores its test set so; the runner
+            gives the validation set). The list form is the convention of XGBoost and LightGBM, so a
+            runner can treat them alike. Checked before training starts, so a malformed one costs no
+            epoch.
+        epoch_callback : callable, optional
+            Called as epoch_callback(self, epoch) after every epoch, when `predict` answers as the
+            network stands then: how a runner scores data that fit is never given. It must not
+            change the estimator; reading it changes no bit of the training.
         """
-        training_data, test_data = self._prepare(X, y, eval_set)
+        training_data, eval_data = self._prepare(X, y, eval_set)
+        after_epoch = None if epoch_callback is None else (lambda network, epoch: epoch_callback(self, epoch))
         self.history_ = self.network_.SGD(training_data, self.epochs, self.mini_batch_size, self.eta,
-                                          test_data=test_data, verbose=self.verbose)
+                                          test_data=eval_data, verbose=self.verbose, epoch_callback=after_epoch)
         return self
 
     def _prepare(self, X, y, eval_set=None):

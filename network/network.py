@@ -85,7 +85,7 @@ class Network:
             a = sigmoid(w @ a + b)
         return a
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, verbose=False):
+    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, verbose=False, epoch_callback=None):
         """Train by mini-batch stochastic gradient descent.
 
         `training_data` is a pair (X, Y): X of shape (n, sizes[0]) with one image per row and Y of
@@ -93,6 +93,8 @@ class Network:
         examples and steps once per mini-batch of `mini_batch_size` (the last one may be smaller).
         If `test_data` (X, labels) is given, the number of test inputs classified correctly is
         recorded after every epoch, as in the book's "Epoch j: n / 10000" lines, and returned.
+        If `epoch_callback` is given, it is called as epoch_callback(self, j) after epoch j: it may
+        read the network (a runner scores data the training never sees) but must not change it.
         """
         _require_whole_number("epochs", epochs, 0)
         _require_whole_number("mini_batch_size", mini_batch_size, 1)
@@ -119,6 +121,8 @@ class Network:
                         print(f"Epoch {j}: {history[-1]} / {len(test_data[1])}", file=sys.stderr, flush=True)
                 elif verbose:
                     print(f"Epoch {j} complete", file=sys.stderr, flush=True)
+                if epoch_callback is not None:
+                    epoch_callback(self, j)
         return history
 
     def train_epoch(self, X, Y, order, mini_batch_size, eta, compiled=None):

@@ -69,9 +69,9 @@ class BrokenHooks:
     """Predicts well enough, but every optional hook the runner reads is broken."""
 
     backend_ = object()  # not a string
-    history_ = [1.5, "two"]  # not whole numbers
+    history_ = [1.5, "two"]  # not whole numbers (read because fit takes eval_set)
 
-    def fit(self, X, y):
+    def fit(self, X, y, eval_set=None):
         self.label_ = int(np.bincount(y).argmax())
         return self
 
@@ -147,3 +147,74 @@ class NumpyHooks(BrokenHooks):
 
     def diagnose(self, X):
         return {"mean_pixel": np.float32(X.mean()), "counts": np.bincount(np.zeros(3, dtype=int))}
+
+
+class Spy:
+    """Records every array it is given, and whether it was given while fitting, so a test can check by
+    content that no test row ever reaches training. Predicts the majority label."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def _saw(self, where, *arrays):
+        self.__dict__.setdefault("seen_", []).extend(
+            (where, getattr(self, "fitting_", False), np.array(a, copy=True)) for a in arrays)
+
+    def fit(self, X, y):
+        self.fitting_ = True
+        self._saw("fit", X, y)
+        self.label_ = int(np.bincount(y).argmax())
+        self.fitting_ = False
+        return self
+
+    def predict(self, X):
+        self._saw("predict", X)
+        return np.full(len(X), self.label_)
+
+    def diagnose(self, X):
+        self._saw("diagnose", X)
+        return None
+
+
+class SpyWithEvalSet(Spy):
+    """A spy that takes an eval_set, like XGBoost and LightGBM: it reports a history_ on it."""
+
+    def fit(self, X, y, eval_set=None):
+        self.fitting_ = True
+        self._saw("fit", X, y, *(a for pair in eval_set or [] for a in pair))
+        self.label_ = int(np.bincount(y).argmax())
+        self.history_ = [int(np.sum(pair[1] == self.label_)) for pair in eval_set or []]
+        self.fitting_ = False
+        return self
+
+
+class SpyWithPartialFit(Spy):
+    """A spy that trains epoch by epoch with partial_fit, as SGDClassifier can: fit calls it thrice."""
+
+    def partial_fit(self, X, y, classes=None):
+        self._saw("partial_fit", X, y)
+        self.label_ = int(np.bincount(y).argmax())
+        return self
+
+    def fit(self, X, y):
+        self.fitting_ = True
+        for _ in range(3):
+            self.partial_fit(X, y)
+        self.fitting_ = False
+        return self
+
+
+class SpyWithEpochs(SpyWithEvalSet):
+    """A spy that reports its epochs through the runner's epoch_callback, and takes an eval_set."""
+
+    def fit(self, X, y, eval_set=None, epoch_callback=None):
+        self.fitting_ = True
+        self._saw("fit", X, y, *(a for pair in eval_set or [] for a in pair))
+        self.history_ = []
+        for epoch in range(3):
+            self.label_ = int(np.bincount(y[:100 * (epoch + 1)]).argmax())
+            self.history_.append(int(np.sum(eval_set[0][1] == self.label_)) if eval_set else 0)
+            if epoch_callback is not None:
+                epoch_callback(self, epoch)
+        self.fitting_ = False
+        return self

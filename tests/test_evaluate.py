@@ -19,7 +19,9 @@ def test_a_run_records_predictions_counts_history_and_provenance(digits_mnist):
     n_test = len(digits_mnist.test.labels)
     assert run["seed"] == 3 and run["n_test"] == n_test
     assert run["correct"] == int(np.sum(np.array(run["predictions"]) == digits_mnist.test.labels)) > 0.8 * n_test
-    assert len(run["history"]) == 5 and run["history"][-1] == run["correct"]
+    assert len(run["history"]) == 5 and run["history"][-1] == run["correct"]  # test counts, scored by the runner
+    assert len(run["validation_history"]) == 5 and all(0 <= h <= 200 for h in run["validation_history"])
+    assert run["fit_cpu_seconds"] > 0 and run["predict_cpu_seconds"] >= 0
     assert run["identity"]["seed"] == 3 and "network/network.py" in run["identity"]["code"]
     assert "verbose" not in run["params"]  # what it prints is no part of what it is
     provenance = run["provenance"]
@@ -30,13 +32,15 @@ def test_a_run_records_predictions_counts_history_and_provenance(digits_mnist):
 def test_a_deterministic_classifier_ignores_the_seed(digits_mnist):
     run = evaluate(BY_NAME["darkness"], 7, digits_mnist, quiet=True)
     assert run["seed"] is None and run["history"] is None and run["identity"]["seed"] is None
+    assert run["validation_history"] is None
 
 
 def test_epoch_lines_are_printed_unless_quiet(digits_mnist, capsys):
     network = with_params(BY_NAME["network"], epochs=2)
     evaluate(network, 0, digits_mnist)
     err = capsys.readouterr().err
-    assert "[network seed 0] Epoch 1: " in err and "fitting NetworkClassifier" in err
+    assert re.search(r"^\[network seed 0\] Epoch 1: \d+ / 597$", err, re.M) and "fitting NetworkClassifier" in err
+    assert "/ 200" not in err  # the validation counts are the network's own, not printed as the book's lines
     evaluate(network, 0, digits_mnist, quiet=True)
     assert capsys.readouterr().err.count("\n") == 1  # the run's one line
 
@@ -64,7 +68,7 @@ def test_a_factory_that_raises_or_makes_no_estimator_is_named(digits_mnist):
 def test_broken_hooks_are_reported_and_left_out(digits_mnist, capsys):
     run = evaluate(resolve("hooks=tests.plugins:BrokenHooks"), 0, digits_mnist, quiet=True)
     err = capsys.readouterr().err
-    assert run["history"] is None and run["diagnostics"] is None and run["backend"] is None
+    assert run["validation_history"] is None and run["diagnostics"] is None and run["backend"] is None
     assert "history_ is not a list of whole numbers" in err
     assert "diagnose() raised RuntimeError: cannot explain myself" in err
     assert "backend_ is a object, not a string" in err
@@ -104,10 +108,11 @@ def test_train_and_validation_together_for_an_experiment_that_asks_for_them(digi
 
 def comparable(run):
     """A run without what legitimately differs between two evaluations: timings, timestamps, provenance."""
-    return {k: v for k, v in run.items() if k not in ("fit_seconds", "predict_seconds", "created", "provenance")}
+    return {k: v for k, v in run.items() if k not in ("fit_seconds", "predict_seconds", "fit_cpu_seconds",
+                                                      "predict_cpu_seconds", "created", "provenance")}
 
 
-def test_seeds_trained_in_lockstep_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
+def test_seeds_evaluated_together_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
     network = with_params(BY_NAME["network"], epochs=3)
     together = dict(_runs(network, [0, 1, 2], digits_mnist, tmp_path / "together"))
     for seed in (0, 1, 2):
@@ -131,5 +136,6 @@ def test_a_long_fit_says_it_is_still_fitting_once_per_beat_with_one_prefix(capsy
 
 def test_hooks_that_answer_in_numpy_types_are_kept_as_plain_json(digits_mnist, tmp_path):
     [(path, run)] = _runs(resolve("np=tests.plugins:NumpyHooks"), [0], digits_mnist, tmp_path)
-    assert run["history"] == [3, 4, 5] and run["diagnostics"]["counts"] == [3] and run["backend"] == "numpy-hooks"
+    assert run["validation_history"] == [3, 4, 5] and run["history"] is None
+    assert run["diagnostics"]["counts"] == [3] and run["backend"] == "numpy-hooks"
     assert isinstance(run["diagnostics"]["mean_pixel"], float)

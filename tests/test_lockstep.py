@@ -28,7 +28,7 @@ def training(path):
     return compiled_epoch.disabled() if path == "stacked in NumPy" else nullcontext()
 
 
-# 1,200 training images: mini-batches of 7 leave a last batch of 3, of 10 divide them evenly.
+# 1,000 training images: mini-batches of 7 leave a last batch of 6, of 10 divide them evenly.
 # The reference, each seed alone, is always trained in NumPy.
 @pytest.mark.parametrize("path", ["stacked in NumPy", "compiled"])
 @pytest.mark.parametrize("hidden, mini_batch_size", [([20], 7), ([12, 8], 10), ([12, 8], 7)])

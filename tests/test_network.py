@@ -216,7 +216,30 @@ def test_hidden_sizes_as_an_int_is_one_hidden_layer(digits_split):
         np.testing.assert_array_equal(wa, wb)
 
 
-@pytest.mark.parametrize("hidden_sizes", [0, -3, 2.5, "30", (), [30, 0], (30, 2.5), True, None])
+def test_no_hidden_layer_is_the_chapters_exercise_input_to_output(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    clf = NetworkClassifier(hidden_sizes=(), epochs=10, random_state=0).fit(X_train, y_train)
+    assert clf.network_.sizes == [64, 10] and [w.shape for w in clf.network_.weights] == [(10, 64)]
+    assert clf.score(X_test, y_test) > 0.5  # far above chance (0.1), if slower to learn than with 30 hidden
+
+
+def test_an_epoch_callback_sees_each_epoch_and_changes_no_bit_of_training(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    seen = []
+
+    def callback(estimator, epoch):
+        seen.append((epoch, int(np.sum(estimator.predict(X_test) == y_test))))
+
+    watched = NetworkClassifier(epochs=3, random_state=2).fit(X_train, y_train, eval_set=[(X_test, y_test)],
+                                                              epoch_callback=callback)
+    alone = NetworkClassifier(epochs=3, random_state=2).fit(X_train, y_train)
+    assert seen == list(enumerate(watched.history_))  # predict mid-fit answers as the network stands
+    for ours, theirs in zip(watched.network_.weights + watched.network_.biases,
+                            alone.network_.weights + alone.network_.biases):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("hidden_sizes", [0, -3, 2.5, "30", [30, 0], (30, 2.5), True, None])
 def test_impossible_hidden_sizes_are_named_when_fitting(hidden_sizes):
     clf = NetworkClassifier(hidden_sizes=hidden_sizes)  # __init__ only stores
     with pytest.raises(ValueError, match="hidden_sizes"):

@@ -22,7 +22,7 @@ from reports.runner.registry import resolve, with_params  # noqa: E402
 from reports.runner.store import read_run  # noqa: E402
 
 # What legitimately differs between two evaluations of one run: timings, timestamps, where it ran.
-VARYING = ("fit_seconds", "predict_seconds", "created", "provenance")
+VARYING = ("fit_seconds", "predict_seconds", "fit_cpu_seconds", "predict_cpu_seconds", "created", "provenance")
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,13 @@
-"""Evaluate one classifier with one seed: fit on the training images, predict the test images, record.
+"""Evaluate one classifier with one seed: build it, run the fit/predict protocol, record the run.
 
-Every classifier goes through the same steps, whatever it is, and every fit gets its own copy of
-the arrays, so a classifier that modifies its input cannot change the next run.
-
-What the runner reads from an estimator, besides `fit(X, y)` and `predict(X)` (all optional; a
-hook that misbehaves is reported in one line and left out of the run, never a traceback):
-- `fit(X, y, eval_set=[(X_test, y_test)])`: if `fit` takes `eval_set` (this project's network,
-  XGBoost, LightGBM), it is given the test set to score after every epoch, as the book does;
-- `history_`: then the correct count on it after each epoch, a list of whole numbers (the book's
-  "Epoch j: n / 10000" lines);
-- `diagnose(X_test)`: a JSON-ready dict that explains the trained model (the network names its
-  saturated output neurons);
-- `backend_`: a string naming the library that did the work (the SVC's "sklearnex").
-
-`predict` must return one label of the training classes per test image; anything else is an error
-naming the classifier, raised before any statistics.
+What a run is (what an estimator is given, and what is read back from it) is the protocol's, in
+reports/runner/protocol.py, which is part of every run's identity. Here is only what surrounds it:
+building the estimator from its experiment, the progress lines (labelled with the classifier and
+seed, a heartbeat while a long fit works), the run's record, and the record of a run that failed.
 """
 
 import contextlib
 import datetime
-import inspect
 import io
 import json
 import sys
@@ -28,17 +16,15 @@ import time
 
 import numpy as np
 
-from reports.runner.experiments import NETWORK
 from reports.runner.factory import FactoryError, build
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
+from reports.runner.protocol import EvaluationError, fit, measure, training_images
 from reports.runner.provenance import git_commit, machine, numerics
 from reports.runner.store import write_run
 
 HEARTBEAT_SECONDS = 30  # how often a long fit says that it is still working
 
-
-class EvaluationError(Exception):
-    """The classifier itself failed; the message names it."""
+__all__ = ["EvaluationError", "evaluate", "evaluate_group", "evaluate_seeds", "failure"]
 
 
 class _PrefixedLines(io.TextIOBase):
@@ -89,57 +75,6 @@ def heartbeat(prefix, what, every=HEARTBEAT_SECONDS):
         thread.join()
 
 
-def training_images(dataset, training_set):
-    """The images and labels an experiment trains on: the book's training set, or with validation."""
-    if training_set == "train":
-        return dataset.train.images, dataset.train.labels
-    if training_set == "train+validation":
-        return (np.concatenate([dataset.train.images, dataset.validation.images]),
-                np.concatenate([dataset.train.labels, dataset.validation.labels]))
-    raise ValueError(f"unknown training set {training_set!r}")
-
-
-def _checked_predictions(experiment, predictions, classes, n_test):
-    """The predictions as an integer array, or an EvaluationError naming what is wrong with them."""
-    try:
-        predictions = np.asarray(predictions)
-    except Exception as error:  # an object NumPy cannot make an array of
-        raise EvaluationError(f"{experiment.name}: predict returned something that is not an array "
-                              f"({type(error).__name__}: {error})") from error
-    if predictions.shape != (n_test,):
-        raise EvaluationError(f"{experiment.name}: predict returned shape {predictions.shape}, expected "
-                              f"({n_test},): one label per test image")
-    if predictions.dtype.kind not in "biuf" or not np.all(np.isin(predictions, classes)):
-        strange = predictions[~np.isin(predictions, classes)] if predictions.dtype.kind in "biuf" else predictions
-        raise EvaluationError(f"{experiment.name}: predict returned values that are not labels of the training "
-                              f"classes {classes.tolist()} (e.g. {strange[:3].tolist()!r}, dtype {predictions.dtype}); "
-                              "is it a regressor?")
-    return predictions.astype(np.int64)
-
-
-def _hook(experiment, prefix, name, read, check):
-    """The value of an estimator hook, or None with one line saying why it was left out."""
-    try:
-        value = read()
-    except Exception as error:  # a user's hook may raise anything; the run's predictions stay valid
-        say(prefix, f"warning: {name} raised {type(error).__name__}: {error}; left out of the run")
-        return None
-    if value is None:
-        return None
-    problem = check(value)
-    if problem:
-        say(prefix, f"warning: {name} {problem}; left out of the run")
-        return None
-    return json_ready(value)
-
-
-def _history_problem(value):
-    if not isinstance(value, (list, tuple, np.ndarray)) or not all(
-            isinstance(h, (int, np.integer)) and not isinstance(h, bool) for h in value):
-        return "is not a list of whole numbers"
-    return None
-
-
 def _json_problem(value):
     try:
         json.dumps(json_ready(value))
@@ -148,128 +83,79 @@ def _json_problem(value):
     return None
 
 
-def fit(estimator, experiment, seed, train, test, quiet=False, label_output=True):
-    """Fit `estimator` on copies of `train` (images, labels), giving it the test set as `eval_set` if
-    it takes one; return the seconds it took. Whatever it prints on stderr is prefixed with its name."""
-    prefix = label(experiment, seed)
-    kwargs = {}
-    try:
-        takes_eval_set = "eval_set" in inspect.signature(estimator.fit).parameters
-    except (TypeError, ValueError):
-        takes_eval_set = False
-    if takes_eval_set:
-        kwargs["eval_set"] = [(test[0].copy(), test[1].copy())]
-    images, labels = train[0].copy(), train[1].copy()
-    if not quiet:
-        say(prefix, f"fitting {type(estimator).__name__} on {len(labels):,} images ...")
-    start = time.perf_counter()
-    labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
-        try:
-            estimator.fit(images, labels, **kwargs)
-        except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
-            raise EvaluationError(f"{experiment.name}: {type(error).__name__} in fit: {error}") from error
-    return time.perf_counter() - start
-
-
-def measure(estimator, experiment, seed, dataset, fit_seconds, quiet=False):
-    """Predict the test images with a fitted `estimator` and return the run as a JSON-ready dict."""
-    prefix = label(experiment, seed)
-    train_labels = training_images(dataset, experiment.training_set)[1]
-    test = dataset.test
-    start = time.perf_counter()
-    try:
-        predictions = estimator.predict(test.images.copy())
-    except (Exception, SystemExit) as error:
-        raise EvaluationError(f"{experiment.name}: {type(error).__name__} in predict: {error}") from error
-    predict_seconds = time.perf_counter() - start
-    predictions = _checked_predictions(experiment, predictions, np.unique(train_labels), len(test.labels))
-    correct = int(np.sum(predictions == test.labels))
-    say(prefix, f"{correct:,} / {len(test.labels):,} correct "
-                f"(fit {fit_seconds:.1f} s, predict {predict_seconds:.1f} s)")
-    diagnose = getattr(estimator, "diagnose", None)
+def _header(experiment, seed):
+    """The fields every run file starts with, computed or failed: what was run, and its identity."""
     ident = identity(experiment, seed)
-    return {
-        "schema": RUN_SCHEMA,
-        "name": experiment.name,
-        "factory": experiment.factory,
-        "params": json_ready(experiment.params),
-        "stochastic": experiment.stochastic,
-        "seed": seed if experiment.stochastic else None,
-        "training_set": experiment.training_set,
-        "identity": ident,
-        "digest": digest(ident),
-        "data_sha256": dataset.sha256,
-        "n_train": len(train_labels),
-        "n_test": len(test.labels),
-        "correct": correct,
-        "classes": np.unique(train_labels).tolist(),
-        "predictions": predictions.tolist(),
-        "test_labels": test.labels.tolist(),  # so pairs of runs can be compared without the data
-        "fit_seconds": fit_seconds,
-        "predict_seconds": predict_seconds,
-        "history": _hook(experiment, prefix, "history_", lambda: getattr(estimator, "history_", None),
-                         _history_problem),
-        "diagnostics": _hook(experiment, prefix, "diagnose()",
-                             lambda: diagnose(test.images.copy()) if callable(diagnose) else None, _json_problem),
-        "backend": _hook(experiment, prefix, "backend_", lambda: getattr(estimator, "backend_", None),
-                         lambda v: None if isinstance(v, str) else f"is a {type(v).__name__}, not a string"),
-        "provenance": {"commit": git_commit(), "machine": machine(), "numerics": numerics()},
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
+    return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
+            "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
+            "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
+            "identity": ident, "digest": digest(ident)}
+
+
+def _stamp():
+    return {"provenance": {"commit": git_commit(), "machine": machine(), "numerics": numerics()},
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
 def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     """Fit `experiment` (seeded with `seed` if stochastic) on its training images and score it on
     dataset.test. Returns the run as a JSON-ready dict (see reports/runner/store.py)."""
+    prefix = label(experiment, seed)
     estimator = build(experiment, seed, quiet=quiet)
-    train = training_images(dataset, experiment.training_set)
-    fit_seconds = fit(estimator, experiment, seed, train, (dataset.test.images, dataset.test.labels), quiet,
-                      label_output)
-    return measure(estimator, experiment, seed, dataset, fit_seconds, quiet)
+    n_train = len(training_images(dataset, experiment.training_set)[1])
+    if not quiet:
+        say(prefix, f"fitting {type(estimator).__name__} on {n_train:,} images ...")
+
+    def epoch_line(epoch, correct, n_test):  # the book's line, for the test images the runner scored
+        if not quiet:
+            print(f"Epoch {epoch}: {correct} / {n_test}", file=sys.stderr, flush=True)
+
+    labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
+    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
+        fitted = fit(experiment.name, estimator, dataset, experiment.training_set, on_epoch=epoch_line)
+    measured = measure(experiment.name, estimator, dataset, experiment.training_set, fitted,
+                       warn=lambda message: say(prefix, message))
+    test = dataset.test
+    correct = int(np.sum(measured.predictions == test.labels))
+    say(prefix, f"{correct:,} / {len(test.labels):,} correct (fit {fitted.seconds:.1f} s, predict "
+                f"{measured.seconds:.1f} s)")
+    diagnostics = measured.diagnostics
+    if diagnostics is not None and _json_problem(diagnostics):
+        say(prefix, f"warning: diagnose() {_json_problem(diagnostics)}; left out of the run")
+        diagnostics = None
+    return {
+        **_header(experiment, seed),
+        "data_sha256": dataset.sha256,
+        "n_train": n_train,
+        "n_test": len(test.labels),
+        "correct": correct,
+        "classes": np.unique(training_images(dataset, experiment.training_set)[1]).tolist(),
+        "predictions": measured.predictions.tolist(),
+        "test_labels": test.labels.tolist(),  # so pairs of runs can be compared without the data
+        "fit_seconds": fitted.seconds,
+        "predict_seconds": measured.seconds,
+        "fit_cpu_seconds": fitted.cpu_seconds,
+        "predict_cpu_seconds": measured.cpu_seconds,
+        # Test counts after each epoch, scored by the runner: the book's listing.
+        "history": fitted.test_history,
+        # The estimator's own history_, on the validation images it was given as eval_set.
+        "validation_history": json_ready(measured.validation_history),
+        "diagnostics": json_ready(diagnostics),
+        "backend": measured.backend,
+        **_stamp(),
+    }
 
 
 def failure(experiment, seed, error):
     """The record of a run that failed: what was tried and why it failed, in place of predictions. It
     is the result of these inputs, as a run is: the same command does not try again, a change does."""
-    ident = identity(experiment, seed)
-    return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
-            "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
-            "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
-            "identity": ident, "digest": digest(ident), "failed": str(error),
-            "provenance": {"commit": git_commit(), "machine": machine(), "numerics": numerics()},
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
-def fit_in_lockstep(experiment, seeds, dataset, quiet=False, label_output=True):
-    """Fitted estimators of `experiment` for every seed, trained together in lockstep (see
-    network/lockstep.py: the same numbers as each trained alone, in less time), and the seconds
-    per seed."""
-    from network.lockstep import fit_in_lockstep as fit_together
-
-    estimators = [build(experiment, seed, quiet=quiet) for seed in seeds]
-    train = training_images(dataset, experiment.training_set)
-    prefix = f"[{experiment.name} seeds {', '.join(map(str, seeds))}] "
-    if not quiet:
-        say(prefix, f"fitting {len(seeds)} networks in lockstep on {len(train[1]):,} images ...")
-    start = time.perf_counter()
-    labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
-        fit_together(estimators, train[0].copy(), train[1].copy(),
-                     eval_set=[(dataset.test.images.copy(), dataset.test.labels.copy())])
-    return estimators, (time.perf_counter() - start) / len(seeds)
+    return {**_header(experiment, seed), "failed": str(error), **_stamp()}
 
 
 def evaluate_group(experiment, seeds, dataset, quiet=False, label_output=True):
-    """(seed, run) for every seed, each as soon as it is computed; a network's seeds are computed
-    together, in lockstep, so theirs all arrive at the end."""
-    if experiment.factory == NETWORK and len(seeds) > 1:
-        estimators, seconds = fit_in_lockstep(experiment, seeds, dataset, quiet, label_output)
-        for seed, estimator in zip(seeds, estimators):
-            yield seed, measure(estimator, experiment, seed, dataset, seconds, quiet)
-    else:
-        for seed in seeds:
-            yield seed, evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
+    """(seed, run) for every seed, one after the other, each as soon as it is computed."""
+    for seed in seeds:
+        yield seed, evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
 
 
 def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True, keep_failures=False):

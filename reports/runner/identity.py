@@ -33,7 +33,8 @@ from data.mnist import SHA256
 from reports.runner.provenance import numerics
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-RUN_SCHEMA = "mnist-chapter1/run/2"  # a new schema is a new identity: old run files are not reused
+RUN_SCHEMA = "mnist-chapter1/run/3"  # a new schema is a new identity: old run files are not reused
+# (3: fit is given the validation images, never the test images; the runner scores every epoch)
 DIGEST_LENGTH = 12
 
 

@@ -1,8 +1,9 @@
 """Run files: one JSON per (classifier, seed), written atomically, read back with every check.
 
 `results/runs/NAME/seed-K.DIGEST.json` (or `run.DIGEST.json` for a deterministic classifier) holds
-one run: its identity, the test predictions and labels, the count of correct answers, timings, the
-per-epoch history and provenance; a plug-in that failed leaves a run file that says why
+one run: its identity, the test predictions and labels, the count of correct answers, timings (wall
+and CPU), the per-epoch test counts (`history`, scored by the runner), the estimator's own per-epoch
+counts on the validation images (`validation_history`) and provenance; a plug-in that failed leaves a run file that says why
 (`failed`) in their place. Every figure a report shows is derived from the predictions and
 labels; the stored count is only checked against them, so a file whose numbers disagree with its
 predictions is reported as corrupt, never shown.
@@ -19,7 +20,8 @@ from reports.runner.identity import RUN_SCHEMA
 # A run that failed (a plug-in's error) keeps what was tried and why, in place of predictions.
 FAILED = ("name", "factory", "params", "stochastic", "seed", "identity", "failed")
 REQUIRED = ("name", "factory", "params", "stochastic", "seed", "identity", "n_train", "n_test", "correct",
-            "classes", "predictions", "test_labels", "fit_seconds", "predict_seconds", "history")
+            "classes", "predictions", "test_labels", "fit_seconds", "predict_seconds", "fit_cpu_seconds",
+            "predict_cpu_seconds", "history", "validation_history")
 
 
 class StoreError(Exception):
@@ -73,9 +75,10 @@ def check_counts(run, path="run"):
     correct = int(np.sum(np.asarray(predictions) == np.asarray(labels)))
     if run["correct"] != correct:
         raise _corrupt(path, f"it says {run['correct']!r} correct, its predictions give {correct}")
-    history = run["history"]
-    if history is not None and not (isinstance(history, list) and all(type(h) is int for h in history)):
-        raise _corrupt(path, "its history is not a list of whole numbers")
+    for key in ("history", "validation_history"):
+        history = run[key]
+        if history is not None and not (isinstance(history, list) and all(type(h) is int for h in history)):
+            raise _corrupt(path, f"its {key.replace('_', ' ')} is not a list of whole numbers")
 
 
 def _length(value):

@@ -1,0 +1,215 @@
+"""The fit/predict protocol: what one run of any classifier is, and so a part of every run's identity.
+
+It imports only what a run needs (NumPy and the layout of the data), never the list of experiments,
+the scheduler, the command line or the rendering: editing those recomputes nothing.
+
+What an estimator is given, always copies (an estimator that writes into its input cannot change the
+next run), and never a test label:
+- `fit(X, y)`: the experiment's training images, float32 of shape (n, 784), and labels, int64 of
+  shape (n,): the book's 50,000 training images ("train"), or those and its 10,000 validation
+  images ("train+validation").
+- `eval_set=[(X_validation, y_validation)]` too, if `fit` takes `eval_set` (this project's network,
+  XGBoost, LightGBM) and the validation images are held out (training set "train"): the book's
+  10,000 validation images, to watch or to stop early on. Never the test images: an estimator that
+  chose anything on them would score itself on what it was tuned to.
+- `epoch_callback=f` too, if `fit` takes `epoch_callback` (this project's network; a plug-in may take
+  it as well): the estimator calls f(model, epoch) after every epoch, `model` being anything whose
+  `predict(X)` answers as the model stands then (the estimator itself, as a rule). The runner
+  predicts the test images with a copy of it (copy.deepcopy) and counts: the book's "Epoch j: n /
+  10000" listing. So not even a test image reaches the model being trained, nothing goes back to it,
+  and a network trained with f has the very bits of one trained without.
+- `predict(X_test)`, once fit has returned: the test images, scored and never learned from.
+- `diagnose(X_test)`, if it has one: the test images, to explain the trained model (after fit).
+
+What is read back (all optional but predict; a hook that misbehaves is left out of the run with one
+line saying why, never a traceback):
+- `predict`: one label of the training classes per test image; anything else is an
+  EvaluationError naming the classifier, raised before any statistics;
+- `history_`, read only if fit was given eval_set: the correct count on the validation images after
+  each epoch, whole numbers (the run's `validation_history`);
+- `diagnose(X_test)`: a JSON-ready dict that explains the trained model;
+- `backend_`: a string naming the library that did the work (the SVC's "sklearnex").
+
+Estimators with `partial_fit` are trained by their `fit`, like every other: driving `partial_fit`
+epoch by epoch instead would change what the plug-in's training is (scikit-learn's SGDClassifier.fit
+and MLPClassifier.fit stop on their own criteria and schedule their learning rates over the whole
+fit; a loop of partial_fit calls does neither), and the run would no longer be the plug-in's own.
+Such an estimator has a test history where its fit takes `epoch_callback`, and none otherwise.
+
+Timings: `fit_seconds` and `fit_cpu_seconds` leave out the runner's own scoring between epochs.
+CPU seconds count every thread of the process (time.process_time) and the child processes it waited
+for (a joblib pool's workers, say).
+"""
+
+import copy
+import inspect
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class EvaluationError(Exception):
+    """The classifier itself failed; the message names it."""
+
+
+def training_images(dataset, training_set):
+    """The images and labels an experiment trains on: the book's training set, or with validation."""
+    if training_set == "train":
+        return dataset.train.images, dataset.train.labels
+    if training_set == "train+validation":
+        return (np.concatenate([dataset.train.images, dataset.validation.images]),
+                np.concatenate([dataset.train.labels, dataset.validation.labels]))
+    raise ValueError(f"unknown training set {training_set!r}")
+
+
+def validation_images(dataset, training_set):
+    """The held-out images an estimator may watch (its eval_set): the book's validation set where the
+    experiment does not train on it, else None (there is no held-out set but the test set)."""
+    if training_set != "train" or len(dataset.validation.labels) == 0:
+        return None
+    return dataset.validation.images, dataset.validation.labels
+
+
+def cpu_seconds():
+    """CPU seconds used so far by every thread of this process and by the children it has waited for."""
+    children = os.times()
+    return time.process_time() + children.children_user + children.children_system
+
+
+def _takes(method, parameter):
+    try:
+        return parameter in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # some callables have no signature
+        return False
+
+
+def checked_predictions(name, predictions, classes, n_test):
+    """The predictions as an integer array, or an EvaluationError naming what is wrong with them."""
+    try:
+        predictions = np.asarray(predictions)
+    except Exception as error:  # an object NumPy cannot make an array of
+        raise EvaluationError(f"{name}: predict returned something that is not an array "
+                              f"({type(error).__name__}: {error})") from error
+    if predictions.shape != (n_test,):
+        raise EvaluationError(f"{name}: predict returned shape {predictions.shape}, expected "
+                              f"({n_test},): one label per test image")
+    if predictions.dtype.kind not in "biuf" or not np.all(np.isin(predictions, classes)):
+        strange = predictions[~np.isin(predictions, classes)] if predictions.dtype.kind in "biuf" else predictions
+        raise EvaluationError(f"{name}: predict returned values that are not labels of the training "
+                              f"classes {classes.tolist()} (e.g. {strange[:3].tolist()!r}, dtype {predictions.dtype}); "
+                              "is it a regressor?")
+    return predictions.astype(np.int64)
+
+
+def _predict_test(name, model, dataset, classes):
+    """The checked predictions of `model` on a copy of the test images."""
+    try:
+        predictions = model.predict(dataset.test.images.copy())
+    except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit()
+        raise EvaluationError(f"{name}: {type(error).__name__} in predict: {error}") from error
+    return checked_predictions(name, predictions, classes, len(dataset.test.labels))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What fitting measured: seconds (wall and CPU) of the estimator's own work; the test count after
+    each epoch, scored by the runner (None for an estimator that does not report its epochs); and
+    whether fit was given the validation images as eval_set."""
+
+    seconds: float
+    cpu_seconds: float
+    test_history: list | None
+    validation_given: bool
+
+
+def fit(name, estimator, dataset, training_set, on_epoch=None):
+    """Fit `estimator` as the protocol says (above) and return what was measured. `on_epoch(epoch,
+    correct, n_test)` is told each test count as the runner scores it (for a progress line)."""
+    images, labels = (a.copy() for a in training_images(dataset, training_set))
+    classes = np.unique(labels)
+    kwargs, history, scoring = {}, [], {"seconds": 0.0, "cpu_seconds": 0.0}
+    validation = validation_images(dataset, training_set)
+    if validation is not None and _takes(estimator.fit, "eval_set"):
+        kwargs["eval_set"] = [(validation[0].copy(), validation[1].copy())]
+    reports_epochs = _takes(estimator.fit, "epoch_callback")
+    if reports_epochs:
+        def epoch_callback(model, epoch):
+            start, cpu_start = time.perf_counter(), cpu_seconds()
+            try:
+                snapshot = copy.deepcopy(model)  # what predict may keep of the test images, it keeps here
+            except Exception as error:
+                raise EvaluationError(f"{name}: epoch_callback was given a model that cannot be copied "
+                                      f"({type(error).__name__}: {error}); give it one that can") from error
+            correct = int(np.sum(_predict_test(name, snapshot, dataset, classes) == dataset.test.labels))
+            history.append(correct)
+            if on_epoch is not None:
+                on_epoch(epoch, correct, len(dataset.test.labels))
+            scoring["seconds"] += time.perf_counter() - start
+            scoring["cpu_seconds"] += cpu_seconds() - cpu_start
+
+        kwargs["epoch_callback"] = epoch_callback
+    start, cpu_start = time.perf_counter(), cpu_seconds()
+    try:
+        estimator.fit(images, labels, **kwargs)
+    except EvaluationError:  # the runner's own scoring between epochs found bad predictions
+        raise
+    except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
+        raise EvaluationError(f"{name}: {type(error).__name__} in fit: {error}") from error
+    return Fitted(seconds=time.perf_counter() - start - scoring["seconds"],
+                  cpu_seconds=cpu_seconds() - cpu_start - scoring["cpu_seconds"],
+                  test_history=history if reports_epochs else None, validation_given="eval_set" in kwargs)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The fitted estimator on the test images: its checked predictions, the seconds they took (wall and
+    CPU), and the hooks it answered, raw (None where it has none or one was left out)."""
+
+    predictions: np.ndarray
+    seconds: float
+    cpu_seconds: float
+    validation_history: list | None
+    diagnostics: object
+    backend: str | None
+
+
+def _hook(name, read, check, warn):
+    """The value of an estimator hook, or None with one line (through `warn`) saying why it was left out."""
+    try:
+        value = read()
+    except Exception as error:  # a user's hook may raise anything; the run's predictions stay valid
+        warn(f"warning: {name} raised {type(error).__name__}: {error}; left out of the run")
+        return None
+    if value is None:
+        return None
+    problem = check(value)
+    if problem:
+        warn(f"warning: {name} {problem}; left out of the run")
+        return None
+    return value
+
+
+def _history_problem(value):
+    if not isinstance(value, (list, tuple, np.ndarray)) or not all(
+            isinstance(h, (int, np.integer)) and not isinstance(h, bool) for h in value):
+        return "is not a list of whole numbers"
+    return None
+
+
+def measure(name, estimator, dataset, training_set, fitted, warn):
+    """Predict the test images with the fitted `estimator` and read its hooks back (see above)."""
+    classes = np.unique(training_images(dataset, training_set)[1])
+    start, cpu_start = time.perf_counter(), cpu_seconds()
+    predictions = _predict_test(name, estimator, dataset, classes)
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
+    diagnose = getattr(estimator, "diagnose", None)
+    return Measured(
+        predictions=predictions, seconds=seconds, cpu_seconds=cpu,
+        validation_history=_hook("history_", lambda: getattr(estimator, "history_", None), _history_problem, warn)
+        if fitted.validation_given else None,
+        diagnostics=_hook("diagnose()", lambda: diagnose(dataset.test.images.copy()) if callable(diagnose) else None,
+                          lambda value: None, warn),
+        backend=_hook("backend_", lambda: getattr(estimator, "backend_", None),
+                      lambda v: None if isinstance(v, str) else f"is a {type(v).__name__}, not a string", warn))
