@@ -76,7 +76,7 @@ def test_a_diverging_network_reports_its_saturated_output_neurons():
 def digit_records(digits_mnist):
     dataset = digits_mnist
     records = []
-    for name in ("darkness", "network", "network-eta100"):
+    for name in ("darkness", "network", "network-0-hidden", "network-eta100"):
         experiment = BY_NAME[name]
         if experiment.stochastic:  # fewer epochs: the digits are small and the test is about the report
             experiment = dataclasses.replace(experiment, params=dict(experiment.params, epochs=5))
@@ -88,13 +88,24 @@ def digit_records(digits_mnist):
 def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
     table = render_chapter(copy.deepcopy(digit_records), tmp_path / "chapter1.md", tmp_path / "figures", "make chapter")
     text = (tmp_path / "chapter1.md").read_text()
-    for name in ("darkness", "network", "network-eta100"):
+    for name in ("darkness", "network", "network-0-hidden", "network-eta100"):
         assert f"| {name} " in text
     assert "best of 3" in text and "verdict" in table
     for png in ("chapter1-epochs.png", "chapter1-book.png"):
         assert (tmp_path / "figures" / png).read_bytes()[:4] == b"\x89PNG"
     assert "## Runs that fail, and why" in text
     assert (tmp_path / "chapter1-summary.md").is_file()
+    assert "- Test images used only for scoring: no classifier's fit was given a test image" in text
+    assert "## Which epoch: chosen on the test set, or on the validation set" in text
+    assert "by " in text.split("Choosing the epoch on the test set flattered")[1]
+    exercise = next(line for line in text.splitlines() if line.startswith("| network-0-hidden "))
+    assert exercise.rstrip(" |").endswith("the book asks, prints no figure")
+
+
+def test_the_exercise_has_our_figures_beside_the_network(digit_records):
+    exercise, network = experiment_row(digit_records[2]), experiment_row(digit_records[1])
+    assert exercise[2] == "-" and exercise[3] != "-" and exercise[-1] == "the book asks, prints no figure"
+    assert network[2] == "9,542"
 
 
 def test_row_of_a_deterministic_classifier(digit_records):
@@ -146,3 +157,11 @@ def test_a_verdict_says_how_many_runs_fail():
         run["diagnostics"] = {"saturated_outputs": [3]}
     # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784.
     assert experiment_row(network)[-1] == "typical; 3 of 5 runs fail"
+
+
+def test_the_chapters_exercise_is_in_the_chapter_plan_with_the_chapters_training_settings():
+    from reports.runner.experiments import experiments_of
+    chapter = {experiment.name: experiment for experiment in experiments_of("chapter")}
+    exercise, network = chapter["network-0-hidden"], chapter["network"]
+    assert exercise.params == {**network.params, "hidden_sizes": ()} and exercise.stochastic
+    assert list(chapter).index("network-0-hidden") == list(chapter).index("network") + 1  # beside it, for contrast

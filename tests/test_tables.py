@@ -45,16 +45,20 @@ def test_runs_csv_has_one_row_per_run_that_agrees_with_its_predictions(digit_rec
             best = int(row["best_epoch"])
             assert run["history"][best] == max(run["history"]) == int(row["best_epoch_correct"])
             assert best == run["history"].index(max(run["history"]))  # the first best epoch
+            chosen = int(row["chosen_epoch"])
+            assert chosen == run["validation_history"].index(max(run["validation_history"]))
+            assert int(row["chosen_epoch_correct"]) == run["history"][chosen]
         else:
-            assert row["best_epoch"] == row["best_epoch_correct"] == ""
+            assert row["best_epoch"] == row["best_epoch_correct"] == row["chosen_epoch"] == ""
 
 
 def test_epochs_csv_lists_every_epoch_of_every_run_with_a_history(digit_records, tmp_path):
     _, epochs_csv = tables.write_tables(digit_records, tmp_path)
     rows = read(epochs_csv)
     assert tuple(rows[0]) == tables.EPOCHS_COLUMNS
-    expected = [("network", str(run["seed"]), str(epoch), str(correct))
-                for run in digit_records[2]["runs"] for epoch, correct in enumerate(run["history"])]
+    expected = [("network", str(run["seed"]), str(epoch), str(correct), str(validation))
+                for run in digit_records[2]["runs"]
+                for epoch, (correct, validation) in enumerate(zip(run["history"], run["validation_history"]))]
     assert [tuple(row.values()) for row in rows] == expected and len(expected) == 6
 
 

@@ -22,6 +22,7 @@ class Book:
     epochs: dict = field(default_factory=dict)
     text: str = ""
     assumed: str = ""
+    no_figure: str = ""  # what the chapter's table says in place of a verdict where the book prints none
 
     @property
     def printed(self):
@@ -42,6 +43,11 @@ BOOK = {
     "network": Book("the chapter's network [784, 30, 10], 30 epochs, mini-batch 10, eta 3.0", 9542, "best epoch",
                     {0: 9129, 1: 9295, 2: 9348, 27: 9528, 28: 9542, 29: 9534},
                     '"about 95 percent - 95.42 percent at its peak (\'Epoch 28\')", the best of three runs'),
+    "network-0-hidden": Book("the chapter's exercise: [784, 10], no hidden layer, eta 3.0", measure="best epoch",
+                             text='"Try creating a network with just two layers - an input and an output layer, no '
+                                  'hidden layer - with 784 and 10 neurons, respectively. [...] What classification '
+                                  'accuracy can you achieve?"',
+                             no_figure="the book asks, prints no figure"),
     "network-100": Book("[784, 100, 10], eta 3.0", 9659, "best epoch",
                         text='"this improves the results to 96.59 percent", with a footnote: "some training runs '
                              'give results quite a bit worse"',

@@ -16,6 +16,7 @@ from tabulate import tabulate
 from data.files import write_text_atomic
 from reports.render import figures
 from reports.render.book import BOOK
+from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.report import format_count, timestamp, write_summary
@@ -38,7 +39,7 @@ def values(record):
 def verdict(record):
     book = BOOK[record["name"]]
     if book.correct is None:
-        return "-"
+        return book.no_figure or "-"
     if not record["stochastic"]:
         return deterministic_verdict(values(record)[0], book.correct, book.measure)
     failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
@@ -67,7 +68,8 @@ def experiment_row(record, with_training_size=False):
     ours = values(record)
     first = ours[:BEST_OF]  # runs are sorted by seed: the first three seeds, as the book ran three
     best_of = f"{max(first):,}" if record["stochastic"] and len(ours) >= BEST_OF else "-"
-    measured = book.measure + (" (assumed)" if book.assumed else "")
+    measured = (f"nothing (ours: {book.measure})" if book.no_figure
+                else book.measure + (" (assumed)" if book.assumed else ""))
     spread = f"{np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}" if len(ours) > 1 else f"{ours[0]:,}"
     row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured, book.printed,
            spread, f"{min(ours):,}-{max(ours):,}", *chances(record), best_of, verdict(record)]
@@ -140,6 +142,62 @@ def note(record):
 def _epochs_summary(record, kind):
     ours = [measure(run, kind) for run in record["runs"]]
     return f"{kind}s median {format_count(np.median(ours))}, range {min(ours):,}-{max(ours):,}"
+
+
+def _mean_range(values):
+    return f"{format_count(np.mean(values))} ({min(values):,}-{max(values):,})"
+
+
+def epoch_choice_rows(records):
+    """One row per network experiment: the test count after the last epoch, at the best epoch on the
+    test set (the book's measure), and at the epoch chosen on the validation set; means over seeds."""
+    rows = []
+    for record in records:
+        found = [e for e in record_epochs(record) if e.chosen is not None]
+        if not found:
+            continue
+        rows.append([record["name"], str(len(found)), _mean_range([e.last for e in found]),
+                     _mean_range([e.best_on_test for e in found]),
+                     format_count(np.median([e.chosen_epoch for e in found])),
+                     _mean_range([e.chosen for e in found]), _mean_range([e.flattery for e in found])])
+    return rows
+
+
+EPOCH_CHOICE_HEADERS = ["experiment", "seeds", "last epoch", f"best epoch, {CHOSEN_ON_TEST}",
+                        f"epoch {CHOSEN_ON_VALIDATION} (median)", "its test count", "best on test minus it"]
+
+
+def flattery_lines(records):
+    """A sentence per network experiment, from the numbers: how much choosing the epoch on the test set
+    flatters its figure over choosing it on the validation set."""
+    lines = []
+    for record in records:
+        gains = [e.flattery for e in record_epochs(record) if e.flattery is not None]
+        if gains:
+            lines.append(f"- **{record['name']}**: by {format_count(np.mean(gains))} test images on average over "
+                         f"{len(gains)} seeds, from {min(gains):,} to {max(gains):,} (for "
+                         f"{sum(g == 0 for g in gains)} of them, the epoch chosen on validation is as good on "
+                         "test).")
+    return lines
+
+
+def epoch_choice_section(records):
+    rows = epoch_choice_rows(records)
+    if not rows:
+        return []
+    return [
+        "## Which epoch: chosen on the test set, or on the validation set", "",
+        "The book quotes a network at its best epoch on the test images: the epoch is chosen on the images "
+        "it is then scored on. Here the network watches the book's 10,000 validation images while it trains "
+        "(they are its `eval_set`) and never sees a test image; the runner scores the test images after every "
+        "epoch. *last epoch* is the test count after the last epoch; *best epoch, "
+        f"{CHOSEN_ON_TEST}*, the highest test count of any epoch (the measure of the verdicts above, the "
+        f"book's); *epoch {CHOSEN_ON_VALIDATION}*, the first epoch with the highest validation count, and "
+        "*its test count*, the honest figure. Means over seeds, range in brackets.", "",
+        tabulate(rows, EPOCH_CHOICE_HEADERS, tablefmt="github", disable_numparse=True), "",
+        "Choosing the epoch on the test set flattered each figure, against choosing it on the validation set:", "",
+        *flattery_lines(records), "",
+    ]
 
 
 def failure_lines(record):
@@ -247,6 +305,7 @@ def render_chapter(records, out, figures_dir, command):
         "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
         "fail (below) are drawn in colour and named; the others in grey.", "",
         f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
+        *epoch_choice_section(networks),
         "## Runs that fail, and why", "",
         "Measured on each run's test predictions and its trained output neurons. An output neuron is "
         "*saturated* when its activation stays below 0.01 or above 0.99 on 99% of the test images: there the "

@@ -12,6 +12,7 @@ from importlib import metadata
 from reports.runner.provenance import NUMERICS_VARIABLES, git_commit
 
 UNKNOWN = "not recorded"
+TEST_ONLY_FOR_SCORING = "test images used only for scoring"  # the guarantee of reports/runner/protocol.py
 
 
 def commits(records):
@@ -120,6 +121,9 @@ def header_lines(records, command, generated):
         *setting_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
         f"tested on {records[0]['n_test']:,}",
+        f"- {TEST_ONLY_FOR_SCORING[0].upper()}{TEST_ONLY_FOR_SCORING[1:]}: no classifier's fit was given a test image "
+        "or label; a classifier that watches data while it trains (an `eval_set`) was given the book's "
+        "validation images, and the runner scored the test images after each epoch itself",
     ]
 
 

@@ -15,6 +15,7 @@ from data.files import write_text_atomic
 from reports.render import figures
 from reports.render import disagreements, tables
 from reports.render.book import BOOK
+from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.records import median_run
 from reports.render.stats import mcnemar_exact
@@ -79,14 +80,16 @@ def main_table(records, book):
         seeds = seed_spread(r)
         backend = {run.get("backend") for run in r["runs"]} - {None}
         name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
-        histories = [run["history"] for run in r["runs"] if run.get("history")]
-        best_epoch = format_count(np.mean([max(h) for h in histories])) if histories else "-"
+        found = record_epochs(r)
+        best_epoch = format_count(np.mean([e.best_on_test for e in found])) if found else "-"
+        chosen = [e.chosen for e in found if e.chosen is not None]
         rows.append([name, format_count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
                      f"{100 * low:.2f}-{100 * high:.2f}%", seeds, best_epoch,
+                     format_count(np.mean(chosen)) if chosen else "-",
                      BOOK[r["name"]].printed if r["name"] in BOOK else "-",
                      f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
     headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval", "seed spread",
-               "best epoch", "book", "fit s", "predict s"]
+               f"best epoch, {CHOSEN_ON_TEST}", f"epoch {CHOSEN_ON_VALIDATION}", "book", "fit s", "predict s"]
     return headers, rows
 
 
@@ -139,8 +142,10 @@ def render(records, out, figures_dir, command):
         "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
         "interval (Wilson) is the uncertainty from testing on these 10,000 images only; the seed spread is the "
         "variation from training again with another seed. *best epoch* is the mean over seeds of the best "
-        "per-epoch test count, which is how the book quotes its networks (picking the best epoch on the test "
-        "set flatters a little). *book* is the figure printed in chapter 1 of Nielsen's "
+        "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
+        "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "
+        "epoch with the best count on the book's validation images, which the network watches while it "
+        "trains: the honest figure. *book* is the figure printed in chapter 1 of Nielsen's "
         "*Neural Networks and Deep Learning*.", "",
         table, "",
         f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",

@@ -59,6 +59,12 @@ EXPERIMENTS = [
     Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=55, every_core=True),
     Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=30, every_core=True),
     _network("network", (30,), 3.0, BOTH, seconds=6),
+    # The chapter's exercise: "Try creating a network with just two layers - an input and an output
+    # layer, no hidden layer - with 784 and 10 neurons, respectively. Train the network using stochastic
+    # gradient descent. What classification accuracy can you achieve?" (neuralnetworksanddeeplearning.com/
+    # chap1.html). It names no learning rate, epochs or mini-batch size, so it takes the chapter's
+    # training settings: eta 3.0, 30 epochs, mini-batches of 10.
+    _network("network-0-hidden", (), 3.0, ("chapter",), seconds=4),
     _network("network-100", (100,), 3.0, ("chapter",), seconds=12),
     _network("network-100-slow", (100,), 0.001, ("chapter",), seconds=12),
     _network("network-eta100", (30,), 100.0, ("chapter",), seconds=6),
