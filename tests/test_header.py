@@ -29,6 +29,7 @@ def test_one_setting_is_named_field_by_field():
     assert "- Versions: python 3.11.7, numpy 2.4.6 (rendered with tabulate" in text
     assert "runs computed at git commit abc1234" in text
     assert "different settings" not in text
+    assert "- Test images used only for scoring: no classifier's fit was given a test image or label" in text
 
 
 def test_runs_from_two_kernels_are_said_to_differ_and_named():
