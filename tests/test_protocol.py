@@ -22,7 +22,7 @@ def spied(attr, dataset, training_set="train"):
     experiment = resolve(f"spy=tests.plugins:{attr}")
     spy = build(experiment, 0, quiet=True)
     fitted = protocol.fit("spy", spy, dataset, training_set)
-    measured = protocol.measure("spy", spy, dataset, training_set, fitted, warn=print)
+    measured = protocol.measure("spy", spy, dataset, fitted, warn=print)
     return spy, fitted, measured
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from reports.runner.factory import FactoryError, build
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
-from reports.runner.protocol import EvaluationError, fit, measure, training_images
+from reports.runner.protocol import EvaluationError, fit, measure, training_size
 from reports.runner.provenance import git_commit, machine, numerics
 from reports.runner.store import write_run
 
@@ -102,7 +102,7 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     dataset.test. Returns the run as a JSON-ready dict (see reports/runner/store.py)."""
     prefix = label(experiment, seed)
     estimator = build(experiment, seed, quiet=quiet)
-    n_train = len(training_images(dataset, experiment.training_set)[1])
+    n_train = training_size(dataset, experiment.training_set)
     if not quiet:
         say(prefix, f"fitting {type(estimator).__name__} on {n_train:,} images ...")
 
@@ -113,8 +113,7 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
     with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
         fitted = fit(experiment.name, estimator, dataset, experiment.training_set, on_epoch=epoch_line)
-    measured = measure(experiment.name, estimator, dataset, experiment.training_set, fitted,
-                       warn=lambda message: say(prefix, message))
+    measured = measure(experiment.name, estimator, dataset, fitted, warn=lambda message: say(prefix, message))
     test = dataset.test
     correct = int(np.sum(measured.predictions == test.labels))
     say(prefix, f"{correct:,} / {len(test.labels):,} correct (fit {fitted.seconds:.1f} s, predict "
@@ -129,7 +128,7 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
         "n_train": n_train,
         "n_test": len(test.labels),
         "correct": correct,
-        "classes": np.unique(training_images(dataset, experiment.training_set)[1]).tolist(),
+        "classes": fitted.classes.tolist(),
         "predictions": measured.predictions.tolist(),
         "test_labels": test.labels.tolist(),  # so pairs of runs can be compared without the data
         "fit_seconds": fitted.seconds,

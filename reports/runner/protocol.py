@@ -54,20 +54,33 @@ class EvaluationError(Exception):
     """The classifier itself failed; the message names it."""
 
 
+# The parts of the book's split that each training set is made of.
+TRAINING_SPLITS = {"train": ("train",), "train+validation": ("train", "validation")}
+
+
+def _splits(dataset, training_set):
+    if training_set not in TRAINING_SPLITS:
+        raise ValueError(f"unknown training set {training_set!r}")
+    return [getattr(dataset, name) for name in TRAINING_SPLITS[training_set]]
+
+
+def training_size(dataset, training_set):
+    """How many images an experiment trains on."""
+    return sum(len(split.labels) for split in _splits(dataset, training_set))
+
+
 def training_images(dataset, training_set):
     """The images and labels an experiment trains on: the book's training set, or with validation."""
-    if training_set == "train":
-        return dataset.train.images, dataset.train.labels
-    if training_set == "train+validation":
-        return (np.concatenate([dataset.train.images, dataset.validation.images]),
-                np.concatenate([dataset.train.labels, dataset.validation.labels]))
-    raise ValueError(f"unknown training set {training_set!r}")
+    splits = _splits(dataset, training_set)
+    if len(splits) == 1:
+        return splits[0].images, splits[0].labels
+    return np.concatenate([s.images for s in splits]), np.concatenate([s.labels for s in splits])
 
 
 def validation_images(dataset, training_set):
     """The held-out images an estimator may watch (its eval_set): the book's validation set where the
     experiment does not train on it, else None (there is no held-out set but the test set)."""
-    if training_set != "train" or len(dataset.validation.labels) == 0:
+    if "validation" in TRAINING_SPLITS[training_set] or len(dataset.validation.labels) == 0:
         return None
     return dataset.validation.images, dataset.validation.labels
 
@@ -115,9 +128,10 @@ def _predict_test(name, model, dataset, classes):
 @dataclass(frozen=True)
 class Fitted:
     """What fitting measured: seconds (wall and CPU) of the estimator's own work; the test count after
-    each epoch, scored by the runner (None for an estimator that does not report its epochs); and
-    whether fit was given the validation images as eval_set."""
+    each epoch, scored by the runner (None for an estimator that does not report its epochs);
+    whether fit was given the validation images as eval_set; and the classes it was trained on."""
 
+    classes: np.ndarray
     seconds: float
     cpu_seconds: float
     test_history: list | None
@@ -157,7 +171,7 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
         raise
     except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
         raise EvaluationError(f"{name}: {type(error).__name__} in fit: {error}") from error
-    return Fitted(seconds=time.perf_counter() - start - scoring["seconds"],
+    return Fitted(classes=classes, seconds=time.perf_counter() - start - scoring["seconds"],
                   cpu_seconds=cpu_seconds() - cpu_start - scoring["cpu_seconds"],
                   test_history=history if reports_epochs else None, validation_given="eval_set" in kwargs)
 
@@ -198,11 +212,10 @@ def _history_problem(value):
     return None
 
 
-def measure(name, estimator, dataset, training_set, fitted, warn):
+def measure(name, estimator, dataset, fitted, warn):
     """Predict the test images with the fitted `estimator` and read its hooks back (see above)."""
-    classes = np.unique(training_images(dataset, training_set)[1])
     start, cpu_start = time.perf_counter(), cpu_seconds()
-    predictions = _predict_test(name, estimator, dataset, classes)
+    predictions = _predict_test(name, estimator, dataset, fitted.classes)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     diagnose = getattr(estimator, "diagnose", None)
     return Measured(
