@@ -37,8 +37,9 @@ fit; a loop of partial_fit calls does neither), and the run would no longer be t
 Such an estimator has a test history where its fit takes `epoch_callback`, and none otherwise.
 
 Timings: `fit_seconds` and `fit_cpu_seconds` leave out the runner's own scoring between epochs.
-CPU seconds count every thread of the process (time.process_time) and the child processes it waited
-for (a joblib pool's workers, say).
+CPU seconds count every thread of the process (time.process_time: BLAS, OpenMP and
+scikit-learn-intelex threads included) and child processes that ended and were waited for; workers
+of a pool that outlives the fit (joblib's loky) are not counted.
 """
 
 import copy
@@ -86,7 +87,7 @@ def validation_images(dataset, training_set):
 
 
 def cpu_seconds():
-    """CPU seconds used so far by every thread of this process and by the children it has waited for."""
+    """CPU seconds used so far by every thread of this process and by the child processes that ended."""
     children = os.times()
     return time.process_time() + children.children_user + children.children_system
 
