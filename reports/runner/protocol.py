@@ -1,7 +1,7 @@
 """The fit/predict protocol: what one run of any classifier is, and so a part of every run's identity.
 
-It imports only what a run needs (NumPy and the layout of the data), never the list of experiments,
-the scheduler, the command line or the rendering: editing those recomputes nothing.
+It imports only NumPy and the standard library, never the list of experiments, the scheduler, the
+command line or the rendering: editing those recomputes nothing.
 
 What an estimator is given, always copies (an estimator that writes into its input cannot change the
 next run), and never a test label:
