@@ -8,7 +8,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.timing import median_seconds
-from network import Network, compiled_epoch
+from network import compiled_epoch
+from network.network import Network
 from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from network import Network, compiled_epoch
+from network import compiled_epoch
+from network.network import Network
 from network.compiled_epoch import CompiledEpochs
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from network import NetworkClassifier
+from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
 from reports.render.chapter import experiment_row, failure_lines, measure, note, render_chapter
 from reports.render.records import record

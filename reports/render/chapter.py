@@ -215,7 +215,7 @@ def _digits(values):
     return ", ".join(str(v) for v in values)
 
 
-def render_chapter(records, out, figures_dir, command):
+def render_chapter(records, out, figures_dir, command, footer=""):
     out, figures_dir = Path(out), Path(figures_dir)
     generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
@@ -258,6 +258,6 @@ def render_chapter(records, out, figures_dir, command):
         "the book's listings are read the same way.", "",
         *failures, "",
     ]
-    write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
     return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)

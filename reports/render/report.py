@@ -36,21 +36,24 @@ def write_summary(out, made_by, table):
     write_text_atomic(out.with_name(out.stem + "-summary.md"), f"{made_by}; full report: `{out}`.\n\n{table}\n")
 
 
-def finish(out, failures=(), fingerprint=None):
-    """Add to the report at `out` (and its summary) the plug-ins that failed, the first failure of each,
-    and last the fingerprint of the settings it was made with (see reports/runner/plan.py)."""
-    out = Path(out)
-    failed = list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
-    listed = "".join(f"- {run['failed']}\n" for run in failed)
-    section = f"\n## Classifiers that failed\n\n{listed}" if failed else ""
-    summary = out.with_name(out.stem + "-summary.md")
-    if failed and summary.is_file():  # pasted into the README's sections: no heading of its own
+def first_failures(failures):
+    """The first failure of each classifier, in order of appearance."""
+    return list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
+
+
+def footer(failures=(), last_line=""):
+    """The end of a report: the classifiers that failed, the first failure of each, and `last_line`
+    (the runner's fingerprint of the settings). Written with the report's body, in one file, at once."""
+    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
+    return (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
+
+
+def add_failures_to_summary(out, failures):
+    """List the failures under the summary beside `out` too (it is pasted into the README's sections)."""
+    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
+    summary = Path(out).with_name(Path(out).stem + "-summary.md")
+    if listed and summary.is_file():
         write_text_atomic(summary, summary.read_text(encoding="utf-8") + f"\nFailed, not in the table:\n\n{listed}")
-    text = out.read_text(encoding="utf-8").rstrip() + "\n" + section
-    if fingerprint:
-        text += f"\n<!-- settings: {fingerprint} -->\n"
-    write_text_atomic(out, text)
-    return failed
 
 
 def format_count(value):
@@ -65,7 +68,7 @@ def seed_spread(record):
         given = record["params"].get("random_state")
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
     if len({tuple(run["predictions"]) for run in record["runs"]}) == 1 and correct["n"] > 1:
-        # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/plan.py).
+        # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/runner.py).
         return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
@@ -115,7 +118,7 @@ def mcnemar_table(records, truth):
     return ["A", "B", "only A right", "only B right", "p (exact)", f"verdict (p < {threshold:.2g})"], rows, threshold
 
 
-def render(records, out, figures_dir, command):
+def render(records, out, figures_dir, command, footer=""):
     """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
@@ -167,8 +170,8 @@ def render(records, out, figures_dir, command):
               "row's test images, on one colour scale for every classifier.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
-    write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 

@@ -1,5 +1,5 @@
 """The built-in experiments, written once: make's rules, the report's rows and the chapter's rows are
-all derived from this list (`python -m reports plan` turns it into make rules).
+all derived from this list (reports/runner/runner.py runs what a request wants of it).
 
 An experiment says what runs and nothing else: the factory ("module:attr") and its keyword
 arguments, whether it is stochastic (run over seeds, each passed as `random_state`), the images it
@@ -26,7 +26,7 @@ class Experiment:
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
-    core busy until the end (reports/runner/plan.py).
+    core busy until the end (reports/runner/runner.py).
     """
 
     name: str

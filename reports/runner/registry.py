@@ -9,7 +9,7 @@ name; all of it is checked before anything runs.
 
 A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
 chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
-reports/runner/plan.py); one given `random_state=...` is run once, with that value.
+reports/runner/runner.py); one given `random_state=...` is run once, with that value.
 """
 
 import ast
