@@ -20,7 +20,9 @@ from threadpoolctl import threadpool_limits
 
 from bench import frameworks, network_speed
 from bench.timing import median_seconds
-from network import LockstepNetworks, Network, compiled_epoch
+from network import compiled_epoch
+from network.lockstep import LockstepNetworks
+from network.network import Network
 
 MINI_BATCH, ETA = network_speed.MINI_BATCH, network_speed.ETA
 CHAPTER = [784, 30, 10]

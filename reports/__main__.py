@@ -28,7 +28,7 @@ from reports.runner.factory import FactoryError  # noqa: E402
 from reports.runner.registry import RegistryError, is_plugin, resolve  # noqa: E402
 from reports.runner.request import DEFAULT_SEEDS, RequestError, make_request  # noqa: E402
 from reports.runner.runner import RunnerError, run_request  # noqa: E402
-from reports.runner.store import StoreError  # noqa: E402
+from reports.runner.store import StoreError, read_run  # noqa: E402
 
 
 class ArgumentError(Exception):
@@ -63,9 +63,10 @@ def command_evaluate(args):
     experiment = resolve(args.classifier)
     seeds = args.seeds if experiment.stochastic else args.seeds[:1]
     dataset = load_mnist(repair=False)
-    keep_failures = is_plugin(experiment)  # a built-in that fails is a bug: stop
-    for _ in evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet, keep_failures=keep_failures):
-        pass
+    keep_failures = is_plugin(experiment)  # a plug-in's failure is a result; a built-in's is a bug: stop
+    paths = [path for _, path in evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet,
+                                                 keep_failures=keep_failures)]
+    return 1 if any("failed" in read_run(path) for path in paths) else 0
 
 
 def check_render_arguments(runs, out, figures):

@@ -6,7 +6,10 @@ from contextlib import nullcontext
 import numpy as np
 import pytest
 
-from network import LockstepNetworks, Network, compiled_epoch, NetworkClassifier, fit_in_lockstep, train_in_lockstep
+from network import compiled_epoch
+from network.classifier import NetworkClassifier
+from network.lockstep import LockstepNetworks, fit_in_lockstep, train_in_lockstep
+from network.network import Network
 
 SEEDS = [3, 0, 11]
 

@@ -59,33 +59,40 @@ class LocalPool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def connect(address, seconds=CONNECT_SECONDS):
+    """A dask.distributed Client of the scheduler at `address` with a worker, or a ClusterError in one
+    line: the address is first tried with a plain socket (reports/runner/dask_address.py)."""
+    scheme, host, port = parse_address(address)
+    problem = what_answers(host, port, speaks_first=scheme == "tcp", seconds=seconds)
+    if problem:
+        raise ClusterError(f"cannot use {address} as a Dask scheduler: {problem}")
+    try:
+        import dask
+        from distributed import Client
+    except ImportError:
+        raise ClusterError("Dask is not installed here: .venv/bin/pip install -r requirements-dask.txt "
+                           "(make does it when DASK_SCHEDULER is set)") from None
+    # A scheduler that goes away mid-run is given up on within seconds, not retried for minutes.
+    dask.config.set({"distributed.comm.timeouts.connect": f"{seconds}s"})
+    try:
+        client = Client(address, timeout=seconds)
+    except Exception as error:  # a server that only imitates the handshake fails in Dask's own code
+        raise ClusterError(f"cannot use {address} as a Dask scheduler: {type(error).__name__}: {error}") from None
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        client.close()
+        raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined within {seconds:g} s); "
+                           f"start some with `dask worker {address}`") from None
+    return client
+
+
 class DaskPool:
     """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler."""
 
-    def __init__(self, address, experiments, jobs=None):
-        scheme, host, port = parse_address(address)
-        problem = what_answers(host, port, speaks_first=scheme == "tcp", seconds=CONNECT_SECONDS)
-        if problem:
-            raise ClusterError(f"cannot use {address} as a Dask scheduler: {problem}")
-        try:
-            import dask
-            from distributed import Client
-        except ImportError:
-            raise ClusterError("Dask is not installed here: .venv/bin/pip install -r requirements-dask.txt "
-                               "(make does it when DASK_SCHEDULER is set)") from None
-        # A scheduler that goes away mid-run is given up on within seconds, not retried for minutes.
-        dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_SECONDS}s"})
+    def __init__(self, address, experiments):
         self.address, self.experiments = address, experiments
-        try:
-            self.client = Client(address, timeout=CONNECT_SECONDS)
-        except Exception as error:  # a server that only imitates the handshake fails in Dask's own code
-            raise ClusterError(f"cannot use {address} as a Dask scheduler: {type(error).__name__}: {error}") from None
-        try:
-            self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
-        except TimeoutError:
-            self.client.close()
-            raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined within "
-                               f"{CONNECT_SECONDS} s); start some with `dask worker {address}`") from None
+        self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
         self.name = f"{len(self.client.nthreads())} Dask workers ({self.jobs} threads) at {address}"
         self._data = None

@@ -11,6 +11,9 @@ date.
 from dataclasses import dataclass, field
 
 TRAINING_SETS = ("train", "train+validation")
+# How a plug-in's spec may say it is seeded: "seeds" runs it over every seed; "deterministic" (it
+# ignores random_state) and "fixed" (random_state is set in its spec) run it once.
+SEEDINGS = ("seeds", "deterministic", "fixed")
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,9 @@ class Experiment:
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
-    core busy until the end (reports/runner/runner.py).
+    core busy until the end (reports/runner/runner.py); seeding: how a plug-in's spec says it is
+    seeded (SEEDINGS; None: found out by a probe); inputs: files a plug-in reads that its identity
+    should hold (reports/runner/identity.py).
     """
 
     name: str
@@ -38,6 +43,8 @@ class Experiment:
     commands: tuple = ()
     seconds: float = 1.0
     every_core: bool = False
+    seeding: str | None = None
+    inputs: tuple = ()
 
 
 NETWORK = "network.classifier:NetworkClassifier"

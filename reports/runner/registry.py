@@ -10,6 +10,10 @@ name; all of it is checked before anything runs.
 A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
 chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
 reports/runner/runner.py); one given `random_state=...` is run once, with that value.
+
+Two keys are the suite's, not the factory's: `seeding='seeds'|'deterministic'|'fixed'` says how the
+plug-in is seeded, so no probe is needed, and `inputs=['file', ...]` names files it reads while it
+runs, whose content then counts in its runs' identity.
 """
 
 import ast
@@ -19,7 +23,7 @@ import io
 import re
 import tokenize
 
-from reports.runner.experiments import BY_NAME, Experiment
+from reports.runner.experiments import BY_NAME, SEEDINGS, Experiment
 from reports.runner.factory import import_factory
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -110,11 +114,16 @@ def parse_plugin(spec):
     if name in BY_NAME:
         raise RegistryError(f"{name!r} is a built-in classifier; give the plug-in another name")
     params = parse_params(match["rest"], name)
+    seeding, inputs = params.pop("seeding", None), params.pop("inputs", ())
+    if seeding is not None and seeding not in SEEDINGS:
+        raise RegistryError(f"{name}: seeding={seeding!r}: one of {', '.join(map(repr, SEEDINGS))}")
+    if not isinstance(inputs, (list, tuple)) or not all(isinstance(item, str) and item for item in inputs):
+        raise RegistryError(f"{name}: inputs={inputs!r}: a list of file names, e.g. inputs=['weights.npy']")
     factory = import_factory(path, name)
     # Given a random_state, the user has chosen one run; otherwise a factory that takes one is tried
     # over seeds until two of them show whether it is really stochastic.
     stochastic = _takes_random_state(factory) and "random_state" not in params
-    return Experiment(name, path, params, stochastic=stochastic)
+    return Experiment(name, path, params, stochastic=stochastic, seeding=seeding, inputs=tuple(inputs))
 
 
 def resolve(name_or_spec):

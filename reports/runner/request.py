@@ -72,6 +72,9 @@ def checked_path(text, variable):
         raise RequestError(f"{variable} is empty: give a directory or file name")
     if "\n" in text or "\r" in text or "\0" in text:
         raise RequestError(f"{variable}={text!r}: a path cannot hold a line break or a NUL character")
+    if text.startswith("-"):
+        raise RequestError(f"{variable}={text!r}: a folder name that starts with '-' reads as an option; "
+                           f"write ./{text}")
     if text.startswith("~"):
         raise RequestError(f"{variable}={text!r}: '~' is not expanded here; write the path out ($HOME/...)")
     too_long = [part for part in Path(text).parts if len(part.encode("utf-8")) > MAX_NAME_BYTES]

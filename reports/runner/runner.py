@@ -117,6 +117,13 @@ def schedule(missing):
     return paired + sorted(rest, key=lambda w: -w.experiment.seconds)
 
 
+def _named(wanted, text):
+    """`text` about a run, naming the run unless it already starts with its classifier's name."""
+    name = wanted.experiment.name
+    named = text.startswith(f"{name}:") and " seed " not in wanted.label
+    return text if named else f"{wanted.label}: {text.removeprefix(name + ': ')}"
+
+
 def _difference(asked, computed):
     """Which parts of two identities differ, in words."""
     keys = sorted(key for key in set(asked) | set(computed) if asked.get(key) != computed.get(key))
@@ -134,7 +141,7 @@ def compute(missing, executor, results, progress, verbose=False):
         try:
             computed = future.result()
         except EnvironmentFailure as error:
-            problems.append(f"{w.label}: {error} (not stored: it is tried again next time)")
+            problems.append(f"{_named(w, str(error))} (not stored: it is tried again next time)")
             continue
         except Exception as error:  # the cluster lost it, or a bug: said, and tried again next time
             lost = " (its worker was lost)" if executor.lost(error) else ""
@@ -240,7 +247,8 @@ def _finish(request, wanted, problems, quiet, stream, start):
     for line in problems:
         print(f"error: {line}", file=stream)
     if not present:
-        raise RunnerError("no run could be computed, so there is no report: " + "; ".join(problems))
+        print("error: no run could be computed, so no report was written", file=stream)
+        return 1
     fingerprint = render_fingerprint(request, present)
     failed = sorted({run["name"] for run in map(read_run, present) if "failed" in run})
     if report_fingerprint(request.out) == fingerprint and not problems:
