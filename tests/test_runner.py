@@ -57,7 +57,7 @@ def run(digits_mnist, tmp_path, capsys):
         request = make_request(kind, **settings)
         executor = InProcess(digits_mnist, interrupt_after)
         executors.append(executor)
-        status = runner.run_request(request, lambda _: executor, dry_run=dry_run, quiet=False)
+        status = runner.run_request(request, lambda _: executor, dry_run=dry_run, quiet=False).status
         return status, executor.computed, capsys.readouterr().err
 
     return go

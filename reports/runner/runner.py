@@ -35,8 +35,14 @@ FINGERPRINT_PREFIX = "<!-- settings: "
 PROBE_SEEDS = (0, 1)
 
 
-class RunnerError(Exception):
-    """Runs that could not be computed here; the message names each and what to do."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a request came to: the exit status (0, or 1 if a classifier failed or a run could not be
+    computed), the run files it wanted that exist, and the classifiers that failed."""
+
+    status: int
+    runs: tuple
+    failed: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -64,25 +70,30 @@ def seeding(experiment):
     return "probe"
 
 
-def usable(path, say=print):
+def usable(path, say=print, dry_run=False):
     """Whether the run file at `path` exists and reads back whole. One that does not is moved aside
-    (NAME.json.unreadable), with one line, so that it is computed again and still there to look at."""
+    (NAME.json.unreadable), with one line, so that it is computed again and still there to look at
+    (in a dry run it is only named)."""
     if not path.is_file():
         return False
     try:
         read_run(path)
     except StoreError as error:
+        problem = error.args[0].split(";")[0]
+        if dry_run:
+            say(f"{problem}; would move it aside and compute it again")
+            return False
         aside = path.with_name(path.name + ".unreadable")
         path.replace(aside)
-        say(f"{error.args[0].split(';')[0]}; moved aside to {aside.name}, computing it again")
+        say(f"{problem}; moved aside to {aside.name}, computing it again")
         return False
     return True
 
 
-def _probe_result(experiment, results, say):
+def _probe_result(experiment, results, say, dry_run):
     """For a probed plug-in: None while a probe run is missing, else whether seeds 0 and 1 differ."""
     paths = [run_path(results, experiment, seed) for seed in PROBE_SEEDS]
-    if not all(usable(path, say) for path in paths):
+    if not all([usable(path, say, dry_run) for path in paths]):
         return None
     runs = [read_run(path) for path in paths]
     if any("failed" in run for run in runs):
@@ -90,7 +101,7 @@ def _probe_result(experiment, results, say):
     return runs[0]["predictions"] != runs[1]["predictions"]
 
 
-def wanted_runs(request, say=print):
+def wanted_runs(request, say=print, dry_run=False):
     """(the runs the request wants now, whether a probe must finish before the rest are known)."""
     wanted, probing = [], False
     for experiment in request.experiments:
@@ -100,7 +111,7 @@ def wanted_runs(request, say=print):
         elif how == "seeds":
             seeds = list(range(request.n_seeds))
         else:
-            random = _probe_result(experiment, request.results, say)
+            random = _probe_result(experiment, request.results, say, dry_run)
             probing |= random is None
             seeds = list(PROBE_SEEDS) if random is None else list(range(request.n_seeds)) if random else [0]
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
@@ -201,10 +212,10 @@ def render_report(request, paths, fingerprint, extra_failures=()):
     return table, sorted({run["name"] for run in failures})
 
 
-def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None):
-    """Compute what `request` is missing on the executor `executor_for(request)` makes, and render its
-    report if it changed. Returns the exit status: 0, or 1 if a classifier failed or a run could not be
-    computed (the report is still written from the others)."""
+def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True):
+    """Compute what `request` is missing on the executor `executor_for(request)` makes, and (with
+    `render`) render its report if it changed, from the runs there are even if some failed. Returns
+    the Outcome."""
     stream = stream or sys.stderr
 
     def say(line):
@@ -214,8 +225,8 @@ def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=Fa
     problems, executor = [], None
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
-            wanted, probing = wanted_runs(request, say)
-            missing = [w for w in wanted if not usable(w.path, say)]
+            wanted, probing = wanted_runs(request, say, dry_run)
+            missing = [w for w in wanted if not usable(w.path, say, dry_run)]
             if dry_run:
                 return _list(request, wanted, missing, probing, stream)
             if missing:
@@ -238,20 +249,22 @@ def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=Fa
     finally:
         if executor is not None:
             executor.close()
-    return _finish(request, wanted, problems, quiet, stream, start)
+    return _finish(request, wanted, problems, quiet, stream, start, render)
 
 
-def _finish(request, wanted, problems, quiet, stream, start):
-    """Render the report if it is out of date; say what failed; the exit status."""
-    present = [w.path for w in wanted if w.path.is_file()]
+def _finish(request, wanted, problems, quiet, stream, start, render):
+    """Render the report if it is out of date; say what failed; the outcome."""
+    present = tuple(w.path for w in wanted if w.path.is_file())
     for line in problems:
         print(f"error: {line}", file=stream)
     if not present:
         print("error: no run could be computed, so no report was written", file=stream)
-        return 1
+        return Outcome(1, present)
     fingerprint = render_fingerprint(request, present)
     failed = sorted({run["name"] for run in map(read_run, present) if "failed" in run})
-    if report_fingerprint(request.out) == fingerprint and not problems:
+    if not render:
+        pass
+    elif report_fingerprint(request.out) == fingerprint and not problems:
         if not quiet:
             print(f"{request.out} is up to date ({len(present)} runs)", file=stream)
     else:
@@ -262,7 +275,7 @@ def _finish(request, wanted, problems, quiet, stream, start):
                   f"({time.monotonic() - start:.1f} s)", file=stream)
     if failed:
         print(f"error: failed, in the report's list of failures: {', '.join(failed)}", file=stream)
-    return 1 if failed or problems else 0
+    return Outcome(1 if failed or problems else 0, present, tuple(failed))
 
 
 def _list(request, wanted, missing, probing, stream):
@@ -276,4 +289,4 @@ def _list(request, wanted, missing, probing, stream):
     stale = missing or report_fingerprint(request.out) != render_fingerprint(request, present)
     print(f"would render {request.out}" if stale else f"{request.out} is up to date", file=stream)
     print(f"{len(missing)} of {len(wanted)} runs to compute", file=stream)
-    return 0
+    return Outcome(0, tuple(w.path for w in wanted if w.path.is_file()))
