@@ -5,7 +5,8 @@ function) of objects with `fit` and `predict`, and its keyword arguments, whose 
 literals with any spacing, nesting and quoting (`hidden_layer_sizes=(100, 50)`, `name='a b'`).
 Several entries are separated by `;` (a `;` inside a quoted value or brackets is part of the value).
 A bare built-in name adds that experiment. Names are unique, and a plug-in may not take a built-in's
-name; all of it is checked before anything runs.
+name; all of it is checked before anything runs, the parameters' names included: a name the
+factory does not take stops with the closest one it does take (`n_neighbours` -> `n_neighbors`).
 
 A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
 chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
@@ -14,6 +15,7 @@ reports/runner/plan.py); one given `random_state=...` is run once, with that val
 
 import ast
 import dataclasses
+import difflib
 import inspect
 import io
 import re
@@ -98,6 +100,49 @@ def _takes_random_state(factory):
         return False
 
 
+KWARGS_TYPO = 0.8  # how close an unknown name must be to a known one to be refused as its misspelling
+
+
+def known_parameters(factory):
+    """(the keyword names `factory` takes, whether it takes others too), or (None, True) when they
+    cannot be known before it runs: a function with **kwargs, or a callable without a signature.
+
+    A class whose __init__ takes **kwargs (LightGBM's estimators pass any library option through) is
+    asked for `get_params()` of an instance made with no arguments: the names it knows for sure."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature
+        return None, True
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+        return names, False
+    if inspect.isclass(factory) and callable(getattr(factory, "get_params", None)):
+        try:  # an estimator's __init__ only stores its arguments: cheap, and nothing is fitted
+            return sorted(set(names) | set(factory().get_params(deep=False))), True
+        except (Exception, SystemExit):  # cannot be made without arguments: the signature is all we know
+            pass
+    return names, True
+
+
+def check_params(factory, params, name):
+    """Refuse, before anything is fitted, a parameter `factory` does not take, suggesting the closest
+    name it does take. Where the factory also takes names it does not list (**kwargs), only a near
+    miss of a listed name is refused: anything else may be one of its pass-through options."""
+    known, open_ended = known_parameters(factory)
+    if known is None:
+        return
+    title = getattr(factory, "__name__", repr(factory))
+    for key in params:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=KWARGS_TYPO if open_ended else 0.6)
+        if open_ended and not close:
+            continue
+        hint = f"; did you mean {close[0]!r}?" if close else (
+            f"; it takes {', '.join(known)}" if known else "; it takes no parameters")
+        raise RegistryError(f"{name}: {title} has no parameter {key!r}{hint}")
+
+
 def parse_plugin(spec):
     """An Experiment from "NAME=package.module:attr key=value ..."; imports the factory to check it."""
     match = HEADER.fullmatch(spec)
@@ -111,6 +156,7 @@ def parse_plugin(spec):
         raise RegistryError(f"{name!r} is a built-in classifier; give the plug-in another name")
     params = parse_params(match["rest"], name)
     factory = import_factory(path, name)
+    check_params(factory, params, name)
     # Given a random_state, the user has chosen one run; otherwise a factory that takes one is tried
     # over seeds until two of them show whether it is really stochastic.
     stochastic = _takes_random_state(factory) and "random_state" not in params
