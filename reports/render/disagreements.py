@@ -1,9 +1,10 @@
 """Where two classifiers disagree: the test images one gets right and the other wrong, as pictures.
 
 Which pairs (at most MAX_PAIRS): the two classifiers with the most correct answers (mean over
-seeds), then the pairs McNemar's test calls significantly different, closest first (fewest images
-on which they disagree): a far-apart pair, random guessing against anything, shows only what the
-tables already say. A stochastic classifier stands as its median-seed run, as in the McNemar table.
+seeds), then the pairs the report's comparisons call significantly different (reports/render/
+comparisons.py), closest first (smallest difference in accuracy): a far-apart pair, random guessing
+against anything, shows only what the tables already say. A stochastic classifier stands as its
+median-seed run: one set of predictions must stand for it in a picture.
 
 Which images: both directions, A right and B wrong, then B right and A wrong; in each, PER_PANEL
 images drawn with a fixed seed from all such images (all of them if fewer), shown in test order
@@ -13,7 +14,6 @@ The run files hold predictions, not pixels: the test images are read from data/m
 when this figure is drawn, and when they cannot be the report says why in one line instead.
 """
 
-import itertools
 
 import matplotlib
 
@@ -26,7 +26,6 @@ from data import DataError, load_mnist  # noqa: E402
 from data.files import atomic_path  # noqa: E402
 from data.mnist import SHA256  # noqa: E402
 from reports.render.records import median_run  # noqa: E402
-from reports.render.stats import mcnemar_exact  # noqa: E402
 
 MAX_PAIRS = 3
 PER_PANEL = 12
@@ -39,24 +38,17 @@ def ranking(records):
     return sorted(records, key=lambda r: -r["summary"]["correct"]["mean"])
 
 
-def pair_tests(ranked, truth):
-    """{(name A, name B): McNemar} for every pair, A ranked above B, on their median-seed runs."""
-    return {(a["name"], b["name"]): mcnemar_exact(truth, median_run(a)["predictions"], median_run(b)["predictions"])
-            for a, b in itertools.combinations(ranked, 2)}
-
-
-def choose_pairs(names, tests, threshold, limit=MAX_PAIRS):
-    """The pairs to draw, as (A, B, why): the two best of `names` (ranked best first), then the pairs
-    of `tests` ({(A, B): McNemar}) with p below `threshold`, fewest disagreements first, ties in
-    ranking order; at most `limit` in all."""
+def choose_pairs(names, significant, limit=MAX_PAIRS):
+    """The pairs to draw, as (A, B, why): the two best of `names` (ranked best first), then the pairs of
+    `significant` ({(A, B): their difference in accuracy}, A ranked above B), smallest difference
+    first, ties in ranking order; at most `limit` in all."""
     if len(names) < 2:
         return []
     position = {name: k for k, name in enumerate(names)}
     best = (names[0], names[1])
-    significant = sorted((pair for pair, test in tests.items() if test.p_value < threshold and pair != best),
-                         key=lambda pair: (tests[pair].only_a + tests[pair].only_b,
-                                           position[pair[0]], position[pair[1]]))
-    chosen = [(*best, "the two best")] + [(*pair, "significantly different") for pair in significant]
+    closest = sorted((pair for pair in significant if pair != best),
+                     key=lambda pair: (abs(significant[pair]), position[pair[0]], position[pair[1]]))
+    chosen = [(*best, "the two best")] + [(*pair, "significantly different") for pair in closest]
     return chosen[:limit]
 
 
@@ -125,14 +117,22 @@ def _label(record, run):
     return f"{record['name']} (seed {run['seed']})" if record["stochastic"] else record["name"]
 
 
-def section(records, threshold, figures_dir, relative, images=None):
+def significant_pairs(ranked, comparisons):
+    """{(A, B): |A - B|} for the pairs of `comparisons` (reports/render/comparisons.py) called
+    significantly different, A ranked above B."""
+    position = {r["name"]: k for k, r in enumerate(ranked)}
+    return {tuple(sorted((pair.a, pair.b), key=position.get)): abs(pair.comparison.difference)
+            for pair in comparisons if pair.significant}
+
+
+def section(records, comparisons, figures_dir, relative, images=None):
     """The report's section on disagreements, as markdown lines, drawing its figures into
-    `figures_dir` (linked as `relative`/NAME.png). `threshold` is the McNemar table's significance
-    level; `images`, the test images, are read from the data when not given."""
+    `figures_dir` (linked as `relative`/NAME.png). `comparisons` are the report's pairs with their
+    verdicts; `images`, the test images, are read from the data when not given."""
     ranked = ranking(records)
-    truth = records[0]["runs"][0]["test_labels"]
-    tests = pair_tests(ranked, truth)
-    pairs = choose_pairs([r["name"] for r in ranked], tests, threshold)
+    truth = np.asarray(records[0]["runs"][0]["test_labels"])
+    significant = significant_pairs(ranked, comparisons)
+    pairs = choose_pairs([r["name"] for r in ranked], significant)
     if not pairs:
         return []
     lines = [
@@ -140,8 +140,9 @@ def section(records, threshold, figures_dir, relative, images=None):
         f"Test images that one classifier of a pair gets right and the other wrong, both ways: {PER_PANEL} of each "
         f"drawn at random with a fixed seed ({SAMPLE_SEED}) from all such images (all of them if fewer), shown in "
         "test order under their position in the test set (#0 first), with the true digit and both answers. "
-        "A stochastic classifier is shown by its median-seed run, as in the McNemar table. "
-        f"Pairs drawn, at most {MAX_PAIRS}: the two best, then the pairs McNemar's test calls significantly different, closest first (fewest images on which they disagree).",
+        "A stochastic classifier is shown by its median-seed run. "
+        f"Pairs drawn, at most {MAX_PAIRS}: the two best, then the pairs called significantly different above, "
+        "closest first (smallest difference in accuracy).",
         "",
     ]
     if images is None:
@@ -151,14 +152,15 @@ def section(records, threshold, figures_dir, relative, images=None):
     by_name = {r["name"]: r for r in records}
     for name_a, name_b, why in pairs:
         (a, run_a), (b, run_b) = ((by_name[n], median_run(by_name[n])) for n in (name_a, name_b))
-        test = tests[name_a, name_b]
+        only_a, only_b = (int(np.sum((np.asarray(p["predictions"]) == truth) & (np.asarray(q["predictions"]) != truth)))
+                          for p, q in ((run_a, run_b), (run_b, run_a)))
         png = disagreement_figure(images, truth, (_label(a, run_a), run_a["predictions"]),
                                   (_label(b, run_b), run_b["predictions"]),
                                   figures_dir / f"disagreements-{name_a}-vs-{name_b}.png")
         lines += [f"**{_label(a, run_a)} vs {_label(b, run_b)}**: {why}; only {name_a} is right on "
-                  f"{test.only_a:,} images, only {name_b} on {test.only_b:,}.", "",
+                  f"{only_a:,} images, only {name_b} on {only_b:,}.", "",
                   f"![images where {name_a} and {name_b} disagree]({relative}/{png.name})", ""]
-    left_out = len({pair for pair, test in tests.items() if test.p_value < threshold} - {(a, b) for a, b, _ in pairs})
+    left_out = len(set(significant) - {(a, b) for a, b, _ in pairs})
     if left_out:
         lines += [f"Not drawn: {left_out} more significantly different pair{'s' * (left_out > 1)}.", ""]
     return lines

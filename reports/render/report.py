@@ -4,7 +4,6 @@ Reads only results files; never fits anything. Tables are GitHub-flavoured markd
 """
 
 import datetime
-import itertools
 import os
 from pathlib import Path
 
@@ -13,14 +12,9 @@ from tabulate import tabulate
 
 from data.files import write_text_atomic
 from reports.render import figures
-from reports.render import disagreements, tables
+from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.header import commits, header_lines, where
-from reports.render.records import median_run
-from reports.render.stats import mcnemar_exact
-
-SIGNIFICANCE = 0.05
-
 
 def book_figures(records):
     return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
@@ -97,22 +91,16 @@ def per_digit_table(records):
     return ["classifier", *map(str, classes)], rows
 
 
-def _p_value(p):
-    return f"{p:.2g}" if p > 0 else "< 1e-300"  # below the smallest double: say so, not "0"
-
-
-def mcnemar_table(records, truth):
-    pairs = list(itertools.combinations(records, 2))
-    threshold = SIGNIFICANCE / max(len(pairs), 1)  # Bonferroni: many pairs, one family of tests
-    rows = []
-    for a, b in pairs:
-        test = mcnemar_exact(truth, median_run(a)["predictions"], median_run(b)["predictions"])
-        if test.p_value >= threshold:
-            verdict = "no significant difference"
-        else:
-            verdict = f"{a['name'] if test.only_a > test.only_b else b['name']} is better"
-        rows.append([a["name"], b["name"], f"{test.only_a:,}", f"{test.only_b:,}", _p_value(test.p_value), verdict])
-    return ["A", "B", "only A right", "only B right", "p (exact)", f"verdict (p < {threshold:.2g})"], rows, threshold
+def comparison_lines(pairs):
+    """The section on which differences are real: the method once, then one table per family asked."""
+    lines = ["## Which differences are real", "", comparisons.explanation(), ""]
+    for family in comparisons.FAMILIES:
+        members = [pair for pair in pairs if pair.family == family]
+        if members:
+            lines += [f"**{comparisons.TITLES[family]}** ({len(members)} comparison{'s' * (len(members) > 1)}):", "",
+                      tabulate(comparisons.rows(members), comparisons.HEADERS, tablefmt="github",
+                               disable_numparse=True), ""]
+    return lines
 
 
 def render(records, out, figures_dir, command):
@@ -120,7 +108,6 @@ def render(records, out, figures_dir, command):
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
     book = book_figures(records)
-    truth = records[0]["runs"][0]["test_labels"]
     relative = os.path.relpath(figures_dir, out.parent)
     generated = timestamp()
 
@@ -131,7 +118,7 @@ def render(records, out, figures_dir, command):
     headers, rows = main_table(records, book)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     digit_headers, digit_rows = per_digit_table(records)
-    pair_headers, pair_rows, threshold = mcnemar_table(records, truth)
+    pairs = comparisons.compare(records)
     lines = [
         "# MNIST accuracy report", "",
         *header_lines(records, command, generated), "",
@@ -148,14 +135,9 @@ def render(records, out, figures_dir, command):
         "## Accuracy per digit (%)", "",
         "Mean over seeds of the share of each digit's test images classified correctly.", "",
         tabulate(digit_rows, digit_headers, tablefmt="github", disable_numparse=True), "",
-        "## Which differences are real: McNemar's exact test", "",
-        "Each pair of classifiers on the same test images (the median-seed run of a stochastic one). Only the "
-        "images one gets right and the other wrong count. With "
-        f"{len(pair_rows)} comparisons, a difference is called significant at p < {threshold:.2g} (0.05, "
-        "Bonferroni-corrected).", "",
-        tabulate(pair_rows, pair_headers, tablefmt="github", disable_numparse=True), "",
+        *comparison_lines(pairs),
     ]
-    lines += disagreements.section(records, threshold, figures_dir, relative)
+    lines += disagreements.section(records, pairs, figures_dir, relative)
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
                   "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
