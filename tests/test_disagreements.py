@@ -83,7 +83,7 @@ def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, tru
     good = fake_record("good", truth, wrong_at(truth, [100]))
     poor = fake_record("poor", truth, wrong_at(truth, range(300)))
     records = [poor, noisy, good]
-    text = "\n".join(section(records, compare(records), tmp_path, "figures", images=digits_mnist.test.images))
+    text = "\n".join(section(records, compare(records), tmp_path, "figures", images=digits_mnist.test.images)[0])
     assert "**good vs noisy (seed 2)**: the two best; only good is right on 20 images, only noisy on 1." in text
     assert "**noisy (seed 2) vs poor**: significantly different" in text
     for png in ("disagreements-good-vs-noisy.png", "disagreements-noisy-vs-poor.png",
@@ -93,7 +93,7 @@ def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, tru
 
 def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, monkeypatch):
     records = [fake_record("a", truth, truth, sha="other"), fake_record("b", truth, wrong_at(truth, [1]), sha="other")]
-    lines = section(records, compare(records), tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures")
     assert "No figure: the runs were not tested on the book's MNIST, whose images the figure would show." in lines
 
     def missing(**_):
@@ -101,6 +101,6 @@ def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, mo
 
     monkeypatch.setattr(disagreements, "load_mnist", missing)
     records = [fake_record("a", truth, truth), fake_record("b", truth, wrong_at(truth, [1]))]
-    lines = section(records, compare(records), tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures")
     assert "No figure: the test images could not be read: data/mnist.npz: missing; run `make data` first." in lines
     assert not list(tmp_path.glob("*.png"))

@@ -2,6 +2,9 @@
 margin, its best epoch sits on the row of our best epochs, failing seeds are named, and every confusion
 matrix shares one colour scale with a colour bar. Checked on the figure objects, before saving."""
 
+import copy
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -9,6 +12,11 @@ import pytest
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.chapter import measure
+from reports.render.records import record
+from reports.render.report import render
+from reports.runner.evaluate import evaluate
+from reports.runner.experiments import BY_NAME
+from reports.runner.registry import parse_plugin
 from tests.records import synthetic_record
 
 
@@ -94,3 +102,22 @@ def test_the_books_listing_lies_inside_the_chapter_axes_far_above_our_runs(drawn
     ax = drawn["chapter1-epochs.png"].axes[0]
     for count in BOOK["network-100-slow"].epochs.values():
         assert inside(100 * count / 10_000, ax.get_ylim())
+
+
+def test_a_render_removes_the_report_figures_it_did_not_write_and_nothing_else(digits_mnist, tmp_path):
+    darkness, knn = (record([evaluate(experiment, 0, digits_mnist, quiet=True)])
+                     for experiment in (BY_NAME["darkness"], parse_plugin("knn=tests.plugins:nearest_neighbours")))
+    out, figures_dir = tmp_path / "report.md", tmp_path / "figures"
+    render([copy.deepcopy(darkness), knn], out, figures_dir, "make report EXTRA=...")
+    assert (figures_dir / "confusion-knn.png").is_file()
+    (figures_dir / "disagreements-knn-vs-darkness.png").write_bytes(b"drawn by an earlier render")
+    (figures_dir / "epochs.png").write_bytes(b"drawn by an earlier render")
+    theirs = ["notes.txt", "my-plot.png", "chapter1-book.png", "confusion.png.bak"]  # not names the report draws
+    for name in theirs:
+        (figures_dir / name).write_text("someone else's")
+    render([darkness], out, figures_dir, "make report")
+    assert sorted(path.name for path in figures_dir.iterdir()) == sorted(
+        ["accuracy.png", "confusion-darkness.png", *theirs])
+    assert all((figures_dir / name).read_text() == "someone else's" for name in theirs)
+    linked = re.findall(r"\]\(figures/([^)]+)\)", out.read_text(encoding="utf-8"))
+    assert sorted(linked) == ["accuracy.png", "confusion-darkness.png"]  # the report and its directory agree

@@ -126,15 +126,15 @@ def significant_pairs(ranked, comparisons):
 
 
 def section(records, comparisons, figures_dir, relative, images=None):
-    """The report's section on disagreements, as markdown lines, drawing its figures into
-    `figures_dir` (linked as `relative`/NAME.png). `comparisons` are the report's pairs with their
-    verdicts; `images`, the test images, are read from the data when not given."""
+    """The report's section on disagreements, as (markdown lines, the figures drawn), drawing its
+    figures into `figures_dir` (linked as `relative`/NAME.png). `comparisons` are the report's pairs
+    with their verdicts; `images`, the test images, are read from the data when not given."""
     ranked = ranking(records)
     truth = np.asarray(records[0]["runs"][0]["test_labels"])
     significant = significant_pairs(ranked, comparisons)
     pairs = choose_pairs([r["name"] for r in ranked], significant)
     if not pairs:
-        return []
+        return [], []
     lines = [
         "## Where two classifiers disagree", "",
         f"Test images that one classifier of a pair gets right and the other wrong, both ways: {PER_PANEL} of each "
@@ -148,8 +148,9 @@ def section(records, comparisons, figures_dir, relative, images=None):
     if images is None:
         images, why = load_test_images(records, truth)
         if images is None:
-            return lines + [f"No figure: {why.rstrip('.')}.", ""]
+            return lines + [f"No figure: {why.rstrip('.')}.", ""], []
     by_name = {r["name"]: r for r in records}
+    drawn = []
     for name_a, name_b, why in pairs:
         (a, run_a), (b, run_b) = ((by_name[n], median_run(by_name[n])) for n in (name_a, name_b))
         only_a, only_b = (int(np.sum((np.asarray(p["predictions"]) == truth) & (np.asarray(q["predictions"]) != truth)))
@@ -157,10 +158,11 @@ def section(records, comparisons, figures_dir, relative, images=None):
         png = disagreement_figure(images, truth, (_label(a, run_a), run_a["predictions"]),
                                   (_label(b, run_b), run_b["predictions"]),
                                   figures_dir / f"disagreements-{name_a}-vs-{name_b}.png")
+        drawn.append(png)
         lines += [f"**{_label(a, run_a)} vs {_label(b, run_b)}**: {why}; only {name_a} is right on "
                   f"{only_a:,} images, only {name_b} on {only_b:,}.", "",
                   f"![images where {name_a} and {name_b} disagree]({relative}/{png.name})", ""]
     left_out = len(set(significant) - {(a, b) for a, b, _ in pairs})
     if left_out:
         lines += [f"Not drawn: {left_out} more significantly different pair{'s' * (left_out > 1)}.", ""]
-    return lines
+    return lines, drawn

@@ -5,6 +5,8 @@ invisible); the book's figure is set against ours measured the same way (its bes
 epochs); every seed is a visible mark; failing runs are named; colour scales are shared and shown.
 """
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -30,6 +32,25 @@ DETERMINISTIC = "black"
 _TAB20 = list(enumerate(plt.get_cmap("tab20").colors))
 FAILING = [colour for k, colour in _TAB20[0::2] + _TAB20[1::2] if k not in (6, 7, 14, 15)]
 MARGIN = 0.06  # of the visible span, kept free around every marked value
+
+
+# The names of the figures a report draws; every other file in its figures directory is not the
+# report's to remove (the chapter's two figures are always both redrawn, so none of them goes stale).
+REPORT_FIGURES = ("accuracy.png", "epochs.png", "confusion-*.png", "disagreements-*-vs-*.png")
+
+
+def remove_stale(figures_dir, written, patterns=REPORT_FIGURES):
+    """Remove from `figures_dir` every file named by `patterns` that this render did not write
+    (`written`: the paths it wrote), so that the directory holds only the figures of the report beside
+    it; return the names removed. Files of any other name are never touched."""
+    kept = {Path(path).name for path in written if path is not None}  # None: a figure not drawn
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(figures_dir).glob(pattern)):
+            if path.name not in kept and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    return removed
 
 
 def _save(fig, path):

@@ -137,7 +137,8 @@ def render(records, out, figures_dir, command):
         tabulate(digit_rows, digit_headers, tablefmt="github", disable_numparse=True), "",
         *comparison_lines(pairs),
     ]
-    lines += disagreements.section(records, pairs, figures_dir, relative)
+    disagreement_lines, disagreement_pngs = disagreements.section(records, pairs, figures_dir, relative)
+    lines += disagreement_lines
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
                   "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
@@ -151,6 +152,8 @@ def render(records, out, figures_dir, command):
     tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
     write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    # Last, once the report links only the new figures: those of classifiers no longer in it go.
+    figures.remove_stale(figures_dir, [accuracy_png, epochs_png, *confusion_pngs, *disagreement_pngs])
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 
