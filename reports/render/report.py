@@ -15,6 +15,7 @@ from reports.render import figures
 from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.header import commits, header_lines, where
+from reports.render.records import deterministic
 
 def book_figures(records):
     return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
@@ -58,9 +59,11 @@ def seed_spread(record):
     if not record["stochastic"]:
         given = record["params"].get("random_state")
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
-    if len({tuple(run["predictions"]) for run in record["runs"]}) == 1 and correct["n"] > 1:
+    if deterministic(record):
         # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/plan.py).
         return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
+    if correct["n"] == 1:
+        return f"1 seed ({record['seeds'][0]}): no spread measured"
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
 
@@ -141,13 +144,17 @@ def render(records, out, figures_dir, command):
     lines += disagreement_lines
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
-                  "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
-                  "the red crosses, its figure the dashed line (labelled with what it measures); where that is a best "
-                  "epoch, each seed's best epoch is a dot.", "",
+                  "One line per seed, failing seeds in colour and named; every panel on one accuracy scale. The "
+                  "book's \"Epoch j: n / 10000\" lines are the red crosses, its figure the dashed line (labelled with "
+                  "what it measures); where that is a best epoch, each seed's best epoch is a dot. A plug-in's steps "
+                  "are what its estimator reports (boosting rounds, iterations or epochs).", "",
                   f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
     lines += ["## Confusion matrices", "",
               "Rows are the true digit, columns the prediction (median-seed run); each cell is the share of the "
-              "row's test images, on one colour scale for every classifier.", ""]
+              "row's test images in percent, rounded. The colour scale is the same for every classifier and is a "
+              "square root, not linear, so that errors of 1-5% stand out from the white of no error; the colour "
+              f"bar's ticks are the percentages. A `·` marks a cell with at least one image but under "
+              f"{figures.SMALL}%, which would round to 0; a blank cell has no image.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
     write_text_atomic(out, "\n".join(lines) + "\n")
