@@ -126,3 +126,29 @@ def test_with_kwargs_only_a_near_miss_of_a_known_name_is_refused():
                                             "'n_estimators'"):
         parse_plugin(f"{spec} n_estimator=3")
     assert parse_plugin("o=tests.plugins:options_function anything=1").params == {"anything": 1}
+
+
+@pytest.mark.parametrize("declared, stochastic, params", [
+    ("seeding=seeds", True, {}),
+    ("seeding='seeds'", True, {}),
+    ("seeding=deterministic", False, {}),
+    ("seeding=fixed random_state=7", False, {"random_state": 7}),
+    ("seeding=fixed", False, {}),  # the factory's own default seed
+])
+def test_a_spec_can_declare_how_its_plugin_is_seeded(declared, stochastic, params):
+    experiment = parse_plugin(f"t=sklearn.tree:DecisionTreeClassifier {declared}")
+    assert experiment.stochastic is stochastic and experiment.params == params  # never passed to the factory
+    assert experiment.seeding == declared.split()[0].split("=")[1].strip("'")
+    assert parse_plugin("t=sklearn.tree:DecisionTreeClassifier").seeding is None  # undeclared: probed
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("t=sklearn.tree:DecisionTreeClassifier seeding=sometimes", "t: seeding='sometimes'; it is one of seeds, fixed, "
+                                                                 "deterministic"),
+    (f"k={KNN} seeding=seeds", "k: seeding=seeds, but its factory takes no random_state"),
+    ("t=sklearn.tree:DecisionTreeClassifier seeding=seeds random_state=1", "drop random_state=1, or say seeding=fixed"),
+])
+def test_a_seeding_that_cannot_be_is_refused(spec, message):
+    with pytest.raises(RegistryError) as error:
+        parse_plugin(spec)
+    assert message in str(error.value) and "\n" not in str(error.value)

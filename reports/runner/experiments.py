@@ -26,7 +26,9 @@ class Experiment:
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
-    core busy until the end (reports/runner/plan.py).
+    core busy until the end (reports/runner/plan.py); seeding: how a plug-in's spec declares it is
+    seeded ("seeds", "fixed" or "deterministic", reports/runner/registry.py), None when it does not
+    say, and then the runner probes it. It only decides `stochastic`; it is not part of a run's identity.
     """
 
     name: str
@@ -38,6 +40,7 @@ class Experiment:
     commands: tuple = ()
     seconds: float = 1.0
     every_core: bool = False
+    seeding: str | None = None
 
 
 NETWORK = "network.classifier:NetworkClassifier"

@@ -8,9 +8,14 @@ A bare built-in name adds that experiment. Names are unique, and a plug-in may n
 name; all of it is checked before anything runs, the parameters' names included: a name the
 factory does not take stops with the closest one it does take (`n_neighbours` -> `n_neighbors`).
 
-A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
-chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
-reports/runner/plan.py); one given `random_state=...` is run once, with that value.
+How a plug-in is seeded can be declared with the reserved key `seeding` (never passed to the factory):
+- `seeding=seeds`: run over seeds like the chapter's stochastic classifiers, each seed passed as
+  `random_state` (the factory must take one);
+- `seeding=fixed`: one run, with the `random_state` the spec gives, or the factory's own default;
+- `seeding=deterministic`: one run, nothing passed: the estimator does not depend on a seed.
+A declared plug-in is not probed. Undeclared, a plug-in whose factory takes `random_state` and is not
+given one is run over seeds until two seeds show whether it really is stochastic (the probe); one given
+`random_state=...` is run once, with that value.
 """
 
 import ast
@@ -85,6 +90,9 @@ def parse_params(text, who):
         value_text = text[value_start:following[0]].strip()
         if key in params:
             raise RegistryError(f"{who}: parameter {key!r} is given twice")
+        if key == SEEDING and value_text.isidentifier():  # seeding=seeds reads as well as seeding='seeds'
+            params[key] = value_text
+            continue
         try:
             params[key] = ast.literal_eval(value_text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -100,6 +108,9 @@ def _takes_random_state(factory):
         return False
 
 
+# The reserved key of a spec that says how a plug-in is seeded; never passed to the factory.
+SEEDING = "seeding"
+SEEDINGS = ("seeds", "fixed", "deterministic")
 KWARGS_TYPO = 0.8  # how close an unknown name must be to a known one to be refused as its misspelling
 
 
@@ -155,12 +166,28 @@ def parse_plugin(spec):
     if name in BY_NAME:
         raise RegistryError(f"{name!r} is a built-in classifier; give the plug-in another name")
     params = parse_params(match["rest"], name)
+    seeding = params.pop(SEEDING, None)
     factory = import_factory(path, name)
     check_params(factory, params, name)
-    # Given a random_state, the user has chosen one run; otherwise a factory that takes one is tried
-    # over seeds until two of them show whether it is really stochastic.
-    stochastic = _takes_random_state(factory) and "random_state" not in params
-    return Experiment(name, path, params, stochastic=stochastic)
+    return Experiment(name, path, params, stochastic=_stochastic(factory, params, seeding, name), seeding=seeding)
+
+
+def _stochastic(factory, params, seeding, name):
+    """Whether a plug-in runs over seeds, as its spec declares it (`seeding`) or, undeclared, as its
+    factory suggests: given a random_state, the user has chosen one run; otherwise a factory that takes
+    one is tried over seeds until two of them show whether it really is stochastic (the probe)."""
+    takes = _takes_random_state(factory)
+    if seeding is None:
+        return takes and "random_state" not in params
+    if seeding not in SEEDINGS:
+        raise RegistryError(f"{name}: seeding={seeding!r}; it is one of {', '.join(SEEDINGS)}")
+    if seeding == "seeds" and not takes:
+        raise RegistryError(f"{name}: seeding=seeds, but its factory takes no random_state to pass a seed to; "
+                            "say seeding=deterministic")
+    if seeding == "seeds" and "random_state" in params:
+        raise RegistryError(f"{name}: seeding=seeds gives random_state a seed per run; drop random_state="
+                            f"{params['random_state']!r}, or say seeding=fixed to keep it")
+    return seeding == "seeds"
 
 
 def resolve(name_or_spec):
