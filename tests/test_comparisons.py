@@ -48,3 +48,13 @@ def test_holm_is_applied_within_a_family_and_verdicts_name_the_better_one():
     assert (pairs[0].comparison.runs_a, pairs[0].comparison.runs_b) == (1, 3)
     knn_mlp = [pair for pair in compare(builtins() + plugins()) if pair.family == "plug-ins among themselves"]
     assert [pair.verdict for pair in knn_mlp] == ["no significant difference"]
+
+
+def test_a_pair_gets_the_same_numbers_whichever_is_listed_first():
+    darkness, network = builtins()[:2]
+    forward, backward = compare([darkness, network])[0], compare([network, darkness])[0]
+    assert (backward.a, backward.b) == ("network", "darkness")
+    assert backward.comparison.difference == pytest.approx(-forward.comparison.difference)
+    assert backward.comparison.interval == pytest.approx((-forward.comparison.interval[1],
+                                                          -forward.comparison.interval[0]))
+    assert (backward.p_holm, backward.verdict) == (forward.p_holm, forward.verdict)

@@ -55,6 +55,16 @@ def right(record):
     return np.array([np.asarray(run["predictions"]) == np.asarray(run["test_labels"]) for run in record["runs"]])
 
 
+def between(a, b):
+    """A compared with B, the same numbers whichever of the two a report lists first: the bootstrap's
+    draws are made in the order of the names, and the result turned round if need be."""
+    if a["name"] <= b["name"]:
+        return paired_bootstrap(right(a), right(b))
+    turned = paired_bootstrap(right(b), right(a))
+    return Comparison(-turned.difference, (-turned.interval[1], -turned.interval[0]), turned.p_value,
+                      turned.runs_b, turned.runs_a)
+
+
 def family_pairs(records):
     """{family: [(A, B), ...]}: every pair of records, in report order, a plug-in first against a built-in."""
     builtins = [r for r in records if is_builtin(r)]
@@ -68,7 +78,7 @@ def compare(records):
     """Every pair of `records`, family by family, each with its Holm-adjusted p within its family."""
     pairs = []
     for family, members in family_pairs(records).items():
-        comparisons = [paired_bootstrap(right(a), right(b)) for a, b in members]
+        comparisons = [between(a, b) for a, b in members]
         adjusted = holm([c.p_value for c in comparisons])
         pairs += [Pair(a["name"], b["name"], family, c, p) for (a, b), c, p in zip(members, comparisons, adjusted)]
     return pairs
