@@ -142,7 +142,7 @@ def test_epoch_panels_share_one_scale_count_whole_steps_and_name_a_plugins_steps
     assert legend == ["one run (deterministic)"]  # not "seed None", nor "seed 0"
 
 
-def test_the_confusion_figure_explains_its_scale_and_its_dots_and_names_no_seed_for_a_deterministic_run(drawn, tmp_path):
+def test_the_confusion_figure_explains_its_scale_and_dots_and_names_no_seed_for_a_deterministic_run(drawn, tmp_path):
     ignores_seed = synthetic_record("knn", [9999, 9999])  # two seeds that predict alike, as the probe finds
     figures.confusion_figure(ignores_seed, tmp_path / "knn.png")
     fig = drawn["knn.png"]

@@ -95,7 +95,8 @@ def _p(p):
     return f"≤ {FLOOR:.2g}" if p <= FLOOR else f"{p:.2g}"
 
 
-HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)", "95% interval", "p", "p, Holm", "verdict (p, Holm < 0.05)"]
+HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)", "95% interval", "p", "p, Holm",
+           f"verdict (p, Holm < {SIGNIFICANCE})"]
 
 
 def rows(pairs):
@@ -115,8 +116,9 @@ def explanation():
         "replacement, and recomputes the difference. A deterministic classifier has one run, and then only "
         f"the test images vary. The draws come from a generator with the fixed seed {BOOTSTRAP_SEED}, so the "
         "same runs always give the same numbers. *p* is twice the share of replicates on the far side of zero "
-        f"(never below 2/{BOOTSTRAP_REPLICATES + 1:,}, shown as ≤ {FLOOR:.2g}: the most {BOOTSTRAP_REPLICATES:,} replicates can tell). Comparing many pairs gives many chances of a false "
-        "alarm, so *p, Holm* corrects it with Holm's step-down method, which keeps the chance of any false "
+        f"(never below 2/{BOOTSTRAP_REPLICATES + 1:,}, shown as ≤ {FLOOR:.2g}: the most {BOOTSTRAP_REPLICATES:,} "
+        "replicates can tell). Comparing many pairs gives many chances of a false alarm, so *p, Holm* corrects "
+        "it with Holm's step-down method, which keeps the chance of any false "
         f"\"better\" below {SIGNIFICANCE} and calls every difference Bonferroni's method would, often more. The "
         "correction is made within each family of questions the report asks, never across them: the built-in "
         "classifiers among themselves; each plug-in against each built-in; the plug-ins among themselves. "
