@@ -42,8 +42,10 @@ def verdict(record):
     if not record["stochastic"]:
         return deterministic_verdict(values(record)[0], book.correct, book.measure)
     failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
-    return (seed_verdict(values(record), book.correct, book.measure)
-            + (f"; {len(failing)} of {len(record['runs'])} runs fail" if failing else ""))
+    said, n = seed_verdict(values(record), book.correct, book.measure), len(record["runs"])
+    if said == "typical" and len(failing) == n:  # typical of runs that all fail, not a healthy result
+        return f"typical of our runs, all {n} of which fail"
+    return said + (f"; {len(failing)} of {n} runs fail" if failing else "")
 
 
 def chances(record):

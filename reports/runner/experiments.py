@@ -11,9 +11,6 @@ date.
 from dataclasses import dataclass, field
 
 TRAINING_SETS = ("train", "train+validation")
-# How a plug-in's spec may say it is seeded: "seeds" runs it over every seed; "deterministic" (it
-# ignores random_state) and "fixed" (random_state is set in its spec) run it once.
-SEEDINGS = ("seeds", "deterministic", "fixed")
 
 
 @dataclass(frozen=True)
@@ -29,9 +26,10 @@ class Experiment:
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
-    core busy until the end (reports/runner/runner.py); seeding: how a plug-in's spec says it is
-    seeded (SEEDINGS; None: found out by a probe); inputs: files a plug-in reads that its identity
-    should hold (reports/runner/identity.py).
+    core busy until the end (reports/runner/runner.py); seeding: how a plug-in's spec declares it is
+    seeded ("seeds", "fixed" or "deterministic", reports/runner/registry.py), None when it does not
+    say, and then the runner probes it. It only decides `stochastic`; it is not part of a run's identity.
+    inputs: files a plug-in's spec says it reads, whose content counts in its runs' identity.
     """
 
     name: str
