@@ -202,3 +202,33 @@ def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, mess
 def test_paths_with_spaces_and_quotes_are_fine(run, tmp_path):
     status, _, _ = run(results=str(tmp_path / "my 'results'"))
     assert status == 0 and (tmp_path / "my 'results'/report.md").is_file()
+
+
+def test_the_python_api_uses_the_same_runs_as_make_report(run, digits_mnist, tmp_path, monkeypatch):
+    import reports
+    import reports.__main__ as cli
+    from sklearn.neighbors import KNeighborsClassifier
+
+    monkeypatch.setattr("data.mnist.load_mnist", lambda **_: digits_mnist)
+    monkeypatch.setattr(cli, "executor_for", lambda request: InProcess(digits_mnist))
+    run(extra="knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3")
+    before = run_files(tmp_path / "results")
+    rows = reports.compare(["random", "darkness", ("knn", KNeighborsClassifier(n_neighbors=3))], seeds=2,
+                           results=str(tmp_path / "results"))
+    assert run_files(tmp_path / "results") == before  # every run reused: the same identities
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    assert sorted((row["classifier"], row["seed"]) for row in rows) == [
+        ("darkness", ""), ("knn", ""), ("random", 0), ("random", 1)]
+    assert next(row for row in rows if row["classifier"] == "knn")["params"] == '{"n_neighbors": 3}'
+
+
+def test_the_python_api_refuses_what_workers_cannot_import(tmp_path):
+    import reports
+    from reports.runner.registry import RegistryError
+
+    class Local:
+        def get_params(self, deep=False):
+            return {}
+
+    with pytest.raises(RegistryError, match="defined in the notebook or script itself"):
+        reports.compare([Local()], results=str(tmp_path))

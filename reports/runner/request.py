@@ -89,9 +89,10 @@ def default_jobs():
 
 
 def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="results", out=None, scheduler=None,
-                 seeds_variable=None):
+                 seeds_variable=None, builtins=None):
     """The checked Request of `make KIND` with these settings (each as the user typed it; an empty one
-    means its default, as an empty make variable does)."""
+    means its default, as an empty make variable does). `builtins`, from Python, lists the built-in
+    classifiers exactly (none, or some of another command's), instead of the command's own."""
     if kind not in DEFAULT_SEEDS:
         raise RequestError(f"unknown request {kind!r}: report or chapter")
     seeds_variable = seeds_variable or ("SEEDS" if kind == "report" else "CHAPTER_SEEDS")
@@ -105,8 +106,11 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="res
     if out_path.is_dir():
         raise RequestError(f"REPORT_MD={str(out_path)!r} is a directory; name the report's file, "
                            f"e.g. {out_path / REPORT_FILES[kind]}")
-    builtins = [experiment.name for experiment in experiments_of(kind)]
+    if builtins is None:
+        builtins = [experiment.name for experiment in experiments_of(kind)]
     experiments, specs = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)
+    if not experiments:
+        raise RequestError("no classifier to evaluate: name built-in classifiers or plug-ins")
     if kind == "chapter" and not blank["ONLY"]:
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
     for experiment in experiments:
