@@ -8,16 +8,22 @@ Errors are one line naming the culprit, with exit status 1 (2 for a misused comm
 Ctrl-C); files already written stay.
 """
 
-from data.cli import interrupt_in_one_line, run_main
+import sys
+from pathlib import Path
+
+# The project's own packages come first, before the current folder's modules: run from a folder that
+# holds a data.py or a reports.py, `python -m reports` still imports the project's (and a plug-in in
+# that folder still imports).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from data.cli import interrupt_in_one_line, run_main  # noqa: E402
 
 INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
 if __name__ == "__main__":
     interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from data import DataError  # noqa: E402
 from data.files import WriteError  # noqa: E402
