@@ -14,6 +14,11 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from network.network import Network
 
 
+# An output neuron is saturated when its activation stays below SATURATED_BELOW or above
+# SATURATED_ABOVE on at least SATURATED_SHARE of the images (see `diagnose`).
+SATURATED_BELOW, SATURATED_ABOVE, SATURATED_SHARE = 0.01, 0.99, 0.99
+
+
 def _seed_for_generator(random_state):
     """What numpy.random.default_rng accepts, from any scikit-learn style random_state.
 
@@ -160,11 +165,11 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     def diagnose(self, X):
         """What the trained network does on X, to explain a failed run.
 
-        Returns the classes whose output neuron is saturated (activation below 0.01 or above 0.99 on
-        at least 99% of X): there the sigmoid is so flat that the quadratic cost's gradient
+        Returns the classes whose output neuron is saturated (activation below SATURATED_BELOW or above
+        SATURATED_ABOVE on at least SATURATED_SHARE of X): there the sigmoid is so flat that the quadratic cost's gradient
         (a - y) * sigma'(z) all but vanishes, and gradient descent can no longer move the neuron.
         """
         check_is_fitted(self)
         outputs = self.network_.feedforward(validate_data(self, X, reset=False, dtype=np.float64).T)
-        saturated = np.mean((outputs < 0.01) | (outputs > 0.99), axis=1) >= 0.99
+        saturated = np.mean((outputs < SATURATED_BELOW) | (outputs > SATURATED_ABOVE), axis=1) >= SATURATED_SHARE
         return {"saturated_outputs": self.classes_[saturated].tolist()}

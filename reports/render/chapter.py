@@ -14,6 +14,7 @@ import numpy as np
 from tabulate import tabulate
 
 from data.files import write_text_atomic
+from network.classifier import SATURATED_ABOVE, SATURATED_BELOW, SATURATED_SHARE
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
@@ -251,7 +252,8 @@ def render_chapter(records, out, figures_dir, command, footer=""):
         f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
         "## Runs that fail, and why", "",
         "Measured on each run's test predictions and its trained output neurons. An output neuron is "
-        "*saturated* when its activation stays below 0.01 or above 0.99 on 99% of the test images: there the "
+        f"*saturated* when its activation stays below {SATURATED_BELOW} or above {SATURATED_ABOVE} on "
+        f"{SATURATED_SHARE:.0%} of the test images: there the "
         "sigmoid is flat, the quadratic cost's gradient (a - y) σ'(z) all but vanishes, and gradient descent "
         "can no longer move it, so the digit it stands for is (almost) never answered. A run *fails* when it "
         "has a saturated output neuron or answers some digit less than half as often as it occurs. A network "

@@ -51,9 +51,11 @@ EPOCH_LINES = {"verbose": True}  # the book's "Epoch j: n / 10000" lines, on std
 BOTH = ("report", "chapter")
 
 
-def _network(name, hidden, eta, commands, seconds):
-    return Experiment(name, NETWORK, {"hidden_sizes": (hidden,), "epochs": 30, "mini_batch_size": 10, "eta": eta},
-                      stochastic=True, progress_params=EPOCH_LINES, commands=commands, seconds=seconds)
+def _network(name, hidden, commands, seconds, **settings):
+    """A network experiment: NetworkClassifier's defaults (the chapter's epochs, mini-batch and eta, written
+    once, there) with this hidden layer and any `settings` that differ."""
+    return Experiment(name, NETWORK, {"hidden_sizes": (hidden,), **settings}, stochastic=True,
+                      progress_params=EPOCH_LINES, commands=commands, seconds=seconds)
 
 
 EXPERIMENTS = [
@@ -61,10 +63,10 @@ EXPERIMENTS = [
     Experiment("darkness", "baselines.darkness:AverageDarknessClassifier", commands=BOTH),
     Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=55, every_core=True),
     Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=30, every_core=True),
-    _network("network", 30, 3.0, BOTH, seconds=6),
-    _network("network-100", 100, 3.0, ("chapter",), seconds=12),
-    _network("network-100-slow", 100, 0.001, ("chapter",), seconds=12),
-    _network("network-eta100", 30, 100.0, ("chapter",), seconds=6),
+    _network("network", 30, BOTH, seconds=6),
+    _network("network-100", 100, ("chapter",), seconds=12),
+    _network("network-100-slow", 100, ("chapter",), seconds=12, eta=0.001),
+    _network("network-eta100", 30, ("chapter",), seconds=6, eta=100.0),
     # Andreas Mueller's tuned SVM, on the book's 50,000 training images and, as he ran it, on 60,000.
     Experiment("svc-tuned", SVC, {"preset": "tuned"}, commands=("chapter",), seconds=110, every_core=True),
     Experiment("svc-mueller", SVC, {"preset": "tuned"}, training_set="train+validation", commands=("chapter",),
