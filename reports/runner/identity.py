@@ -9,7 +9,9 @@ A run (one experiment, one seed) is identified by
   without running it, with the C file a module compiles (NAME.c beside NAME.py); installed libraries
   count by their version instead;
 - the numerical environment: the versions of the libraries that compute, the BLAS library and
-  its kernel, and NumPy's SIMD features, since each can change a network's figures.
+  its kernel, and NumPy's SIMD features, since each can change a figure; or, where the factory's
+  module defines `numerics()`, what that returns instead (network/classifier.py: the portable C
+  arithmetic, the same on every machine, or NumPy's on this BLAS).
 
 Not descriptions, statistics, rendering or logging settings. The identity's digest is part of the
 run file's name (`results/runs/NAME/seed-K.DIGEST.json`), so a run whose identity changed is simply
@@ -18,6 +20,7 @@ back to an earlier version of the code finds its runs again.
 """
 
 import hashlib
+import importlib
 import importlib.util
 import json
 import modulefinder
@@ -122,8 +125,17 @@ def identity(experiment, seed):
         "code": code,
         # A factory from an installed library counts by that library's version instead.
         "library": None if code else distribution_version(module_name),
-        "numerics": numerics(),
+        "numerics": _numerics(module_name),
     }
+
+
+def _numerics(module_name):
+    """The factory module's own `numerics()` where it defines one, else the environment's."""
+    try:
+        own = getattr(importlib.import_module(module_name), "numerics", None)
+    except ImportError:
+        own = None  # a plug-in that fails to import is reported when it is built
+    return own() if callable(own) else numerics()
 
 
 def digest(ident):
