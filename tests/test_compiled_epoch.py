@@ -97,7 +97,9 @@ def digests_in_a_process(environment):
     """digest_of_training for every ODD_SHAPES, computed in a child process with `environment` added."""
     code = ("import json, sys; sys.path.insert(0, 'tests'); from test_compiled_epoch import ODD_SHAPES, "
             "digest_of_training as d; from network.classifier import numerics; "
-            "print(json.dumps([numerics(), [d(s, m) for s, m in ODD_SHAPES]]))")
+            "from reports.runner.experiments import BY_NAME; from reports.runner.identity import run_path; "
+            "print(json.dumps([numerics(), run_path('results', BY_NAME['network'], 0).name, "
+            "[d(s, m) for s, m in ODD_SHAPES]]))")
     env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_CORETYPE"}
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env={**env, **environment},
                           capture_output=True, text=True, timeout=300)
@@ -105,7 +107,7 @@ def digests_in_a_process(environment):
     return json.loads(done.stdout)
 
 
-def test_odd_shapes_and_a_mini_batch_of_1_give_the_same_bits_under_another_blas_kernel(library):
+def test_odd_shapes_a_mini_batch_of_1_and_a_run_files_name_are_the_same_under_another_blas_kernel(library):
     # OpenBLAS's kernel is chosen for the CPU (OPENBLAS_CORETYPE overrides it): set only in the children.
     own_kernel = digests_in_a_process({})
     sandybridge = digests_in_a_process({"OPENBLAS_CORETYPE": "Sandybridge"})
