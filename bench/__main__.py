@@ -1,4 +1,4 @@
-"""`python -m bench`: measure the network (NumPy and compiled), its seeds in lockstep and its peers, the
+"""`python -m bench`: measure the network (NumPy and compiled) and its peers, the
 SVC backends, `make report` and `make chapter` in one run; write results/bench.json and results/bench.md.
 Takes half an hour or so, most of it the stock SVC and `make chapter`."""
 
@@ -146,7 +146,7 @@ def main(argv=None):
         Y = np.eye(10)[mnist.train.labels]
         bench["network"] = network_speed.measure(X, Y)
     if "peers" not in args.skip:
-        print("peers: seeds in lockstep, MLPClassifier, JAX and PyTorch where importable (minutes) ...", flush=True)
+        print("peers: the compiled epoch, MLPClassifier, JAX and PyTorch where importable (minutes) ...", flush=True)
         bench["peers"] = peers.measure(mnist.train.images.astype(np.float64), np.eye(10)[mnist.train.labels],
                                        mnist.test.images.astype(np.float64), mnist.test.labels)
     if "kernels" not in args.skip:

@@ -106,8 +106,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
     def _prepare(self, X, y, eval_set=None):
         """Everything `fit` does before training: check the data (and eval_set), set `classes_` and
-        `network_` with its initial weights; return what `Network.SGD` trains on and scores with.
-        (network/lockstep.py prepares several estimators with it, then trains them together.)"""
+        `network_` with its initial weights; return what `Network.SGD` trains on and scores with."""
         hidden_sizes = _hidden_layers(self.hidden_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)

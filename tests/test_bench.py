@@ -61,14 +61,14 @@ def test_peers_section_runs_on_tiny_data_and_says_which_peer_is_absent(monkeypat
     monkeypatch.setattr(frameworks, "_import", lambda name: None)
     rng = np.random.default_rng(0)
     X, labels = rng.random((60, 784)), np.arange(60) % 10
-    p = peers.measure(X, np.eye(10)[labels], X[:20], labels[:20], rounds=1, ks=(1, 2), wide_ks=(1, 2), epochs=3)
+    p = peers.measure(X, np.eye(10)[labels], X[:20], labels[:20], rounds=1, epochs=3)
     assert p["absent"] == ["jax", "torch"] and set(p["chapter"]["alone"]) == {"seconds", "ratio"}
     assert p["chapter"]["alone"]["ratio"] == 1.0 and 0 <= p["mlp_correct"] <= 20
     text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
                                  "versions": {"numpy": "2"}}, "peers": p})
     for peer in ("JAX", "PyTorch"):
         assert any(line.startswith(f"| {peer} (") and "not installed here" in line for line in text.splitlines())
-    assert "lockstep in NumPy, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep, NumPy" in text
+    assert "10 seeds alone, 2 processes, NumPy" in text and "10 seeds, 2 processes, compiled" in text
     compiled = [line for line in text.splitlines() if line.startswith("| one seed, compiled epoch")]
     assert len(compiled) == 2  # [784, 30, 10] and [784, 100, 10]
     if p["compiled_not_available"] is None:

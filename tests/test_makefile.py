@@ -38,7 +38,7 @@ def test_dry_runs_and_help_write_no_file(tmp_path):
 
 def test_a_dry_run_lists_what_would_be_computed(tmp_path):
     out = make("-n", "report", f"RESULTS={tmp_path}", "SEEDS=2", "EXTRA=knn=tests.plugins:nearest_neighbours").stdout
-    assert f"reports evaluate network --seeds 0 1 --results {tmp_path}" in out  # in lockstep
+    assert f"reports evaluate network --seeds 0 1 --results {tmp_path}" in out  # one process for the group
     assert "reports evaluate knn=tests.plugins:nearest_neighbours --seeds 0" in out
     render = next(line for line in out.splitlines() if " render " in line)
     assert f"--out {tmp_path}/report.md" in render and "--command 'make report SEEDS=2 EXTRA=" in render
