@@ -467,6 +467,35 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
     return layers;
 }
 
+/* Feedforward alone: the output layer's activations for the n rows of X (n x sizes[0], row-major) into
+ * out (n x sizes[num_layers-1]), each example as an epoch's step computes it, so that a network's
+ * predictions are the same on every machine too. Returns 0, or 2 if memory ran out. */
+int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *weights, double *const *biases,
+                     const double *X, int64_t n, double *out)
+{
+    const int64_t count = num_layers - 1;
+    layer *layers = make_layers(num_layers, sizes, weights, biases, 1);
+    int32_t *position = malloc(sizes[0] * sizeof *position);
+    double *value = malloc(sizes[0] * sizeof *value);
+    int status = 2;
+    if (!layers || !position || !value)
+        goto done;
+    for (int64_t r = 0; r < n; r++) {
+        for (int64_t l = 0; l < count; l++) {
+            layer *L = &layers[l];
+            L->rows[0] = l == 0 ? nonzeros(X + r * sizes[0], sizes[0], position, value)
+                                : nonzeros(layers[l - 1].a, L->n_in, L->position, L->value);
+            feedforward(L, 1);
+        }
+        memcpy(out + r * sizes[count], layers[count - 1].a, sizes[count] * sizeof *out);
+    }
+    status = 0;
+done:
+    free_layers(layers, count);
+    free(position), free(value);
+    return status;
+}
+
 /* Train one epoch: mini-batches of `mini_batch_size` examples in the given order, each step of
  * `step_full` = eta / mini_batch_size, the last (shorter) one of `step_last` = eta / its size.
  * The inputs are sparse rows: example r's nonzero pixels are x_position and x_value from x_start[r]

@@ -127,6 +127,8 @@ def _open(path):
     library.sgd_epoch.argtypes = [i64, pointer, pointer, pointer, pointer, pointer, pointer, pointer,
                                   pointer, i64, i64, f64, f64]
     library.sgd_epoch.restype = ctypes.c_int
+    library.feedforward_rows.argtypes = [i64, pointer, pointer, pointer, pointer, i64, pointer]
+    library.feedforward_rows.restype = ctypes.c_int
     library.exp_array.argtypes = [pointer, pointer, i64]
     library.exp_array.restype = None
     return library
@@ -197,18 +199,49 @@ def for_training(X, Y):
     return None if library is None else CompiledEpochs(library, X, Y)
 
 
+def _sparse_rows(X):
+    """X's rows as the C code takes them: (start, position, value) of each row's nonzero entries."""
+    nonzero = X != 0
+    start = np.zeros(len(X) + 1, dtype=np.int64)
+    np.cumsum(np.count_nonzero(nonzero, axis=1), out=start[1:])
+    flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
+    return start, (flat % X.shape[1]).astype(np.int32), X.reshape(-1)[flat]
+
+
+def _pointers(arrays):
+    return (ctypes.c_void_p * len(arrays))(*[a.ctypes.data for a in arrays])
+
+
+def feedforward(network, X):
+    """The output activations of `network` for the rows of X, one row each, computed by the C file's
+    arithmetic (the same on every machine); None where that cannot be had (no library, compiled
+    epochs disabled, weights that are not finite or not C-contiguous float64): then the caller
+    computes them in NumPy."""
+    arrays = [*network.weights, *network.biases]
+    if (not _state["enabled"] or X.ndim != 2 or X.shape[1] != network.sizes[0]
+            or not all(a.dtype == np.float64 and a.flags.c_contiguous and np.isfinite(a).all() for a in arrays)):
+        return None
+    library = _load()
+    if library is None:
+        return None
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if not np.isfinite(X).all():  # skipping zero inputs is exact for finite numbers only
+        return None
+    out = np.empty((len(X), network.sizes[-1]))
+    sizes = np.array(network.sizes, dtype=np.int64)
+    if library.feedforward_rows(len(network.sizes), sizes.ctypes.data, _pointers(network.weights),
+                                _pointers(network.biases), X.ctypes.data, len(X), out.ctypes.data) != 0:
+        raise MemoryError("not enough memory for the compiled feedforward's buffers")
+    return out
+
+
 class CompiledEpochs:
     """Epochs of `Network.SGD` on one training set, compiled. The inputs are handed over as sparse rows
     (the nonzero pixels of each image, made once), which is how the C code skips the zeros."""
 
     def __init__(self, library, X, Y):
         self.library, self.X, self.Y = library, X, Y
-        nonzero = X != 0
-        self.x_start = np.zeros(len(X) + 1, dtype=np.int64)
-        np.cumsum(np.count_nonzero(nonzero, axis=1), out=self.x_start[1:])
-        flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
-        self.x_position = (flat % X.shape[1]).astype(np.int32)
-        self.x_value = X.reshape(-1)[flat]
+        self.x_start, self.x_position, self.x_value = _sparse_rows(X)
 
     def train(self, network, order, mini_batch_size, eta):
         """Train `network` for one epoch, the mini-batches taken in `order`. Returns False, having
@@ -229,8 +262,7 @@ class CompiledEpochs:
         n = len(order)
         last = n % mini_batch_size or mini_batch_size
         sizes = np.array(network.sizes, dtype=np.int64)
-        weights = (ctypes.c_void_p * len(network.weights))(*[w.ctypes.data for w in network.weights])
-        biases = (ctypes.c_void_p * len(network.biases))(*[b.ctypes.data for b in network.biases])
+        weights, biases = _pointers(network.weights), _pointers(network.biases)
         # The steps as update_mini_batch computes them: eta / m, for a full and for the last mini-batch.
         return self.library.sgd_epoch(len(network.sizes), sizes.ctypes.data, weights, biases,
                                       self.x_start.ctypes.data, self.x_position.ctypes.data,

@@ -82,7 +82,14 @@ class Network:
         self._workspaces = {}
 
     def feedforward(self, a):
-        """Return the output activations for input `a`: one column per example, (sizes[0], k)."""
+        """Return the output activations for input `a`: one column per example, (sizes[0], k).
+
+        Computed by network/compiled_epoch.c's arithmetic where it can be had, so that predictions are
+        the same on every machine, as training is; in NumPy otherwise."""
+        if np.ndim(a) == 2 and self.dtype == np.float64:
+            outputs = compiled_epoch.feedforward(self, np.asarray(a).T)
+            if outputs is not None:
+                return outputs.T
         for b, w in zip(self.biases, self.weights):
             a = sigmoid(w @ a + b)
         return a

@@ -90,7 +90,8 @@ def digest_of_training(sizes, mini_batch_size, epochs=2):
     Y = one_hot(np.arange(300) % sizes[-1], sizes[-1])
     network = Network(sizes, random_state=1)
     network.SGD((X, Y), epochs, mini_batch_size, 3.0)
-    return hashlib.sha256(b"".join(a.tobytes() for a in network.weights + network.biases)).hexdigest()
+    outputs = network.feedforward(sparse_inputs(50, sizes[0], seed=7).T)  # predictions are computed in C too
+    return hashlib.sha256(b"".join(a.tobytes() for a in network.weights + network.biases + [outputs])).hexdigest()
 
 
 def digests_in_a_process(environment):
@@ -150,6 +151,17 @@ def test_numpy_and_the_compiled_epoch_agree_within_the_tolerance_over_dozens_of_
     by_numpy, compiled = train_both_ways(sizes, X, Y, 1, mini_batch_size, 3.0)
     for p, q in zip(by_numpy.weights + by_numpy.biases, compiled.weights + compiled.biases):
         np.testing.assert_allclose(q, p, **TOLERANCE)
+
+
+def test_its_feedforward_agrees_with_numpys_within_the_tolerance_and_predicts_the_same(library, digits_mnist):
+    network = Network([64, 31, 11, 10], random_state=2)
+    X = digits_mnist.test.images.astype(np.float64)
+    compiled = network.feedforward(X.T)
+    with compiled_epoch.disabled():
+        by_numpy = network.feedforward(X.T)
+    assert compiled.shape == by_numpy.shape == (10, len(X))
+    np.testing.assert_allclose(compiled, by_numpy, **TOLERANCE)
+    assert np.array_equal(np.argmax(compiled, axis=0), np.argmax(by_numpy, axis=0))
 
 
 LIBM_EXP_BUILD = r"""
