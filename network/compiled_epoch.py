@@ -1,8 +1,9 @@
 """The compiled epoch: network/compiled_epoch.c, the network's arithmetic, built, proved and loaded.
 
 `Network.SGD` trains every epoch here wherever a C compiler works, whatever the BLAS, the CPU or the
-network's shape: the C file defines the order and rounding of every operation, so its numbers are
-the same on every machine (its header says how). Where no library can be had, NumPy trains the
+network's shape, and `Network.feedforward` computes predictions here too: the C file defines the
+order and rounding of every operation, so its numbers are the same on every machine (its header
+says how). Where no library can be had, NumPy trains the
 book's equations instead, with one note saying why; those numbers depend on the BLAS and are not the
 canonical ones (`network.classifier.numerics()` tells a run which it got).
 
