@@ -1,6 +1,7 @@
 /* One epoch of the network's stochastic gradient descent (`sgd_epoch`), and its feedforward alone for
- * predictions (`feedforward_rows`), in portable C: the definition of the network's arithmetic. Every product, sum, sigmoid and update of an epoch is done in the order and
- * with the roundings written here, so every machine and every conforming compiler gives the same bits.
+ * predictions (`feedforward_rows`), in portable C: the definition of the network's arithmetic. Every
+ * product, sum, sigmoid and update of an epoch is done in the order and with the roundings written
+ * here, so every machine and every conforming compiler gives the same bits.
  *
  * What makes it portable:
  * - IEEE double precision, round to nearest; each +, -, *, / rounded once. Built with
