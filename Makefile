@@ -126,3 +126,19 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) data/mnist.pkl.gz data/mnist.pkl.gz.bad data/mnist.npz data/mnist.npz.bad
+
+# ---------------------------------------------------------------- the network's arithmetic on every build
+# `make crosscheck`: network/compiled_epoch.c built by gcc and clang, at -O0 to -O3 -march=native, for the
+# x86-64 baseline with glibc's software fma(), and for aarch64 run under qemu-user, must train a network
+# to the same bits (tests/test_crossbuild.py). The tools are installed with apt-get where they are missing
+# and this runs as root on Debian or Ubuntu; elsewhere the builds whose tools are missing are skipped.
+CROSSCHECK_TOOLS := clang:clang qemu-aarch64:qemu-user aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+.PHONY: crosscheck
+crosscheck: | $(VENV_READY)
+	@missing=""; for pair in $(CROSSCHECK_TOOLS); do command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing libc6-dev-arm64-cross; \
+		else echo "note: not installed:$$missing (install them as root to run every build)" >&2; fi; \
+	fi
+	$(PY) -m pytest -q -rs tests/test_crossbuild.py

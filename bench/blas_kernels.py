@@ -120,7 +120,7 @@ def markdown(rows, section):
             f"The network [784, 30, 10], seed 0, {EPOCHS} epochs of the 50,000 images in a fresh process per "
             "kernel (the kernel is chosen when OpenBLAS loads), timed in alternate turns: what "
             "`make report BLAS_KERNEL=NAME` costs here, and whether it changes the figures. The compiled epoch "
-            "reproduces the Haswell kernel's rounding only: under any other kernel NumPy trains.", "",
+            "trains under every kernel, in its own arithmetic, so the figures should not change.", "",
             tabulate(table, ["kernel asked for", "kernel in force", "epoch", "seconds per epoch", "time vs own choice",
                              f"correct after epochs 0-{EPOCHS - 1}"], tablefmt="github", disable_numparse=True), ""]
 

@@ -107,7 +107,7 @@ def comparable(run):
     return {k: v for k, v in run.items() if k not in ("fit_seconds", "predict_seconds", "created", "provenance")}
 
 
-def test_seeds_trained_in_lockstep_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
+def test_seeds_evaluated_in_one_group_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
     network = with_params(BY_NAME["network"], epochs=3)
     together = dict(_runs(network, [0, 1, 2], digits_mnist, tmp_path / "together"))
     for seed in (0, 1, 2):

@@ -13,7 +13,7 @@ FACTS = {
     "the seeds of a request by default": ("reports/runner/request.py", r"DEFAULT_SEEDS\s*=\s*\{|\"report\":\s*5\b"),
     "the network's epochs, mini-batch and eta": ("network/classifier.py",
                                                   r"epochs\s*=\s*30\b|\"epochs\":\s*30\b|mini_batch_size\s*=\s*10\b|"
-                                                  r"\"mini_batch_size\":\s*10\b|\beta\s*=\s*3\.0\b|\"eta\":\s*3\.0\b"),
+                                                  r"\"mini_batch_size\":\s*10\b|(?i:\bmini_batch\s*=\s*10\b|\beta\s*=\s*3\.0\b)|\"eta\":\s*3\.0\b"),
     "Mueller's C and gamma": ("baselines/svm.py", r"\b2\.8\b|0\.0073\b"),
     "the saturation thresholds": ("network/classifier.py", r"\b0\.99\b"),
 }

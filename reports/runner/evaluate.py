@@ -28,7 +28,6 @@ import time
 
 import numpy as np
 
-from reports.runner.experiments import NETWORK
 from reports.runner.factory import FactoryError, build
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
 from reports.runner.provenance import git_commit, machine, numerics
@@ -241,35 +240,10 @@ def failure(experiment, seed, error):
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
-def fit_in_lockstep(experiment, seeds, dataset, quiet=False, label_output=True):
-    """Fitted estimators of `experiment` for every seed, trained together in lockstep (see
-    network/lockstep.py: the same numbers as each trained alone, in less time), and the seconds
-    per seed."""
-    from network.lockstep import fit_in_lockstep as fit_together
-
-    estimators = [build(experiment, seed, quiet=quiet) for seed in seeds]
-    train = training_images(dataset, experiment.training_set)
-    prefix = f"[{experiment.name} seeds {', '.join(map(str, seeds))}] "
-    if not quiet:
-        say(prefix, f"fitting {len(seeds)} networks in lockstep on {len(train[1]):,} images ...")
-    start = time.perf_counter()
-    labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
-        fit_together(estimators, train[0].copy(), train[1].copy(),
-                     eval_set=[(dataset.test.images.copy(), dataset.test.labels.copy())])
-    return estimators, (time.perf_counter() - start) / len(seeds)
-
-
 def evaluate_group(experiment, seeds, dataset, quiet=False, label_output=True):
-    """(seed, run) for every seed, each as soon as it is computed; a network's seeds are computed
-    together, in lockstep, so theirs all arrive at the end."""
-    if experiment.factory == NETWORK and len(seeds) > 1:
-        estimators, seconds = fit_in_lockstep(experiment, seeds, dataset, quiet, label_output)
-        for seed, estimator in zip(seeds, estimators):
-            yield seed, measure(estimator, experiment, seed, dataset, seconds, quiet)
-    else:
-        for seed in seeds:
-            yield seed, evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
+    """(seed, run) for every seed, each as soon as it is computed."""
+    for seed in seeds:
+        yield seed, evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
 
 
 def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True, keep_failures=False):
