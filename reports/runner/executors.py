@@ -13,6 +13,7 @@ libraries must be installed on the workers.
 import concurrent.futures
 import hashlib
 import io
+import logging
 import multiprocessing
 import zipfile
 from pathlib import Path
@@ -74,6 +75,9 @@ def connect(address, seconds=CONNECT_SECONDS):
                            "(make does it when DASK_SCHEDULER is set)") from None
     # A scheduler that goes away mid-run is given up on within seconds, not retried for minutes.
     dask.config.set({"distributed.comm.timeouts.connect": f"{seconds}s"})
+    # What goes wrong reaches the user as one line per run (reports/runner/runner.py), not as the
+    # tracebacks Dask's client logs while it tries to reconnect.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         client = Client(address, timeout=seconds)
     except Exception as error:  # a server that only imitates the handshake fails in Dask's own code
@@ -160,34 +164,40 @@ def code_archive(files):
 
 
 def send_code(client, experiments):
-    """Install this checkout's code on every worker, and on those that join later."""
+    """Install this checkout's code on the scheduler (which unpickles the tasks) and on every worker,
+    those that join later included."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
-    code_digest, archive = code_archive(code_files(experiments))
-    tops = sorted({name.split("/")[0].removesuffix(".py") for name in code_files(experiments)})
+    files = code_files(experiments)
+    code_digest, archive = code_archive(files)
+    tops = sorted({name.split("/")[0].removesuffix(".py") for name in files})
 
-    # Defined here, so that it travels to the workers by value rather than as an import they lack.
+    # Defined here, so that they travel to the cluster by value rather than as an import it lacks.
+    def install(dask_scheduler=None, dask_worker=None):
+        import os
+        import sys
+        import tempfile
+        import zipfile
+        from io import BytesIO
+        from pathlib import Path
+
+        target = Path(tempfile.gettempdir()) / f"mnist-chapter1-code-{code_digest}"
+        if not target.is_dir():
+            partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+            zipfile.ZipFile(BytesIO(archive)).extractall(partial)
+            try:
+                os.rename(partial, target)
+            except OSError:  # another process of this machine unpacked it first
+                pass
+        for name in [name for name in sys.modules if name.split(".")[0] in tops]:
+            del sys.modules[name]  # a stale version imported by an earlier request
+        sys.path[:] = [str(target), *(p for p in sys.path if "mnist-chapter1-code-" not in p)]
+
     class InstallCode(WorkerPlugin):
         name = "mnist-chapter1-code"
 
         def setup(self, worker):
-            import os
-            import sys
-            import tempfile
-            import zipfile
-            from io import BytesIO
-            from pathlib import Path
+            install(dask_worker=worker)
 
-            target = Path(tempfile.gettempdir()) / f"mnist-chapter1-code-{code_digest}"
-            if not target.is_dir():
-                partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-                zipfile.ZipFile(BytesIO(archive)).extractall(partial)
-                try:
-                    os.rename(partial, target)
-                except OSError:  # another worker of this machine unpacked it first
-                    pass
-            for name in [name for name in sys.modules if name.split(".")[0] in tops]:
-                del sys.modules[name]  # a stale version imported by an earlier request
-            sys.path[:] = [str(target), *(p for p in sys.path if "mnist-chapter1-code-" not in p)]
-
+    client.run_on_scheduler(install)
     client.register_plugin(InstallCode())

@@ -155,8 +155,9 @@ def compute(missing, executor, results, progress, verbose=False):
             problems.append(f"{_named(w, str(error))} (not stored: it is tried again next time)")
             continue
         except Exception as error:  # the cluster lost it, or a bug: said, and tried again next time
-            lost = " (its worker was lost)" if executor.lost(error) else ""
-            problems.append(f"{w.label}: {type(error).__name__}: {error}{lost}; run the same command again")
+            text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
+            what = "the cluster lost it" if executor.lost(error) else "it could not be computed"
+            problems.append(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same command again")
             continue
         run = computed.run
         path = run_path(results, w.experiment, w.seed, run["digest"])
