@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import multiprocessing
+import os
 import zipfile
 from pathlib import Path
 
@@ -171,6 +172,7 @@ def send_code(client, experiments):
     files = code_files(experiments)
     code_digest, archive = code_archive(files)
     tops = sorted({name.split("/")[0].removesuffix(".py") for name in files})
+    here = os.getpid()  # a LocalCluster's scheduler runs in this very process, which has the code already
 
     # Defined here, so that they travel to the cluster by value rather than as an import it lacks.
     def install(dask_scheduler=None, dask_worker=None):
@@ -181,6 +183,8 @@ def send_code(client, experiments):
         from io import BytesIO
         from pathlib import Path
 
+        if os.getpid() == here:
+            return
         target = Path(tempfile.gettempdir()) / f"mnist-chapter1-code-{code_digest}"
         if not target.is_dir():
             partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
