@@ -1,7 +1,4 @@
-"""The chapter's non-network baselines: random guessing, average darkness, and the SVC."""
+"""The chapter's non-network baselines: random guessing, average darkness, and the SVC.
 
-from baselines.darkness import AverageDarknessClassifier
-from baselines.random_guess import random_guess_classifier
-from baselines.svm import PRESETS, SVCClassifier
-
-__all__ = ["AverageDarknessClassifier", "PRESETS", "SVCClassifier", "random_guess_classifier"]
+Imports nothing, so that a run's identity holds only the modules its classifier really uses:
+import from the modules themselves (baselines.svm, network.classifier, ...)."""

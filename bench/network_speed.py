@@ -1,19 +1,32 @@
 """How fast the network trains: the project's matrix form in NumPy against its compiled epoch and the
 book's per-example loop, and all against the floor set by the machine's matrix-product throughput,
-measured in one run."""
+measured in one run; and the portable compiled epoch against the AVX2 one it replaced, and against
+the limit of its own arithmetic (the products by nonzero pixels at the machine's FMA throughput)."""
 
+import ctypes
+import inspect
 import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.timing import median_seconds
-from network import Network, compiled_epoch
+from network import compiled_epoch
+from network.classifier import NetworkClassifier
+from network.network import Network
 from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]
-MINI_BATCH = 10
-ETA = 3.0
+# The compiled epoch of the stop before the portable one: AVX2 intrinsics imitating OpenBLAS's Haswell
+# kernel and libm's exp. Built from git into a temporary directory, for this comparison only.
+BASELINE_COMMIT = "a6040b9"
+BASELINE_FLAGS = ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared")
+# The chapter's mini-batch and learning rate, as NetworkClassifier defines them.
+MINI_BATCH, ETA = (inspect.signature(NetworkClassifier).parameters[name].default for name in ("mini_batch_size", "eta"))
 
 
 def side_by_side(X, Y, repeat, reference_examples, epochs_per_timing=2):
@@ -81,8 +94,68 @@ def gflops(shape_a, shape_b, repeat=20):
     return 2 * shape_a[0] * shape_a[1] * shape_b[1] * calls / seconds / 1e9
 
 
+def baseline_library(directory):
+    """The AVX2 epoch of BASELINE_COMMIT built in `directory` and loaded, or a sentence saying why not."""
+    root = Path(__file__).resolve().parents[1]
+    source, library = Path(directory) / "avx2_epoch.c", Path(directory) / "avx2_epoch.so"
+    try:
+        shown = subprocess.run(["git", "show", f"{BASELINE_COMMIT}:network/compiled_epoch.c"], cwd=root,
+                               capture_output=True, text=True, timeout=60)
+        if shown.returncode != 0:
+            return f"git has no {BASELINE_COMMIT} here"
+        source.write_text(shown.stdout)
+        built = subprocess.run(["cc", *BASELINE_FLAGS, str(source), "-o", str(library), "-lm"], capture_output=True,
+                               text=True, stdin=subprocess.DEVNULL, timeout=120)
+        if built.returncode != 0:
+            return f"it does not build here (an x86-64 CPU with AVX2 and FMA is needed): {built.stderr[:80]}"
+        loaded = ctypes.CDLL(str(library))
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"it cannot be built here ({error})"
+    loaded.sgd_epoch.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 8, ctypes.c_int64, ctypes.c_int64,
+                                 ctypes.c_double, ctypes.c_double]
+    loaded.sgd_epoch.restype = ctypes.c_int
+    return loaded
+
+
+def sparse_flops_per_epoch(X, sizes):
+    """Floating-point operations of an epoch with the products by zero pixels skipped, as the compiled
+    epoch does: per nonzero pixel and hidden neuron, a multiply-add forward and one for the weight
+    gradient; every later layer dense, forward, gradient and error sent back."""
+    pixels = int(np.count_nonzero(X))
+    later = list(zip(sizes[1:-1], sizes[2:]))
+    return 2 * 2 * pixels * sizes[1] + len(X) * sum(3 * 2 * n_in * n_out for n_in, n_out in later)
+
+
+def compiled_against_baseline(X, Y, hidden_sizes=(30, 100), repeat=5):
+    """Seconds per epoch of the portable compiled epoch and of BASELINE_COMMIT's AVX2 epoch, the raw C
+    epoch only (no set-up), timed alternately: {hidden: {"portable": s, "avx2": s or None}}, and why
+    the baseline is missing (None if it is not)."""
+    library = compiled_epoch._load()
+    if library is None:
+        return {}, compiled_epoch.why_not()
+    with tempfile.TemporaryDirectory() as directory:
+        baseline = baseline_library(directory)
+        contenders = {"portable": library, **({"avx2": baseline} if not isinstance(baseline, str) else {})}
+        results = {}
+        for hidden in hidden_sizes:
+            times = {name: [] for name in contenders}
+            for turn in range(repeat + 1):
+                for name, lib in contenders.items():
+                    network = Network([X.shape[1], hidden, 10], random_state=0)
+                    epochs = compiled_epoch.CompiledEpochs(lib, X, Y)
+                    order = network.rng.permutation(len(X))
+                    start = time.perf_counter()
+                    epochs._run(network, order, MINI_BATCH, ETA)
+                    if turn:  # the first turn warms up
+                        times[name].append(time.perf_counter() - start)
+            results[hidden] = {name: statistics.median(t) for name, t in times.items()}
+            results[hidden]["gflop"] = sparse_flops_per_epoch(X, [X.shape[1], hidden, 10]) / 1e9
+    return results, baseline if isinstance(baseline, str) else None
+
+
 def measure(X, Y, repeat=5, reference_examples=2500, epochs_per_timing=10):
     seconds, ratio = side_by_side(X, Y, repeat, reference_examples, epochs_per_timing)
+    against, baseline_missing = compiled_against_baseline(X, Y, repeat=repeat)
     flops = matmul_flops_per_epoch(len(X))
     large = gflops((1000, 1000), (1000, 1000), repeat=5)
     batch = gflops((SIZES[1], SIZES[0]), (SIZES[0], MINI_BATCH))
@@ -99,4 +172,6 @@ def measure(X, Y, repeat=5, reference_examples=2500, epochs_per_timing=10):
         "gflops_batch_matmul": batch,
         "floor_seconds_large": flops / 1e9 / large,
         "floor_seconds_batch": flops / 1e9 / batch,
+        "compiled_against_avx2": {str(hidden): row for hidden, row in against.items()},
+        "avx2_not_available": baseline_missing,
     }

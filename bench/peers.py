@@ -1,5 +1,4 @@
-"""The network's epoch in NumPy, alone and with seeds in lockstep, against the compiled epoch
-(network/compiled_epoch.c) and the peers: scikit-learn's MLPClassifier, JAX and PyTorch (the last two
+"""The network's epoch in NumPy against the compiled epoch (network/compiled_epoch.c) and the peers: scikit-learn's MLPClassifier, JAX and PyTorch (the last two
 only where importable), all timed in alternate turns in one run, so that the machine's noise falls
 on every contender alike.
 
@@ -8,11 +7,12 @@ ratio is the median of the per-turn ratios to one network trained alone in NumPy
 turns.
 """
 
+import inspect
 import multiprocessing
 import statistics
-from contextlib import nullcontext
 import time
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 from tabulate import tabulate
@@ -20,26 +20,14 @@ from threadpoolctl import threadpool_limits
 
 from bench import frameworks, network_speed
 from bench.timing import median_seconds
-from network import LockstepNetworks, Network, compiled_epoch
+from network import compiled_epoch
+from network.classifier import NetworkClassifier
+from network.network import Network
 
 MINI_BATCH, ETA = network_speed.MINI_BATCH, network_speed.ETA
 CHAPTER = [784, 30, 10]
 WIDE = [784, 100, 10]
 SEEDS_AT_ONCE = 10  # the wall-time target: this many seeds of the chapter's network on the machine's 2 cores
-
-
-def _in_numpy(function):
-    """`function` run with the compiled epoch off: NumPy's matrix form, alone or stacked."""
-    def run():
-        with compiled_epoch.disabled():
-            function()
-    return run
-
-
-def _lockstep(sizes, K, X, Y):
-    """One more epoch of K seeds in lockstep, each call (compiled, each seed in turn, where available)."""
-    stack = LockstepNetworks([Network(sizes, random_state=seed) for seed in range(K)])
-    return lambda: stack.SGD((X, Y), 1, MINI_BATCH, ETA)
 
 
 def _one_more_epoch(net, X, Y, prepared):
@@ -108,9 +96,8 @@ def _train_one_epoch(sizes, seeds, compiled):
             _one_more_epoch(Network(sizes, random_state=seed), X, Y, _DATA["compiled"])
         return
     with compiled_epoch.disabled():
-        if len(seeds) == 1:
-            return Network(sizes, random_state=seeds[0]).SGD((X, Y), 1, MINI_BATCH, ETA)
-        LockstepNetworks([Network(sizes, random_state=s) for s in seeds]).SGD((X, Y), 1, MINI_BATCH, ETA)
+        for seed in seeds:
+            Network(sizes, random_state=seed).SGD((X, Y), 1, MINI_BATCH, ETA)
 
 
 def _two_processes(pool, sizes, groups, compiled=False):
@@ -120,9 +107,10 @@ def _two_processes(pool, sizes, groups, compiled=False):
     return run
 
 
-def measure(X, Y, X_test, labels_test, rounds=5, ks=(1, 2, 5, 10), wide_ks=(1, 2, 3, 5), epochs=30,
-            peers=("jax", "torch")):
-    """Everything the peers section shows; X float64 images as rows, Y one-hot rows."""
+def measure(X, Y, X_test, labels_test, rounds=5, epochs=None, peers=("jax", "torch")):
+    """Everything the peers section shows; X float64 images as rows, Y one-hot rows. `epochs`: the
+    chapter's (NetworkClassifier's default) unless given."""
+    epochs = epochs or inspect.signature(NetworkClassifier).parameters["epochs"].default
     labels = np.argmax(Y, axis=1)
     _DATA["XY"] = (X, Y)
     # The two worker processes are forked before JAX is imported: forking a process that runs JAX's
@@ -131,7 +119,6 @@ def measure(X, Y, X_test, labels_test, rounds=5, ks=(1, 2, 5, 10), wide_ks=(1, 2
         alone, alone_epoch = _alone(CHAPTER, X, Y)
         mlp, mlp_epoch = _mlp(CHAPTER, X, labels)
         contenders = {"alone": (alone_epoch, 1)}
-        contenders.update({f"lockstep K={K}": (_in_numpy(_lockstep(CHAPTER, K, X, Y)), K) for K in ks})
         contenders["compiled"] = (_alone(CHAPTER, X, Y, seed=1, compiled=True)[1], 1)
         contenders["MLPClassifier"] = (mlp_epoch, 1)
         absent = []
@@ -145,15 +132,11 @@ def measure(X, Y, X_test, labels_test, rounds=5, ks=(1, 2, 5, 10), wide_ks=(1, 2
         halves = [seeds[:len(seeds) // 2], seeds[len(seeds) // 2:]]
         contenders[f"{SEEDS_AT_ONCE} seeds alone, 2 processes, NumPy"] = (
             _two_processes(pool, CHAPTER, [[s] for s in seeds]), 1)
-        contenders[f"{SEEDS_AT_ONCE} seeds, 2 processes in lockstep, NumPy"] = (_two_processes(pool, CHAPTER, halves), 1)
-        contenders[f"{SEEDS_AT_ONCE} seeds, 1 process in lockstep, NumPy"] = (
-            _in_numpy(_lockstep(CHAPTER, SEEDS_AT_ONCE, X, Y)), 1)
         contenders[f"{SEEDS_AT_ONCE} seeds, 2 processes, compiled"] = (
             _two_processes(pool, CHAPTER, halves, compiled=True), 1)
         chapter = turns(contenders, rounds)
     _DATA.clear()
     wide = {"alone": (_alone(WIDE, X, Y)[1], 1)}
-    wide.update({f"lockstep K={K}": (_in_numpy(_lockstep(WIDE, K, X, Y)), K) for K in wide_ks})
     wide["compiled"] = (_alone(WIDE, X, Y, seed=1, compiled=True)[1], 1)
     wide = turns(wide, rounds)
     # Accuracy after `epochs` epochs: both have trained rounds + 1 epochs in the turns.
@@ -190,8 +173,6 @@ def markdown(p, section):
     compiled_name = ("compiled epoch (`network/compiled_epoch.c`, the default)" if not why_not
                      else f"compiled epoch: not available here ({why_not}), so NumPy again")
     rows = [["one seed alone, NumPy (`Network.train_epoch`, compiled epoch off)", f"{alone:.3f}", "1.00"]]
-    rows += [[f"lockstep in NumPy, K = {name.split('=')[1]} in one stack", f"{r['seconds']:.3f}", f"{r['ratio']:.2f}"]
-             for name, r in c.items() if name.startswith("lockstep")]
     rows.append([f"one seed, {compiled_name}", f"{c['compiled']['seconds']:.3f}", f"{c['compiled']['ratio']:.2f}"])
     rows.append([f"floor: the dense products at {p['gflops_batch_matmul']:.0f} GFLOP/s (784 x 10 batch products)",
                  f"{p['floor_seconds_batch']:.3f}", f"{p['floor_seconds_batch'] / alone:.2f}"])
@@ -202,25 +183,22 @@ def markdown(p, section):
     rows += [[PEER_NAMES[name], "not installed here (never a dependency)", "-"] for name in p["absent"]]
     wall = [[name, f"{r['seconds']:.2f}", f"{r['ratio']:.2f}"] for name, r in c.items() if "seeds" in name]
     wide = [["one seed alone, NumPy" if name == "alone" else
-             f"one seed, {compiled_name}" if name == "compiled" else f"lockstep in NumPy, K = {name.split('=')[1]}",
+             f"one seed, {compiled_name}",
              f"{r['seconds']:.3f}", f"{r['ratio']:.2f}"] for name, r in w.items()]
     n = f"{p['n_train']:,}"
     return [
-        f"{section} Seeds in lockstep, the compiled epoch, and the peers: [784, 30, 10], mini-batch {MINI_BATCH}, "
+        f"{section} The compiled epoch and the peers: [784, 30, 10], mini-batch {MINI_BATCH}, "
         f"eta {p['eta']}, one epoch of {n} images", "",
         f"Seconds per epoch per seed, float64, one core: medians of {p['rounds']} turns after a warm-up, every "
         "contender timed once per turn; the ratio is the median of the per-turn ratios to one seed alone in "
         "NumPy. A contender trains one more epoch of a fit each call: one seed alone in NumPy "
-        "(`Network.train_epoch`), K seeds as one stack (`network/lockstep.py`, whose `SGD` call also checks "
-        "the data, a few hundredths of a second shared by its K seeds), or one seed compiled, without NumPy's "
-        "per-call cost and without the products by zero pixels (about 80% of MNIST's). Each gives, bit for "
-        "bit, the network of the NumPy step. The compiled epoch's one-off cost per fit, indexing the nonzero "
+        "(`Network.train_epoch`), or one seed compiled (the portable arithmetic), without NumPy's "
+        "per-call cost and without the products by zero pixels (about 80% of MNIST's). The compiled epoch's one-off cost per fit, indexing the nonzero "
         f"pixels of the {n} images, is {p.get('indexing_seconds', float('nan')):.2f} s. The floor counts "
         "the dense products, which the compiled epoch does not all do.", "",
         table(rows, ["", "seconds per epoch per seed", "ratio to alone in NumPy"]), "",
         f"Wall seconds of one epoch of {SEEDS_AT_ONCE} seeds, on the machine's 2 cores (ratio to one seed alone "
-        "in NumPy). Compiled, a seed costs the same however many train together: nothing per call is left "
-        "to share.", "",
+        "in NumPy).", "",
         table(wall, ["", "wall seconds per epoch", "ratio to one seed in NumPy"]), "",
         f"MLPClassifier: `activation=\"logistic\", solver=\"sgd\", batch_size={MINI_BATCH}, momentum=0, alpha=0, "
         f"learning_rate_init={p['eta']}`. It averages the gradient over the mini-batch, so its rate multiplies "
@@ -229,6 +207,6 @@ def markdown(p, section):
         "weights are Glorot-uniform, not N(0, 1). After "
         f"{p['epochs']} epochs it classifies {p['mlp_correct']:,} of {p['n_test']:,} test images; this "
         f"project's network (seed 0) {p['network_correct']:,}.", "",
-        f"{section} [784, 100, 10], eta {p['eta']}: lockstep and the compiled epoch", "",
+        f"{section} [784, 100, 10], eta {p['eta']}: the compiled epoch", "",
         table(wide, ["", "seconds per epoch per seed", "ratio to alone in NumPy"]), "",
     ]

@@ -19,8 +19,6 @@ def _make(target, results_dir):
 
 
 def _fresh_results():
-    # Outside the project: with an absolute RESULTS inside it, GNU Make 4.3 re-renders the report on
-    # every run (a quirk not yet understood; relative paths and paths elsewhere behave).
     return tempfile.TemporaryDirectory(prefix="bench-results-")
 
 

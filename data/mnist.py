@@ -11,6 +11,7 @@ $MNIST_PKL_GZ), the copy cached in ``data/``, the book's repository over HTTPS, 
 """
 
 import gzip
+import hashlib
 import os
 import pickle
 import sys
@@ -192,8 +193,19 @@ def convert(pkl_path, npz_path, *, sha256=SHA256, sizes=BOOK_SIZES):
         arrays[f"{name}_images"] = images.astype(np.float32, copy=False)
         arrays[f"{name}_labels"] = labels.astype(np.int64, copy=False)
     with atomic_path(npz_path) as tmp:
-        np.savez(tmp, source_sha256=np.array(sha256), **arrays)
+        np.savez(tmp, source_sha256=np.array(sha256), content_sha256=np.array(content_sha256(arrays)), **arrays)
     return npz_path
+
+
+def content_sha256(arrays):
+    """SHA-256 of the arrays' names, shapes, types and bytes: what the cache holds, so that an edited
+    cache is found out even where it kept the source's checksum."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name} {array.dtype.str} {array.shape}\n".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
 
 
 def _read_npz(npz_path, sha256, sizes):
@@ -202,7 +214,10 @@ def _read_npz(npz_path, sha256, sizes):
         with np.load(npz_path, allow_pickle=False) as npz:
             if str(npz["source_sha256"]) != sha256:
                 return None
-            splits = {name: Split(npz[f"{name}_images"], npz[f"{name}_labels"]) for name in SPLITS}
+            arrays = {f"{name}_{part}": npz[f"{name}_{part}"] for name in SPLITS for part in ("images", "labels")}
+            if "content_sha256" not in npz.files or str(npz["content_sha256"]) != content_sha256(arrays):
+                raise DataError("its arrays are not those it was converted with (edited, or from an older version)")
+            splits = {name: Split(arrays[f"{name}_images"], arrays[f"{name}_labels"]) for name in SPLITS}
         for name, split in splits.items():
             _check_split(name, split.images, split.labels, sizes[name])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, DataError) as error:

@@ -1,9 +1,5 @@
-"""The sigmoid network of chapter 1 (`Network`), its scikit-learn estimator (`NetworkClassifier`), and
-the training of several seeds of one network in lockstep (`train_in_lockstep`, `fit_in_lockstep`)."""
+"""The sigmoid network of chapter 1: `network.network.Network` (the book's equations in NumPy), its C
+epoch (`network.compiled_epoch`), and its scikit-learn estimator (`network.classifier.NetworkClassifier`).
 
-from network.classifier import NetworkClassifier
-from network.lockstep import LockstepNetworks, fit_in_lockstep, train_in_lockstep
-from network.network import Network, sigmoid, sigmoid_prime
-
-__all__ = ["LockstepNetworks", "Network", "NetworkClassifier", "fit_in_lockstep", "sigmoid", "sigmoid_prime",
-           "train_in_lockstep"]
+Imports nothing, so that a run's identity holds only the modules its classifier really uses: import
+from the modules themselves."""

@@ -11,7 +11,35 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
+from network import compiled_epoch
 from network.network import Network
+
+
+# An output neuron is saturated when its activation stays below SATURATED_BELOW or above
+# SATURATED_ABOVE on at least SATURATED_SHARE of the images (see `diagnose`).
+SATURATED_BELOW, SATURATED_ABOVE, SATURATED_SHARE = 0.01, 0.99, 0.99
+
+
+def numerics():
+    """What, besides the code and the data, decides the network's numbers here, as a JSON-ready dict
+    (a run's identity holds it).
+
+    Where the compiled epoch is usable (built, and its self-test passed), the arithmetic is the
+    portable C file's, the same on every machine: nothing about this machine counts, only NumPy's
+    version, whose random generator draws the initial weights and the shuffles. Elsewhere NumPy
+    trains, and its numbers depend on the BLAS library and kernel and on NumPy's own SIMD loops."""
+    versions = {"numpy": np.__version__}
+    if compiled_epoch.why_not() is None:
+        return {"arithmetic": f"portable C: network/{compiled_epoch.SOURCE.name}", "libraries": versions}
+    from threadpoolctl import threadpool_info
+    from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_dispatch__, __cpu_features__
+    import scipy
+
+    np.ones((2, 2)) @ np.ones((2, 2))  # NumPy's BLAS is loaded by now
+    blas = sorted({f"{info['internal_api']} {info['version']} ({info.get('architecture') or 'unknown kernel'})"
+                   for info in threadpool_info() if info["user_api"] == "blas"})
+    return {"arithmetic": "NumPy", "libraries": {**versions, "scipy": scipy.__version__}, "blas": blas,
+            "numpy_simd": [*__cpu_baseline__, *(f for f in __cpu_dispatch__ if __cpu_features__.get(f))]}
 
 
 def _seed_for_generator(random_state):
@@ -91,8 +119,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
     def _prepare(self, X, y, eval_set=None):
         """Everything `fit` does before training: check the data (and eval_set), set `classes_` and
-        `network_` with its initial weights; return what `Network.SGD` trains on and scores with.
-        (network/lockstep.py prepares several estimators with it, then trains them together.)"""
+        `network_` with its initial weights; return what `Network.SGD` trains on and scores with."""
         hidden_sizes = _hidden_layers(self.hidden_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -168,11 +195,11 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     def diagnose(self, X):
         """What the trained network does on X, to explain a failed run.
 
-        Returns the classes whose output neuron is saturated (activation below 0.01 or above 0.99 on
-        at least 99% of X): there the sigmoid is so flat that the quadratic cost's gradient
+        Returns the classes whose output neuron is saturated (activation below SATURATED_BELOW or above
+        SATURATED_ABOVE on at least SATURATED_SHARE of X): there the sigmoid is so flat that the quadratic cost's gradient
         (a - y) * sigma'(z) all but vanishes, and gradient descent can no longer move the neuron.
         """
         check_is_fitted(self)
         outputs = self.network_.feedforward(validate_data(self, X, reset=False, dtype=np.float64).T)
-        saturated = np.mean((outputs < 0.01) | (outputs > 0.99), axis=1) >= 0.99
+        saturated = np.mean((outputs < SATURATED_BELOW) | (outputs > SATURATED_ABOVE), axis=1) >= SATURATED_SHARE
         return {"saturated_outputs": self.classes_[saturated].tolist()}

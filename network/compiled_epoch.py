@@ -1,22 +1,25 @@
-"""The compiled epoch: network/compiled_epoch.c built and loaded, and used only where it gives NumPy's bits.
+"""The compiled epoch: network/compiled_epoch.c, the network's arithmetic, built, proved and loaded.
 
-`Network.SGD` (and the lockstep stack) train an epoch here where they can, and in NumPy otherwise;
-the numbers are the same either way, which is what makes it safe to use by default. The C file
-reproduces the NumPy step's arithmetic as OpenBLAS's Haswell kernel rounds it (see its header), so it
-is used only
-- where NumPy's BLAS is OpenBLAS with that kernel (threadpoolctl says which) and the CPU has AVX2 and
-  FMA: not with BLAS_KERNEL=Sandybridge, another BLAS, or an AVX-512 machine's kernel;
-- for layers of even sizes after the input and mini-batches of 2 or more (`_modelled`): the shapes
-  whose rounding it was measured to reproduce;
-- once one step, taken both ways from the same weights on the caller's own data, agreed bit for bit
-  (checked once per network shape and mini-batch size in a process);
-- for an epoch after which every weight and bias is finite: where one is not, skipping zero inputs
-  would no longer be exact, so the C code writes nothing back and the epoch is trained in NumPy.
-Elsewhere NumPy trains, with a one-line note saying why.
+`Network.SGD` trains every epoch here wherever a C compiler works, whatever the BLAS, the CPU or the
+network's shape, and `Network.feedforward` computes predictions here too: the C file defines the
+order and rounding of every operation, so its numbers are the same on every machine (its header
+says how). Where no library can be had, NumPy trains the
+book's equations instead, with one note saying why; those numbers depend on the BLAS and are not the
+canonical ones (`network.classifier.numerics()` tells a run which it got).
 
 The library is built on first use with the C compiler ($CC, else cc or gcc) into network/__compiled__/,
-named by the SHA-256 of the C source, compiler and flags, so an edited source is never run from a stale
-build; it is written to a temporary file and renamed, so concurrent jobs never load half a file.
+named by the SHA-256 of the C source, compiler and flags, so an edited source is never run from a
+stale build. A build is trusted only once it has proved itself:
+- it is compiled within BUILD_TIMEOUT seconds, stdin closed (a compiler that waits for input fails);
+- it is first loaded in a separate process, which checks that loading it left the floating-point
+  mode alone (a -ffast-math build can switch subnormals off for the whole process) and that it passes
+  the known-answer self-test below; only then is it renamed into place, with its SHA-256 beside it;
+- in each process, the file must still have that SHA-256 before it is loaded (a truncated file is
+  never loaded), and after loading, subnormals must still work and the self-test must pass again.
+The self-test trains a tiny network, made in code from integers, for a few epochs with odd sizes, a
+mini-batch of 1 and inputs summed in two blocks, and compares the SHA-256 of its weights with
+SELF_TEST_SHA256, the digest every correct build gives: a compiler that miscompiles the file is
+refused with one note.
 """
 
 import ctypes
@@ -27,25 +30,26 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
-from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
 
 SOURCE = Path(__file__).with_suffix(".c")
 BUILD_DIR = Path(__file__).with_name("__compiled__")
-# -ffp-contract=off: no multiply-add fused unless the source says fma(); AVX2 and FMA are what
-# OpenBLAS's Haswell/Zen kernel computes with.
-FLAGS = ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared")
+# -ffp-contract=off: nothing fused but the source's fma() calls. -fno-fast-math and no -Ofast: the
+# compiler keeps every sum in the source's order and never touches the floating-point mode.
+FLAGS = ("-O3", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared")
+# Tuned for this CPU where the compiler can: the same bits (tests/test_crossbuild.py checks it).
+NATIVE = ("-march=native",)
+BUILD_TIMEOUT = 120  # seconds
+SELF_TEST_SHA256 = "8f9ed2bcf98caef9325ae39f6456554a5f3c6ee1b7d496dcea7d3681ca474a14"
 
-MODELLED_BLAS = ("openblas", "Haswell")  # the BLAS and kernel whose rounding the C file reproduces
 _state = {"library": None, "why_not": None, "loaded": False, "enabled": True}
-_agreement = {}  # (sizes, mini-batch size) -> whether the compiled step gives NumPy's bits
 
 
 def _note(message):
-    print(f"note: {message}; training in NumPy (the same numbers, slower)", file=sys.stderr, flush=True)
+    print(f"note: {message}; training in NumPy (slower, and its numbers depend on the BLAS)",
+          file=sys.stderr, flush=True)
 
 
 def _compiler():
@@ -58,52 +62,114 @@ def _compiler():
     return words or [next((name for name in ("cc", "gcc") if shutil.which(name)), "cc")]
 
 
+def _sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _compile(compiler, flags, output):
+    """Compile SOURCE into `output`; the compiler's first line of complaint (or None if it built)."""
+    try:
+        done = subprocess.run([*compiler, *flags, str(SOURCE), "-o", str(output), "-lm"], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"gave no answer within {BUILD_TIMEOUT} s"
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or ["no message"])[0]
+    return None
+
+
 def _build():
-    """Path of the built library (building it if needed), or raise OSError naming the problem."""
+    """Path of the built and proved library (building it if needed), or raise OSError naming the problem."""
     compiler = _compiler()
     if shutil.which(compiler[0]) is None:
         raise OSError(f"no C compiler ({compiler[0]!r} not found)")
-    fingerprint = hashlib.sha256(SOURCE.read_bytes() + " ".join((*compiler, *FLAGS)).encode()).hexdigest()[:16]
-    library = BUILD_DIR / f"compiled_epoch.{fingerprint}.so"
-    if library.exists():
-        return library
-    BUILD_DIR.mkdir(exist_ok=True)
-    temporary = BUILD_DIR / f".compiled_epoch.{fingerprint}.{os.getpid()}.tmp.so"
+    source = SOURCE.read_bytes()
+    for flags in ((*FLAGS, *NATIVE), FLAGS):
+        fingerprint = hashlib.sha256(source + " ".join((*compiler, *flags)).encode()).hexdigest()[:16]
+        library = BUILD_DIR / f"compiled_epoch.{fingerprint}.so"
+        if library.exists() and Path(f"{library}.sha256").exists():
+            return library
+        BUILD_DIR.mkdir(exist_ok=True)
+        temporary = BUILD_DIR / f".compiled_epoch.{fingerprint}.{os.getpid()}.tmp.so"
+        try:
+            problem = _compile(compiler, flags, temporary)
+            if problem is None:
+                _prove_in_a_separate_process(temporary)
+                checksum = BUILD_DIR / f".compiled_epoch.{fingerprint}.{os.getpid()}.tmp.sha256"
+                checksum.write_text(_sha256(temporary) + "\n")
+                # The checksum first: a library in place always has its checksum beside it.
+                os.replace(checksum, f"{library}.sha256")
+                os.replace(temporary, library)
+                return library
+        finally:
+            temporary.unlink(missing_ok=True)
+        if "march" not in problem:  # else once more, without -march=native, which this compiler refuses
+            break
+    raise OSError(f"{' '.join(compiler)} could not build {SOURCE.name}: {problem}")
+
+
+def _prove_in_a_separate_process(library):
+    """Load `library` in a child process and run the checks of `_prove` there, so that a build that
+    changes the floating-point mode as it loads never changes this process's. Raises OSError."""
     try:
-        done = subprocess.run([*compiler, *FLAGS, str(SOURCE), "-o", str(temporary), "-lm"],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            first = (done.stderr.strip().splitlines() or ["no message"])[0]
-            raise OSError(f"{' '.join(compiler)} could not build {SOURCE.name}: {first}")
-        os.replace(temporary, library)
-    finally:
-        temporary.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "prove", str(library)],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise OSError(f"its self-test gave no answer within {BUILD_TIMEOUT} s") from None
+    if done.returncode != 0:
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        raise OSError(lines[-1] if lines else f"its self-test failed (exit status {done.returncode})")
+
+
+def _open(path):
+    """The library at `path` loaded, its functions declared."""
+    library = ctypes.CDLL(str(path))
+    pointer, i64, f64 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
+    library.sgd_epoch.argtypes = [i64, pointer, pointer, pointer, pointer, pointer, pointer, pointer,
+                                  pointer, i64, i64, f64, f64]
+    library.sgd_epoch.restype = ctypes.c_int
+    library.feedforward_rows.argtypes = [i64, pointer, pointer, pointer, pointer, i64, pointer]
+    library.feedforward_rows.restype = ctypes.c_int
+    library.exp_array.argtypes = [pointer, pointer, i64]
+    library.exp_array.restype = None
     return library
+
+
+def _subnormals_work():
+    """Whether this process still computes with subnormal numbers (no flush-to-zero, no
+    denormals-are-zero), as IEEE arithmetic and every result here assume."""
+    tiny = sys.float_info.min  # the smallest normal double; the values below are computed at run time
+    half = tiny / 2            # a subnormal: 0.0 under flush-to-zero
+    return half > 0 and half * 2 == tiny  # and read as 0 under denormals-are-zero
+
+
+def _prove(library):
+    """Raise OSError unless the loaded `library` left subnormals working and passes the self-test."""
+    if not _subnormals_work():
+        raise OSError("loading it switched subnormal numbers off (was it built with -ffast-math?)")
+    digest = self_test_digest(library)
+    if digest != SELF_TEST_SHA256:
+        raise OSError(f"it fails the self-test (weights digest {digest[:12]}, expected {SELF_TEST_SHA256[:12]}): "
+                      "the compiler or its flags change the arithmetic")
 
 
 def _load():
     """The loaded library, or None (with the reason in _state["why_not"], noted once)."""
     if not _state["loaded"]:
         _state["loaded"] = True
-        blas = _numpy_blas()
-        if blas != MODELLED_BLAS:
-            _state["why_not"] = (f"NumPy's BLAS here is {blas[0] or 'unknown'} with the {blas[1] or 'unknown'} kernel; "
-                                 f"the compiled epoch reproduces {MODELLED_BLAS[0]}'s {MODELLED_BLAS[1]} kernel only")
-        elif not (_cpu_has("avx2") and _cpu_has("fma")):
-            _state["why_not"] = "this CPU lacks AVX2 or FMA, which the compiled epoch is built for"
-        else:
-            try:
-                library = ctypes.CDLL(str(_build()))
-            except OSError as error:
-                _state["why_not"] = f"the compiled epoch is not available ({error})"
-            else:
-                pointer, i64, f64 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
-                library.sgd_epoch.argtypes = [i64, pointer, pointer, pointer, pointer, pointer, pointer, pointer,
-                                              pointer, i64, i64, f64, f64]
-                library.sgd_epoch.restype = ctypes.c_int
-                _state["library"] = library
-        if _state["why_not"]:
+        try:
+            path = _build()
+            recorded = Path(f"{path}.sha256").read_text().strip()
+            if _sha256(path) != recorded:
+                raise OSError(f"{path.name} is not the file that was built (its SHA-256 differs); "
+                              f"delete {path.parent} to build it again")
+            library = _open(path)
+            _prove(library)
+        except OSError as error:
+            _state["why_not"] = f"the compiled epoch is not available ({error})"
             _note(_state["why_not"])
+        else:
+            _state["library"] = library
     return _state["library"]
 
 
@@ -113,46 +179,9 @@ def why_not():
     return _state["why_not"]
 
 
-def _cpu_has(flag):
-    """Whether the CPU reports `flag` in /proc/cpuinfo (Linux); False where that cannot be read."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("flags"):
-                    return flag in line.split(":", 1)[1].split()
-    except OSError:
-        pass
-    return False
-
-
-def _modelled(sizes, m):
-    """Whether the C file models OpenBLAS's rounding for these layer sizes and mini-batches of m (noted
-    once where it does not). Measured on OpenBLAS's Haswell kernel: a product whose result has an odd
-    number of rows takes another path in the kernel, and a mini-batch of 1 makes NumPy call a
-    matrix-vector routine, both summed in another order; the shapes allowed here give NumPy's bits
-    (tests/test_compiled_epoch.py holds a grid of them, every blocking rule included, to it)."""
-    modelled = m >= 2 and all(size % 2 == 0 for size in sizes[1:])
-    if not modelled and (tuple(sizes), m) not in _agreement:
-        _agreement[(tuple(sizes), m)] = False
-        _note(f"the compiled epoch covers layers of even sizes (after the input) and mini-batches of 2 or more, "
-              f"not sizes {list(sizes)} with mini-batches of {m}")
-    return modelled
-
-
-def _numpy_blas():
-    """(library, kernel) of the BLAS that NumPy's products run on, as threadpoolctl reports it."""
-    np.ones((2, 2)) @ np.ones((2, 2))  # NumPy's BLAS is loaded by now
-    numpy_dir = Path(np.__file__).resolve().parent
-    for info in threadpool_info():
-        if info.get("user_api") == "blas" and Path(info["filepath"]).resolve().parent.name in (
-                f"{numpy_dir.name}.libs", numpy_dir.name):
-            return info.get("internal_api"), info.get("architecture")
-    return None, None
-
-
 @contextmanager
 def disabled():
-    """Train in NumPy inside this block (the benchmarks compare the two)."""
+    """Train in NumPy inside this block (the tests and benchmarks compare the two)."""
     before = _state["enabled"]
     _state["enabled"] = False
     try:
@@ -171,31 +200,58 @@ def for_training(X, Y):
     return None if library is None else CompiledEpochs(library, X, Y)
 
 
+def _sparse_rows(X):
+    """X's rows as the C code takes them: (start, position, value) of each row's nonzero entries."""
+    nonzero = X != 0
+    start = np.zeros(len(X) + 1, dtype=np.int64)
+    np.cumsum(np.count_nonzero(nonzero, axis=1), out=start[1:])
+    flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
+    return start, (flat % X.shape[1]).astype(np.int32), X.reshape(-1)[flat]
+
+
+def _pointers(arrays):
+    return (ctypes.c_void_p * len(arrays))(*[a.ctypes.data for a in arrays])
+
+
+def feedforward(network, X):
+    """The output activations of `network` for the rows of X, one row each, computed by the C file's
+    arithmetic (the same on every machine); None where that cannot be had (no library, compiled
+    epochs disabled, weights that are not finite or not C-contiguous float64): then the caller
+    computes them in NumPy."""
+    arrays = [*network.weights, *network.biases]
+    if (not _state["enabled"] or X.ndim != 2 or X.shape[1] != network.sizes[0]
+            or not all(a.dtype == np.float64 and a.flags.c_contiguous and np.isfinite(a).all() for a in arrays)):
+        return None
+    library = _load()
+    if library is None:
+        return None
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if not np.isfinite(X).all():  # skipping zero inputs is exact for finite numbers only
+        return None
+    out = np.empty((len(X), network.sizes[-1]))
+    sizes = np.array(network.sizes, dtype=np.int64)
+    if library.feedforward_rows(len(network.sizes), sizes.ctypes.data, _pointers(network.weights),
+                                _pointers(network.biases), X.ctypes.data, len(X), out.ctypes.data) != 0:
+        raise MemoryError("not enough memory for the compiled feedforward's buffers")
+    return out
+
+
 class CompiledEpochs:
     """Epochs of `Network.SGD` on one training set, compiled. The inputs are handed over as sparse rows
     (the nonzero pixels of each image, made once), which is how the C code skips the zeros."""
 
     def __init__(self, library, X, Y):
         self.library, self.X, self.Y = library, X, Y
-        nonzero = X != 0
-        self.x_start = np.zeros(len(X) + 1, dtype=np.int64)
-        np.cumsum(np.count_nonzero(nonzero, axis=1), out=self.x_start[1:])
-        flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
-        self.x_position = (flat % X.shape[1]).astype(np.int32)
-        self.x_value = X.reshape(-1)[flat]
+        self.x_start, self.x_position, self.x_value = _sparse_rows(X)
 
     def train(self, network, order, mini_batch_size, eta):
-        """Train `network` for one epoch, the mini-batches taken in `order`, as the NumPy loop of
-        `Network.SGD` would, bit for bit. Returns False, having changed nothing, wherever that cannot
-        be promised: then the caller trains the epoch in NumPy."""
+        """Train `network` for one epoch, the mini-batches taken in `order`. Returns False, having
+        changed nothing, where the epoch ends with a weight or bias that is not finite (skipping zero
+        inputs is exact only for finite weights): then the caller trains the epoch in NumPy."""
         order = np.ascontiguousarray(order, dtype=np.int64)
         arrays = [*network.weights, *network.biases]
         if not _state["enabled"] or len(order) == 0 or not all(
                 a.dtype == np.float64 and a.flags.c_contiguous for a in arrays):
-            return False
-        n = len(order)
-        batch_sizes = sorted({min(mini_batch_size, n), n % mini_batch_size or mini_batch_size})
-        if not all(_modelled(network.sizes, m) and self._agrees(network, order, m, eta) for m in batch_sizes):
             return False
         status = self._run(network, order, mini_batch_size, eta)
         if status == 2:
@@ -207,32 +263,55 @@ class CompiledEpochs:
         n = len(order)
         last = n % mini_batch_size or mini_batch_size
         sizes = np.array(network.sizes, dtype=np.int64)
-        weights = (ctypes.c_void_p * len(network.weights))(*[w.ctypes.data for w in network.weights])
-        biases = (ctypes.c_void_p * len(network.biases))(*[b.ctypes.data for b in network.biases])
-        # The steps exactly as update_mini_batch computes them: eta / m, for a full and the last mini-batch.
+        weights, biases = _pointers(network.weights), _pointers(network.biases)
+        # The steps as update_mini_batch computes them: eta / m, for a full and for the last mini-batch.
         return self.library.sgd_epoch(len(network.sizes), sizes.ctypes.data, weights, biases,
                                       self.x_start.ctypes.data, self.x_position.ctypes.data,
                                       self.x_value.ctypes.data, self.Y.ctypes.data, order.ctypes.data, n,
                                       mini_batch_size, float(eta / mini_batch_size), float(eta / last))
 
-    def _agrees(self, network, order, m, eta):
-        """Whether one compiled step gives, bit for bit, the weights and biases of one NumPy step, both
-        from `network`'s present weights on the mini-batch of the first m examples of `order`."""
-        key = (tuple(network.sizes), m)
-        if key not in _agreement:
-            batch = order[:m]
-            by_numpy, compiled = deepcopy(network), deepcopy(network)
-            for net in (by_numpy, compiled):
-                net.weights = [np.ascontiguousarray(w) for w in net.weights]
-                net.biases = [np.ascontiguousarray(b) for b in net.biases]
-            with threadpool_limits(limits=1, user_api="blas"):
-                # Rows gathered, handed on as columns by a transposed view: the layout of the training loop.
-                by_numpy.update_mini_batch(self.X[batch].T, self.Y[batch].T, eta)
-            status = self._run(compiled, batch, m, eta)
-            _agreement[key] = status == 0 and all(
-                np.array_equal(p, q) for p, q in zip(by_numpy.weights + by_numpy.biases,
-                                                     compiled.weights + compiled.biases))
-            if not _agreement[key]:
-                _note(f"the compiled epoch does not reproduce this machine's NumPy step for sizes {network.sizes} "
-                      f"and mini-batches of {m}")
-        return _agreement[key]
+
+# The self-test's network: odd sizes, three layers of weights, 300 inputs (summed in two blocks).
+SELF_TEST_SIZES = (300, 9, 7, 5)
+SELF_TEST_EPOCHS = ((4, 3.0), (1, 0.5), (5, 30.0))  # (mini-batch size, eta): 13 examples, short last batches
+
+
+def self_test_fixture():
+    """The self-test's data and initial weights, made from integers alone, so that they are the same
+    everywhere: (X, Y, weights, biases, orders). Pixels are multiples of 1/256, about 80% zero, as in
+    MNIST; weights multiples of 1/64 in [-2, 2)."""
+    def numbers(count, salt):  # a multiplicative hash of the index: the same on every machine
+        return (np.arange(count, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(salt)) % np.uint64(2**31)
+
+    n, sizes = 13, SELF_TEST_SIZES
+    raw = numbers(n * sizes[0], 7).reshape(n, sizes[0])
+    X = np.where(raw % 5 == 0, (raw % 256).astype(np.float64) / 256, 0.0)
+    Y = np.eye(sizes[-1])[np.arange(n) % sizes[-1]]
+    weights = [(numbers(o * i, 11 + l) % 256).astype(np.float64).reshape(o, i) / 64 - 2
+               for l, (i, o) in enumerate(zip(sizes[:-1], sizes[1:]))]
+    biases = [(numbers(o, 23 + l) % 256).astype(np.float64).reshape(o, 1) / 64 - 2 for l, o in enumerate(sizes[1:])]
+    orders = [(np.arange(n, dtype=np.int64) * (5 + 2 * e)) % n for e in range(len(SELF_TEST_EPOCHS))]
+    return X, Y, weights, biases, orders
+
+
+def self_test_digest(library):
+    """SHA-256 of the self-test network's weights and biases after its epochs, trained by `library`."""
+    from types import SimpleNamespace
+
+    X, Y, weights, biases, orders = self_test_fixture()
+    network = SimpleNamespace(sizes=list(SELF_TEST_SIZES), weights=weights, biases=biases)
+    epochs = CompiledEpochs(library, X, Y)
+    for order, (mini_batch_size, eta) in zip(orders, SELF_TEST_EPOCHS):
+        if epochs._run(network, order, mini_batch_size, eta) != 0:
+            return "not finite"
+    return hashlib.sha256(b"".join(a.astype("<f8").tobytes() for a in weights + biases)).hexdigest()
+
+
+if __name__ == "__main__":  # python network/compiled_epoch.py prove LIBRARY: _prove_in_a_separate_process
+    if len(sys.argv) != 3 or sys.argv[1] != "prove":
+        sys.exit("usage: python network/compiled_epoch.py prove LIBRARY")
+    try:
+        _prove(_open(sys.argv[2]))
+    except OSError as error:
+        print(error)
+        sys.exit(1)

@@ -16,9 +16,11 @@ Where this departs from the book's code, on purpose:
   quietly instead of flooding the terminal with warnings.
 - A training step allocates nothing: it works in buffers made once per mini-batch size, and BLAS runs
   on one thread, since on matrices this small more threads only cost time.
-- Where it gives these very bits, an epoch is trained by network/compiled_epoch.c instead, which
-  skips the products by zero pixels (`train_epoch`; network/compiled_epoch.py says where and how it
-  is checked). The NumPy code here is the reference it is held to, bit for bit.
+- Wherever a C compiler works, an epoch is trained by network/compiled_epoch.c instead
+  (`train_epoch`): the same equations in an order and rounding that file defines, so the numbers are
+  the same on every machine, and the products by zero pixels skipped. The NumPy code here is the
+  readable reference it is held to within a stated tolerance (tests/test_compiled_epoch.py), and the
+  fallback where no compiler can be had; its numbers depend on the BLAS's rounding.
 """
 
 import sys
@@ -80,7 +82,14 @@ class Network:
         self._workspaces = {}
 
     def feedforward(self, a):
-        """Return the output activations for input `a`: one column per example, (sizes[0], k)."""
+        """Return the output activations for input `a`: one column per example, (sizes[0], k).
+
+        Computed by network/compiled_epoch.c's arithmetic where it can be had, so that predictions are
+        the same on every machine, as training is; in NumPy otherwise."""
+        if np.ndim(a) == 2 and self.dtype == np.float64:
+            outputs = compiled_epoch.feedforward(self, np.asarray(a).T)
+            if outputs is not None:
+                return outputs.T
         for b, w in zip(self.biases, self.weights):
             a = sigmoid(w @ a + b)
         return a
@@ -109,7 +118,7 @@ class Network:
             if not np.all(np.isfinite(array)):
                 raise ValueError(f"training {name}: contains NaN or infinity")
         history = []
-        # The same epochs compiled, where they give these very bits (network/compiled_epoch.py).
+        # The epochs compiled wherever a C compiler works (network/compiled_epoch.py).
         compiled = compiled_epoch.for_training(X, Y) if epochs else None
         # BLAS threads only cost time on matrices this small (a mini-batch is 784 x 10).
         with threadpool_limits(limits=1, user_api="blas"):
@@ -128,8 +137,8 @@ class Network:
     def train_epoch(self, X, Y, order, mini_batch_size, eta, compiled=None):
         """One epoch: a gradient-descent step for each mini-batch of `mini_batch_size` rows of X and Y,
         taken in `order` (the last mini-batch may be smaller). `compiled`, from
-        `compiled_epoch.for_training(X, Y)`, trains it compiled where that gives the same bits;
-        otherwise, or without it, it is trained here."""
+        `compiled_epoch.for_training(X, Y)`, trains it compiled (the canonical arithmetic); without
+        it, or for an epoch that would end with weights that are not finite, it is trained here."""
         if compiled is not None and compiled.train(self, order, mini_batch_size, eta):
             return
         # Mini-batches are gathered into these buffers (one image per row) and handed to

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.neighbors import KNeighborsClassifier
 
 from baselines.darkness import AverageDarknessClassifier
@@ -218,3 +219,22 @@ class SpyWithEpochs(SpyWithEvalSet):
                 epoch_callback(self, epoch)
         self.fitting_ = False
         return self
+
+
+class PassesOptionsThrough(BaseEstimator):
+    """Like LightGBM's estimators: named parameters, and **kwargs passed on to a library, which
+    `get_params` lists beside the named ones."""
+
+    def __init__(self, n_estimators=100, learning_rate=0.1, **options):
+        self.n_estimators, self.learning_rate, self.options = n_estimators, learning_rate, options
+
+    def get_params(self, deep=True):
+        return {"n_estimators": self.n_estimators, "learning_rate": self.learning_rate, **self.options}
+
+    def fit(self, X, y):
+        raise AssertionError("a parameter check must not fit")
+
+
+def options_function(**options):
+    """A function factory with **kwargs: its names cannot be known before it runs."""
+    return nearest_neighbours()

@@ -7,7 +7,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestCentroid
 from sklearn.svm import SVC
 
-from baselines import AverageDarknessClassifier, SVCClassifier, random_guess_classifier
+from baselines.darkness import AverageDarknessClassifier
+from baselines.random_guess import random_guess_classifier
+from baselines.svm import SVCClassifier
 from baselines.svm import svc_class
 
 

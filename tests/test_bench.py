@@ -13,6 +13,13 @@ def test_flops_per_epoch_counts_the_matrix_products_by_hand():
     assert network_speed.matmul_flops_per_epoch(50_000) == 95_880 * 50_000
 
 
+def test_sparse_flops_count_only_the_nonzero_pixels_in_the_first_layer():
+    X = np.zeros((3, 784))
+    X[0, :5], X[2, 7] = 0.5, 1.0  # 6 nonzero pixels in all
+    # Per nonzero pixel and hidden neuron 2 multiply-adds; per example 3 dense passes of 30 x 10.
+    assert network_speed.sparse_flops_per_epoch(X, [784, 30, 10]) == 2 * 2 * 6 * 30 + 3 * 3 * 2 * 300
+
+
 def test_network_measurement_runs_and_reports_consistent_ratios():
     rng = np.random.default_rng(0)
     X, Y = rng.random((200, 784)), np.eye(10)[rng.integers(0, 10, 200)]
@@ -24,6 +31,9 @@ def test_network_measurement_runs_and_reports_consistent_ratios():
     text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
                                  "versions": {"numpy": "2"}}, "network": n})
     assert "the book's per-example loop" in text and "seconds per epoch" in text
+    if n["compiled_not_available"] is None:
+        assert set(n["compiled_against_avx2"]) == {"30", "100"}
+        assert "| [784, 30, 10] " in text and "portable / limit" in text
 
 
 def test_render_only_rewrites_the_markdown_from_the_json_without_measuring(tmp_path):
@@ -51,14 +61,14 @@ def test_peers_section_runs_on_tiny_data_and_says_which_peer_is_absent(monkeypat
     monkeypatch.setattr(frameworks, "_import", lambda name: None)
     rng = np.random.default_rng(0)
     X, labels = rng.random((60, 784)), np.arange(60) % 10
-    p = peers.measure(X, np.eye(10)[labels], X[:20], labels[:20], rounds=1, ks=(1, 2), wide_ks=(1, 2), epochs=3)
+    p = peers.measure(X, np.eye(10)[labels], X[:20], labels[:20], rounds=1, epochs=3)
     assert p["absent"] == ["jax", "torch"] and set(p["chapter"]["alone"]) == {"seconds", "ratio"}
     assert p["chapter"]["alone"]["ratio"] == 1.0 and 0 <= p["mlp_correct"] <= 20
     text = markdown({"machine": {"when": "now", "commit": "abc", "cpus": 2, "machine": "x86_64", "blas": ["openblas"],
                                  "versions": {"numpy": "2"}}, "peers": p})
     for peer in ("JAX", "PyTorch"):
         assert any(line.startswith(f"| {peer} (") and "not installed here" in line for line in text.splitlines())
-    assert "lockstep in NumPy, K = 2 in one stack" in text and "10 seeds, 2 processes in lockstep, NumPy" in text
+    assert "10 seeds alone, 2 processes, NumPy" in text and "10 seeds, 2 processes, compiled" in text
     compiled = [line for line in text.splitlines() if line.startswith("| one seed, compiled epoch")]
     assert len(compiled) == 2  # [784, 30, 10] and [784, 100, 10]
     if p["compiled_not_available"] is None:

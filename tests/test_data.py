@@ -184,6 +184,19 @@ def test_corrupt_npz_is_set_aside_and_rebuilt(tmp_path, good_file):
     assert (tmp_path / "mnist.npz.bad").exists()
 
 
+def test_an_edited_npz_that_kept_its_source_checksum_is_rebuilt(tmp_path, good_file, capsys):
+    path, digest = good_file
+    load_mnist(path, data_dir=tmp_path, sha256=digest, sizes=TINY)
+    npz = tmp_path / "mnist.npz"
+    with np.load(npz) as held:
+        arrays = dict(held)
+    arrays["test_labels"] = (arrays["test_labels"] + 1) % 10  # every test label changed, checksums kept
+    np.savez(npz, **arrays)
+    loaded = load_mnist(data_dir=tmp_path, sha256=digest, sizes=TINY, remote_sources=[])
+    np.testing.assert_array_equal(loaded.test.labels, fake_triple()[2][1])
+    assert "its arrays are not those it was converted with" in capsys.readouterr().err
+
+
 def test_npz_from_another_source_file_is_not_trusted(tmp_path, good_file):
     path, digest = good_file
     load_mnist(path, data_dir=tmp_path, sha256=digest, sizes=TINY)

@@ -8,7 +8,7 @@ from data.mnist import SHA256
 from reports.render import disagreements
 from reports.render.disagreements import choose_pairs, disagreeing, disagreement_figure, section, side_of
 from reports.render.records import record
-from reports.render.stats import McNemar
+from reports.render.comparisons import compare
 
 
 @pytest.fixture
@@ -66,18 +66,15 @@ def test_the_figure_is_a_png_even_when_one_side_has_no_image(digits_mnist, truth
 
 def test_pairs_are_the_two_best_then_significant_ones_closest_first_and_at_most_three():
     names = ["w", "x", "y", "z"]  # best first
-    tests = {("w", "x"): McNemar(30, 20, 0.2), ("w", "y"): McNemar(300, 10, 1e-60),
-             ("w", "z"): McNemar(80, 20, 1e-9), ("x", "y"): McNemar(60, 5, 1e-12),
-             ("x", "z"): McNemar(40, 35, 0.6), ("y", "z"): McNemar(9, 70, 1e-11)}
-    assert choose_pairs(names, tests, threshold=0.05 / 6) == [
+    significant = {("w", "y"): 0.30, ("w", "z"): 0.08, ("x", "y"): 0.05, ("y", "z"): -0.06}
+    assert choose_pairs(names, significant) == [
         ("w", "x", "the two best"), ("x", "y", "significantly different"), ("y", "z", "significantly different")]
-    assert [pair[:2] for pair in choose_pairs(names, tests, 0.05 / 6, limit=10)] == [
+    assert [pair[:2] for pair in choose_pairs(names, significant, limit=10)] == [
         ("w", "x"), ("x", "y"), ("y", "z"), ("w", "z"), ("w", "y")]
     # The two best are drawn once, whether or not they differ significantly.
-    tests["w", "x"] = McNemar(50, 1, 1e-13)
-    assert choose_pairs(names, tests, 0.05 / 6, limit=2) == [("w", "x", "the two best"),
-                                                             ("x", "y", "significantly different")]
-    assert choose_pairs(["w"], {}, 0.05) == []
+    assert choose_pairs(names, {("w", "x"): 0.01, **significant}, limit=2) == [
+        ("w", "x", "the two best"), ("x", "y", "significantly different")]
+    assert choose_pairs(["w"], {}) == []
 
 
 def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, truth, tmp_path):
@@ -85,7 +82,8 @@ def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, tru
     noisy = fake_record("noisy", truth, *(wrong_at(truth, range(n)) for n in (30, 10, 20)))
     good = fake_record("good", truth, wrong_at(truth, [100]))
     poor = fake_record("poor", truth, wrong_at(truth, range(300)))
-    text = "\n".join(section([poor, noisy, good], 0.05 / 3, tmp_path, "figures", images=digits_mnist.test.images))
+    records = [poor, noisy, good]
+    text = "\n".join(section(records, compare(records), tmp_path, "figures", images=digits_mnist.test.images)[0])
     assert "**good vs noisy (seed 2)**: the two best; only good is right on 20 images, only noisy on 1." in text
     assert "**noisy (seed 2) vs poor**: significantly different" in text
     for png in ("disagreements-good-vs-noisy.png", "disagreements-noisy-vs-poor.png",
@@ -95,7 +93,7 @@ def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, tru
 
 def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, monkeypatch):
     records = [fake_record("a", truth, truth, sha="other"), fake_record("b", truth, wrong_at(truth, [1]), sha="other")]
-    lines = section(records, 0.05, tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures")
     assert "No figure: the runs were not tested on the book's MNIST, whose images the figure would show." in lines
 
     def missing(**_):
@@ -103,6 +101,6 @@ def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, mo
 
     monkeypatch.setattr(disagreements, "load_mnist", missing)
     records = [fake_record("a", truth, truth), fake_record("b", truth, wrong_at(truth, [1]))]
-    lines = section(records, 0.05, tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures")
     assert "No figure: the test images could not be read: data/mnist.npz: missing; run `make data` first." in lines
     assert not list(tmp_path.glob("*.png"))

@@ -4,8 +4,10 @@ SVC's and the network's parameters that change which methods exist or how they a
 from sklearn.dummy import DummyClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from baselines import AverageDarknessClassifier, SVCClassifier, random_guess_classifier
-from network import NetworkClassifier
+from baselines.darkness import AverageDarknessClassifier
+from baselines.random_guess import random_guess_classifier
+from baselines.svm import SVCClassifier
+from network.classifier import NetworkClassifier
 
 # Random guessing draws a fresh guess for every row of every call, by design, so it cannot pass the
 # checks that expect one row to get one answer (scikit-learn waives the same ones for DummyClassifier).

@@ -112,7 +112,7 @@ def comparable(run):
                                                       "predict_cpu_seconds", "created", "provenance")}
 
 
-def test_seeds_evaluated_together_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
+def test_seeds_evaluated_in_one_group_write_the_runs_each_alone_writes(digits_mnist, tmp_path):
     network = with_params(BY_NAME["network"], epochs=3)
     together = dict(_runs(network, [0, 1, 2], digits_mnist, tmp_path / "together"))
     for seed in (0, 1, 2):

@@ -2,13 +2,23 @@
 margin, its best epoch sits on the row of our best epochs, failing seeds are named, and every confusion
 matrix shares one colour scale with a colour bar. Checked on the figure objects, before saving."""
 
+import copy
+import re
+
 import matplotlib.pyplot as plt
+from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 import numpy as np
 import pytest
 
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.chapter import measure
+from reports.render.records import record
+from reports.render.report import render
+from reports.runner.evaluate import evaluate
+from reports.runner.experiments import BY_NAME, NETWORK
+from reports.runner.registry import parse_plugin
 from tests.records import synthetic_record
 
 
@@ -94,3 +104,64 @@ def test_the_books_listing_lies_inside_the_chapter_axes_far_above_our_runs(drawn
     ax = drawn["chapter1-epochs.png"].axes[0]
     for count in BOOK["network-100-slow"].epochs.values():
         assert inside(100 * count / 10_000, ax.get_ylim())
+
+
+def test_a_render_removes_the_report_figures_it_did_not_write_and_nothing_else(digits_mnist, tmp_path):
+    darkness, knn = (record([evaluate(experiment, 0, digits_mnist, quiet=True)])
+                     for experiment in (BY_NAME["darkness"], parse_plugin("knn=tests.plugins:nearest_neighbours")))
+    out, figures_dir = tmp_path / "report.md", tmp_path / "figures"
+    render([copy.deepcopy(darkness), knn], out, figures_dir, "make report EXTRA=...")
+    assert (figures_dir / "confusion-knn.png").is_file()
+    (figures_dir / "disagreements-knn-vs-darkness.png").write_bytes(b"drawn by an earlier render")
+    (figures_dir / "epochs.png").write_bytes(b"drawn by an earlier render")
+    theirs = ["notes.txt", "my-plot.png", "chapter1-book.png", "confusion.png.bak"]  # not names the report draws
+    for name in theirs:
+        (figures_dir / name).write_text("someone else's")
+    render([darkness], out, figures_dir, "make report")
+    assert sorted(path.name for path in figures_dir.iterdir()) == sorted(
+        ["accuracy.png", "confusion-darkness.png", *theirs])
+    assert all((figures_dir / name).read_text() == "someone else's" for name in theirs)
+    linked = re.findall(r"\]\(figures/([^)]+)\)", out.read_text(encoding="utf-8"))
+    assert sorted(linked) == ["accuracy.png", "confusion-darkness.png"]  # the report and its directory agree
+
+
+def test_epoch_panels_share_one_scale_count_whole_steps_and_name_a_plugins_steps(drawn, tmp_path):
+    boosted = synthetic_record("boost", [9300], [[7000, 8500, 9300]], stochastic=False)
+    boosted["factory"] = "lightgbm:LGBMClassifier"
+    network = network_record()
+    network["factory"] = NETWORK
+    figures.epochs_figure([network, boosted], {}, tmp_path / "epochs.png")
+    network_ax, boost_ax = drawn["epochs.png"].axes
+    assert network_ax.get_ylim() == boost_ax.get_ylim()
+    assert inside(70.0, boost_ax.get_ylim()) and inside(95.42, network_ax.get_ylim())  # both panels' extremes
+    drawn["epochs.png"].canvas.draw()
+    assert all(float(tick).is_integer() for tick in boost_ax.get_xticks())  # no round 0.5
+    assert network_ax.get_xlabel() == "epoch"
+    assert boost_ax.get_xlabel() == "round or epoch, as the estimator reports them (0 first)"
+    legend = [text.get_text() for text in boost_ax.get_legend().get_texts()]
+    assert legend == ["one run (deterministic)"]  # not "seed None", nor "seed 0"
+
+
+def test_the_confusion_figure_explains_its_scale_and_dots_and_names_no_seed_for_a_deterministic_run(drawn, tmp_path):
+    ignores_seed = synthetic_record("knn", [9999, 9999])  # two seeds that predict alike, as the probe finds
+    figures.confusion_figure(ignores_seed, tmp_path / "knn.png")
+    fig = drawn["knn.png"]
+    image_ax, bar_ax = fig.axes
+    assert "square-root scale" in bar_ax.get_ylabel()
+    assert "seed" not in image_ax.get_title()
+    cells = [text.get_text() for text in image_ax.texts]
+    footnote = " ".join(text.get_text() for text in fig.texts)
+    assert "·" in cells and "· at least one image but under 0.5%" in footnote and "blank: no image" in footnote
+
+
+def test_the_book_figure_has_one_legend_entry_for_all_the_colours_of_failing_seeds(drawn, tmp_path):
+    collapsed = synthetic_record("network-eta100", [982] * 3, [[1009, 982]] * 3, answer=4)
+    figures.book_figure([collapsed], tmp_path / "book.png", measure)
+    legend = drawn["book.png"].legends[0]
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels == ["one seed", "failing seeds, one colour each", "the book"]
+    colours = {to_hex(line.get_color()) for line in legend.findobj(Line2D) if line.get_marker() == "o"}
+    assert {to_hex(colour) for colour in figures.FAILING[:3]} <= colours  # each failing seed's colour is shown
+    healthy = synthetic_record("random", [1000, 990])
+    figures.book_figure([healthy], tmp_path / "healthy.png", measure)
+    assert [text.get_text() for text in drawn["healthy.png"].legends[0].get_texts()] == ["one seed", "the book"]

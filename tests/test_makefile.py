@@ -1,8 +1,12 @@
-"""The Makefile through make itself: reading it writes nothing, and bad settings stop in one line."""
+"""The Makefile through make itself: aliases that pass every setting through as typed, a dry run
+that writes nothing, and a `make clean` that removes only what the project wrote."""
 
 import hashlib
+import json
 import shutil
+import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,63 +22,76 @@ def make(*args):
 
 def snapshot(*directories):
     """Every file under `directories` with its content's digest (the venv and caches aside)."""
-    skip = {".venv", ".git", "__pycache__", ".pytest_cache"}
+    skip = {".venv", ".git", "__pycache__", ".pytest_cache", "__compiled__"}
     return {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
             for directory in directories for path in sorted(Path(directory).rglob("*"))
             if path.is_file() and not skip & set(path.parts)}
 
 
-def test_dry_runs_and_help_write_no_file(tmp_path):
+@pytest.fixture
+def echo_python(tmp_path):
+    """A stand-in for the venv's Python that writes the arguments it was given, as JSON, to a file."""
+    record = tmp_path / "argv.json"
+    script = tmp_path / "python"
+    script.write_text(f"#!{sys.executable}\nimport json, sys\njson.dump(sys.argv[1:], open({str(record)!r}, 'w'))\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+    def argv(*args):
+        completed = make(f"PY={script}", *args)
+        assert completed.returncode == 0, completed.stderr
+        return json.loads(record.read_text())
+
+    return argv
+
+
+def test_the_aliases_pass_every_setting_through_as_typed(echo_python):
+    extra = "knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3; t=m:f name='a b' x=$(shell echo pwned)"
+    argv = echo_python("report", "SEEDS=2", "ONLY=random darkness", f"EXTRA={extra}", "JOBS=3",
+                       "RESULTS=my results", "REPORT_MD=my results/other.md", "QUIET=1", "VERBOSE=1",
+                       "DASK_SCHEDULER=tcp://127.0.0.1:8786")
+    assert argv[:3] == ["-m", "reports", "run"] and argv[3] == "report"
+    for expected in ("--seeds=2", "--only=random darkness", f"--extra={extra}", "--jobs=3", "--results=my results",
+                     "--out=my results/other.md", "--scheduler=tcp://127.0.0.1:8786", "--quiet", "--verbose"):
+        assert expected in argv
+    chapter = echo_python("chapter", "CHAPTER_SEEDS=3")
+    assert "--seeds=3" in chapter and "--seeds-variable=CHAPTER_SEEDS" in chapter and "--dry-run" not in chapter
+
+
+def test_make_n_runs_the_dry_run_and_writes_nothing(tmp_path):
     results = tmp_path / "results"
     before = snapshot(ROOT, tmp_path)
-    for args in (["-n", "report", f"RESULTS={results}"], ["help"],
-                 ["-n", "report", f"RESULTS={results}", "EXTRA=knn=sklearn.neighbors:KNeighborsClassifier; "
-                                                        "t=sklearn.tree:DecisionTreeClassifier max_depth=(4)"],
-                 ["-n", "chapter", f"RESULTS={results}"]):
-        completed = make(*args)
-        assert completed.returncode == 0, completed.stderr
+    completed = make("-n", "report", f"RESULTS={results}", "SEEDS=2", "ONLY=random darkness")
+    assert completed.returncode == 0, completed.stderr
+    assert "would compute random seed 1" in completed.stderr and "3 of 3 runs to compute" in completed.stderr
+    assert make("help").returncode == 0
     assert snapshot(ROOT, tmp_path) == before and not results.exists()
 
 
-def test_a_dry_run_lists_what_would_be_computed(tmp_path):
-    out = make("-n", "report", f"RESULTS={tmp_path}", "SEEDS=2", "EXTRA=knn=tests.plugins:nearest_neighbours").stdout
-    assert f"reports evaluate network --seeds 0 1 --results {tmp_path}" in out  # in lockstep
-    assert "reports evaluate knn=tests.plugins:nearest_neighbours --seeds 0" in out
-    render = next(line for line in out.splitlines() if " render " in line)
-    assert f"--out {tmp_path}/report.md" in render and "--command 'make report SEEDS=2 EXTRA=" in render
+def test_bad_settings_stop_with_one_line_before_anything_is_written(tmp_path):
+    completed = make("-n", "report", f"RESULTS={tmp_path}/results", "SEEDS=abc")
+    assert completed.returncode != 0 and "error: SEEDS='abc': must be a whole number >= 1" in completed.stderr
+    assert completed.stderr.count("error:") == 1 and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("SEEDS=abc", "error: SEEDS='abc': must be a whole number >= 1"),
-    ("SEEDS=0", "error: SEEDS='0'"),
-    ("JOBS=two", "error: JOBS='two'"),
-    ("EXTRA=../../x=sklearn.neighbors:KNeighborsClassifier", "a classifier name starts with a letter"),
-])
-def test_bad_settings_stop_with_one_line_before_anything_is_written(tmp_path, setting, message):
-    completed = make("-n", "report", f"RESULTS={tmp_path}/results", setting)
-    assert completed.returncode != 0 and message in completed.stderr
-    assert completed.stderr.count("error:") == 1
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_an_empty_jobs_means_the_default(tmp_path):
-    out = make("-n", "report", f"RESULTS={tmp_path}", "JOBS=").stdout
-    assert "-j" in out and "-j " not in out
-
-
-@pytest.mark.parametrize("results", [".", "..", "/", "tests/.."])
-def test_clean_never_removes_the_project_itself(results):
+@pytest.mark.parametrize("results", [".", "..", "/", "tests/..", "network", ".git", "docs", "network/../reports"])
+def test_clean_never_removes_the_project_or_its_source(results):
     completed = make("clean", f"RESULTS={results}")
-    assert completed.returncode != 0 and "holds this project; not removing it" in completed.stderr
-    assert (ROOT / "Makefile").is_file() and (ROOT / "tests").is_dir()
+    assert completed.returncode != 0 and completed.stderr.count("error:") == 1
+    assert "not removing" in completed.stderr
+    assert (ROOT / "Makefile").is_file() and (ROOT / "network/network.py").is_file() and (ROOT / ".git").is_dir()
 
 
-def test_clean_removes_a_results_directory_elsewhere(tmp_path):
-    (tmp_path / "results" / "runs").mkdir(parents=True)
-    assert make("clean", f"RESULTS={tmp_path / 'results'}").returncode == 0
-    assert not (tmp_path / "results").exists()
-
-
-def test_an_empty_seeds_means_the_default_written_in_python(tmp_path):
-    out = make("-n", "report", f"RESULTS={tmp_path}", "SEEDS=").stdout
-    assert "reports evaluate network --seeds 0 1 2 3 4 " in out
+def test_clean_removes_what_the_project_wrote_and_refuses_what_it_did_not(tmp_path):
+    results = tmp_path / "my results"
+    (results / "runs/random").mkdir(parents=True)
+    (results / "runs/random/seed-0.0123456789ab.json").write_text("{}")
+    (results / "figures").mkdir()
+    (results / "figures/accuracy.png").write_bytes(b"\x89PNG")
+    (results / "report.md").write_text("# report")
+    (results / "notes.txt").write_text("mine")
+    completed = make("clean", f"RESULTS={results}")
+    assert completed.returncode != 0 and "holds notes.txt, which the project did not write" in completed.stderr
+    assert (results / "report.md").is_file()  # nothing removed
+    (results / "notes.txt").unlink()
+    assert make("clean", f"RESULTS={results}").returncode == 0 and not results.exists()
+    assert make("clean", f"RESULTS={results}").returncode == 0  # nothing there: nothing to do

@@ -8,7 +8,8 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from network import Network, NetworkClassifier, sigmoid, sigmoid_prime
+from network.classifier import NetworkClassifier
+from network.network import Network, sigmoid, sigmoid_prime
 from network.reference import per_example_gradient, quadratic_cost
 
 

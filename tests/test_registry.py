@@ -5,6 +5,7 @@ import pytest
 from reports.runner.experiments import BY_NAME
 from reports.runner.factory import FactoryError
 from reports.runner.registry import RegistryError, parse_params, parse_plugin, resolve, select, split_entries
+from tests.plugins import IgnoresItsSeed
 
 KNN = "sklearn.neighbors:KNeighborsClassifier"
 
@@ -101,3 +102,53 @@ def test_select_narrows_to_only_and_adds_unique_plugins():
 def test_duplicates_and_unknown_names_are_refused_before_anything_runs(only, extra, message):
     with pytest.raises(RegistryError, match=message):
         select(["random", "darkness"], only=only, extra=extra)
+
+
+def test_a_misspelled_parameter_stops_before_anything_is_fitted_and_names_the_closest():
+    with pytest.raises(RegistryError) as error:
+        parse_plugin(f"knn2={KNN} n_neighbours=3")
+    assert str(error.value) == "knn2: KNeighborsClassifier has no parameter 'n_neighbours'; did you mean 'n_neighbors'?"
+    with pytest.raises(RegistryError, match=r"^f: nearest_neighbours has no parameter 'zzz'; it takes n_neighbors$"):
+        parse_plugin("f=tests.plugins:nearest_neighbours zzz=1")
+    with pytest.raises(RegistryError, match="not_an_estimator has no parameter 'k'; it takes no parameters"):
+        parse_plugin("f=tests.plugins:not_an_estimator k=1")
+    fits = IgnoresItsSeed.fits
+    with pytest.raises(RegistryError, match="did you mean 'random_state'"):
+        parse_plugin("s=tests.plugins:IgnoresItsSeed random_sate=1")
+    assert IgnoresItsSeed.fits == fits
+
+
+def test_with_kwargs_only_a_near_miss_of_a_known_name_is_refused():
+    # PassesOptionsThrough, like LightGBM, hands unknown names to its library: `verbose` may be one.
+    spec = "p=tests.plugins:PassesOptionsThrough"
+    assert parse_plugin(f"{spec} n_estimators=3 verbose=-1").params == {"n_estimators": 3, "verbose": -1}
+    with pytest.raises(RegistryError, match="p: PassesOptionsThrough has no parameter 'n_estimator'; did you mean "
+                                            "'n_estimators'"):
+        parse_plugin(f"{spec} n_estimator=3")
+    assert parse_plugin("o=tests.plugins:options_function anything=1").params == {"anything": 1}
+
+
+@pytest.mark.parametrize("declared, stochastic, params", [
+    ("seeding=seeds", True, {}),
+    ("seeding='seeds'", True, {}),
+    ("seeding=deterministic", False, {}),
+    ("seeding=fixed random_state=7", False, {"random_state": 7}),
+    ("seeding=fixed", False, {}),  # the factory's own default seed
+])
+def test_a_spec_can_declare_how_its_plugin_is_seeded(declared, stochastic, params):
+    experiment = parse_plugin(f"t=sklearn.tree:DecisionTreeClassifier {declared}")
+    assert experiment.stochastic is stochastic and experiment.params == params  # never passed to the factory
+    assert experiment.seeding == declared.split()[0].split("=")[1].strip("'")
+    assert parse_plugin("t=sklearn.tree:DecisionTreeClassifier").seeding is None  # undeclared: probed
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("t=sklearn.tree:DecisionTreeClassifier seeding=sometimes", "t: seeding='sometimes'; it is one of seeds, fixed, "
+                                                                 "deterministic"),
+    (f"k={KNN} seeding=seeds", "k: seeding=seeds, but its factory takes no random_state"),
+    ("t=sklearn.tree:DecisionTreeClassifier seeding=seeds random_state=1", "drop random_state=1, or say seeding=fixed"),
+])
+def test_a_seeding_that_cannot_be_is_refused(spec, message):
+    with pytest.raises(RegistryError) as error:
+        parse_plugin(spec)
+    assert message in str(error.value) and "\n" not in str(error.value)

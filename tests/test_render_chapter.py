@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from network import NetworkClassifier
+from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
 from reports.render.chapter import experiment_row, failure_lines, measure, note, render_chapter
 from reports.render.records import record
@@ -157,6 +157,13 @@ def test_a_verdict_says_how_many_runs_fail():
         run["diagnostics"] = {"saturated_outputs": [3]}
     # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784.
     assert experiment_row(network)[-1] == "typical; 3 of 5 runs fail"
+
+
+def test_a_figure_typical_of_runs_that_all_fail_says_so_without_a_contradiction():
+    # Every run collapses onto 4s and scores their 982 images, as the book's eta = 100 run printed.
+    network = synthetic_record("network-eta100", [982] * 4, [[1009, 982]] * 4, answer=4)
+    assert all(run["correct"] == 982 for run in network["runs"])
+    assert experiment_row(network)[-1] == "typical of our runs, all 4 of which fail"
 
 
 def test_the_chapters_exercise_is_in_the_chapter_plan_with_the_chapters_training_settings():

@@ -1,9 +1,13 @@
 """The report's statistics against values worked out by hand."""
 
+import itertools
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from reports.render.stats import best_of, exact_interval, mcnemar_exact, normal_tail, placement, spread, wilson_interval
+from reports.render.stats import (best_of, exact_interval, holm, normal_tail, paired_bootstrap, placement, spread,
+                                  wilson_interval)
 
 
 def test_wilson_interval_of_8_out_of_10_is_the_textbook_value():
@@ -20,19 +24,65 @@ def test_wilson_interval_matches_the_closed_form():
     assert wilson_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)
 
 
-def test_mcnemar_exact_on_a_small_table():
-    # A right and B wrong on 1 image, B right and A wrong on 6: p = 2 * P(X <= 1), X ~ Bin(7, 1/2)
-    # = 2 * (1 + 7) / 128 = 0.125. Images both get right or both get wrong do not count.
-    truth = np.zeros(12, dtype=int)
-    a = np.array([0] + [1] * 6 + [0] * 3 + [1] * 2)
-    b = np.array([1] + [0] * 6 + [0] * 3 + [1] * 2)
-    result = mcnemar_exact(truth, a, b)
-    assert (result.only_a, result.only_b) == (1, 6)
-    assert result.p_value == pytest.approx(0.125)
+def exact_bootstrap(right_a, right_b):
+    """The bootstrap distribution of A - B by brute force: every ordered draw of seeds of A, seeds of B
+    and test images, each equally likely. {difference: probability}."""
+    right_a, right_b = np.asarray(right_a, dtype=float), np.asarray(right_b, dtype=float)
+    (m, n), k = right_a.shape, right_b.shape[0]
+    outcomes = Counter()
+    for seeds_a in itertools.product(range(m), repeat=m):
+        for seeds_b in itertools.product(range(k), repeat=k):
+            for images in itertools.product(range(n), repeat=n):
+                cells = np.ix_(seeds_a, images)
+                difference = right_a[cells].mean() - right_b[np.ix_(seeds_b, images)].mean()
+                outcomes[round(difference, 12)] += 1
+    total = sum(outcomes.values())
+    return {difference: count / total for difference, count in outcomes.items()}
 
 
-def test_mcnemar_of_identical_predictions_is_no_evidence():
-    assert mcnemar_exact([1, 2, 3], [1, 2, 0], [1, 2, 0]).p_value == 1.0
+def test_bootstrap_p_of_two_deterministic_classifiers_by_hand():
+    # A is right on images 0 and 1, B on image 2 only; one run each. Over 3 images drawn with
+    # replacement, A - B <= 0 exactly when image 2 is drawn at least twice: P = 3 (1/3)^2 (2/3) + (1/3)^3
+    # = 7/27; A - B >= 0 is likelier, so p = 2 * 7/27 = 14/27.
+    result = paired_bootstrap([[1, 1, 0]], [[0, 0, 1]], replicates=100_000)
+    assert result.difference == pytest.approx(1 / 3) and (result.runs_a, result.runs_b) == (1, 1)
+    assert result.p_value == pytest.approx(14 / 27, abs=0.01)
+
+
+def test_bootstrap_over_seeds_and_images_matches_the_brute_force_distribution():
+    # Two runs of A (seeds differ), three of B, on four images: 2^2 * 3^3 * 4^4 = 27,648 equally likely
+    # draws, enumerated; the multinomial shortcut over image patterns must give the same distribution.
+    right_a = [[1, 1, 0, 1], [0, 1, 0, 0]]
+    right_b = [[0, 1, 1, 0], [0, 0, 1, 0], [1, 1, 0, 0]]
+    exact = exact_bootstrap(right_a, right_b)
+    below = sum(p for d, p in exact.items() if d <= 0)
+    above = sum(p for d, p in exact.items() if d >= 0)
+    result = paired_bootstrap(right_a, right_b, replicates=100_000)
+    assert result.difference == pytest.approx(0.5 * (3 / 4 + 1 / 4) - (2 / 4 + 1 / 4 + 2 / 4) / 3)
+    assert result.p_value == pytest.approx(min(1, 2 * min(below, above)), abs=0.01)
+    cumulative = np.cumsum([exact[d] for d in sorted(exact)])
+    quantile = [sorted(exact)[np.searchsorted(cumulative, q)] for q in (0.025, 0.975)]
+    assert result.interval == pytest.approx(quantile, abs=1e-9)
+
+
+def test_identical_classifiers_differ_by_nothing_and_far_apart_ones_get_the_smallest_p():
+    same = paired_bootstrap([[1, 0, 1, 1]], [[1, 0, 1, 1]], replicates=1_000)
+    assert (same.difference, same.interval, same.p_value) == (0.0, (0.0, 0.0), 1.0)
+    apart = paired_bootstrap([[1] * 50], [[0] * 50, [0] * 50], replicates=1_000)
+    assert apart.difference == 1.0 and apart.p_value == pytest.approx(2 / 1_001)  # never 0
+
+
+def test_the_bootstrap_is_the_same_every_time_and_antisymmetric_in_its_difference():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((3, 200)) < 0.8, rng.random((2, 200)) < 0.7
+    assert paired_bootstrap(a, b) == paired_bootstrap(a, b)
+    assert paired_bootstrap(b, a).difference == pytest.approx(-paired_bootstrap(a, b).difference)
+
+
+def test_holm_by_hand():
+    # Sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> kept at 0.06.
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == [1.0, 1.0] and holm([]) == []
 
 
 def test_spread_uses_the_sample_standard_deviation():

@@ -3,6 +3,10 @@
 import copy
 import csv
 import dataclasses
+import datetime
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +17,7 @@ from reports.render.report import render
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
 from reports.runner.identity import digest
+from reports.runner.registry import parse_plugin
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +75,33 @@ def test_a_name_with_a_comma_and_quotes_survives(digit_records, tmp_path):
     assert {row["classifier"] for row in read(epochs_csv)} == {odd["name"]}
 
 
-def test_every_column_is_documented():
-    for column in tables.RUNS_COLUMNS + tables.EPOCHS_COLUMNS:
-        assert f"  {column} " in tables.__doc__ or f" {column}," in tables.__doc__
+def test_every_column_is_documented_in_the_docs():
+    docs = (Path(__file__).parents[1] / "docs" / "results-files.md").read_text(encoding="utf-8")
+    runs_part, epochs_part = docs.split("## runs.csv")[1].split("## epochs.csv")
+    for columns, part in ((tables.RUNS_COLUMNS, runs_part), (tables.EPOCHS_COLUMNS, epochs_part)):
+        documented = re.findall(r"^\| `(\w+)` \|", part, flags=re.MULTILINE)
+        assert documented == list(columns)  # every column, in the file's order, and nothing else
+
+
+def test_runs_csv_carries_the_spec_parameters_cpu_seconds_and_when(digits_mnist, digit_records, tmp_path):
+    knn = record([evaluate(parse_plugin("knn=tests.plugins:nearest_neighbours n_neighbors=3"), 0, digits_mnist,
+                           quiet=True)])
+    network = copy.deepcopy(digit_records[2])
+    network["runs"][0].update(fit_cpu_seconds=12.34567, predict_cpu_seconds=0.5)
+    del network["runs"][1]["fit_cpu_seconds"]  # as a run computed before CPU seconds were recorded
+    rows = read(tables.write_tables([knn, network], tmp_path)[0])
+    assert rows[0]["spec"] == "knn=tests.plugins:nearest_neighbours n_neighbors=3"
+    again = parse_plugin(rows[0]["spec"])  # the spec names the same classifier again
+    assert (again.factory, again.params) == ("tests.plugins:nearest_neighbours", json.loads(rows[0]["params"]))
+    assert json.loads(rows[0]["params"]) == {"n_neighbors": 3}
+    assert rows[1]["spec"] == "network" and json.loads(rows[1]["params"]) == network["runs"][0]["params"]
+    assert json.loads(rows[1]["params"])["hidden_sizes"] == [30]
+    assert (rows[1]["fit_cpu_seconds"], rows[1]["predict_cpu_seconds"]) == ("12.346", "0.500")
+    assert rows[0]["fit_cpu_seconds"] == f"{knn['runs'][0]['fit_cpu_seconds']:.3f}"
+    assert rows[2]["fit_cpu_seconds"] == ""  # not recorded: empty, not 0
+    for row, run in zip(rows, [*knn["runs"], *network["runs"]]):
+        assert row["created"] == run["created"]
+        assert datetime.datetime.fromisoformat(row["created"]).tzinfo is not None
 
 
 def test_the_report_writes_the_tables_beside_itself(digit_records, tmp_path):

@@ -14,6 +14,7 @@ import numpy as np
 from tabulate import tabulate
 
 from data.files import write_text_atomic
+from network.classifier import SATURATED_ABOVE, SATURATED_BELOW, SATURATED_SHARE
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
@@ -43,8 +44,10 @@ def verdict(record):
     if not record["stochastic"]:
         return deterministic_verdict(values(record)[0], book.correct, book.measure)
     failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
-    return (seed_verdict(values(record), book.correct, book.measure)
-            + (f"; {len(failing)} of {len(record['runs'])} runs fail" if failing else ""))
+    said, n = seed_verdict(values(record), book.correct, book.measure), len(record["runs"])
+    if said == "typical" and len(failing) == n:  # typical of runs that all fail, not a healthy result
+        return f"typical of our runs, all {n} of which fail"
+    return said + (f"; {len(failing)} of {n} runs fail" if failing else "")
 
 
 def chances(record):
@@ -273,7 +276,7 @@ def _digits(values):
     return ", ".join(str(v) for v in values)
 
 
-def render_chapter(records, out, figures_dir, command):
+def render_chapter(records, out, figures_dir, command, footer=""):
     out, figures_dir = Path(out), Path(figures_dir)
     generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
@@ -308,7 +311,8 @@ def render_chapter(records, out, figures_dir, command):
         *epoch_choice_section(networks),
         "## Runs that fail, and why", "",
         "Measured on each run's test predictions and its trained output neurons. An output neuron is "
-        "*saturated* when its activation stays below 0.01 or above 0.99 on 99% of the test images: there the "
+        f"*saturated* when its activation stays below {SATURATED_BELOW} or above {SATURATED_ABOVE} on "
+        f"{SATURATED_SHARE:.0%} of the test images: there the "
         "sigmoid is flat, the quadratic cost's gradient (a - y) σ'(z) all but vanishes, and gradient descent "
         "can no longer move it, so the digit it stands for is (almost) never answered. A run *fails* when it "
         "has a saturated output neuron or answers some digit less than half as often as it occurs. A network "
@@ -317,6 +321,6 @@ def render_chapter(records, out, figures_dir, command):
         "the book's listings are read the same way.", "",
         *failures, "",
     ]
-    write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
     return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)

@@ -5,6 +5,8 @@ invisible); the book's figure is set against ours measured the same way (its bes
 epochs); every seed is a visible mark; failing runs are named; colour scales are shared and shown.
 """
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,11 +15,13 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import PowerNorm  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
 from data.files import atomic_path  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
-from reports.render.records import median_run  # noqa: E402
+from reports.render.records import deterministic, median_run  # noqa: E402
+from reports.runner.experiments import NETWORK  # noqa: E402
 
 # The book's marks lie under our dots (zorder), so that a seed on the book's figure shows as a dot on a cross.
 BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2, "zorder": 3}
@@ -30,6 +34,25 @@ DETERMINISTIC = "black"
 _TAB20 = list(enumerate(plt.get_cmap("tab20").colors))
 FAILING = [colour for k, colour in _TAB20[0::2] + _TAB20[1::2] if k not in (6, 7, 14, 15)]
 MARGIN = 0.06  # of the visible span, kept free around every marked value
+
+
+# The names of the figures a report draws; every other file in its figures directory is not the
+# report's to remove (the chapter's two figures are always both redrawn, so none of them goes stale).
+REPORT_FIGURES = ("accuracy.png", "epochs.png", "confusion-*.png", "disagreements-*-vs-*.png")
+
+
+def remove_stale(figures_dir, written, patterns=REPORT_FIGURES):
+    """Remove from `figures_dir` every file named by `patterns` that this render did not write
+    (`written`: the paths it wrote), so that the directory holds only the figures of the report beside
+    it; return the names removed. Files of any other name are never touched."""
+    kept = {Path(path).name for path in written if path is not None}  # None: a figure not drawn
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(figures_dir).glob(pattern)):
+            if path.name not in kept and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    return removed
 
 
 def _save(fig, path):
@@ -74,12 +97,17 @@ def epoch_panel(ax, record):
     n = record["n_test"]
     colours = seed_colours(record)
     healthy = [run["seed"] for run in record["runs"] if colours[run["seed"]] == HEALTHY]
-    for run in sorted(record["runs"], key=lambda r: r["seed"]):
+    for run in sorted(record["runs"], key=lambda r: -1 if r["seed"] is None else r["seed"]):
         history = [_percent(h, n) for h in run["history"]]
         failing = colours[run["seed"]] != HEALTHY
-        label = f"seed {run['seed']} (fails)" if failing else (
-            f"seed{'s' if len(healthy) > 1 else ''} {', '.join(map(str, healthy))}" if run["seed"] == healthy[0]
-            else None)
+        if failing:
+            label = f"{'one run' if deterministic(record) else 'seed ' + str(run['seed'])} (fails)"
+        elif run["seed"] != healthy[0]:
+            label = None  # the healthy runs share one legend entry
+        elif deterministic(record):
+            label = "one run (deterministic)" if len(record["runs"]) == 1 else "every seed (predicting alike)"
+        else:
+            label = f"seed{'s' if len(healthy) > 1 else ''} {', '.join(map(str, healthy))}"
         ax.plot(history, color=colours[run["seed"]], linewidth=1.2 if failing else 1, alpha=0.9, label=label)
         if book is not None and book.measure == "best epoch":  # the book's measure, marked on every seed
             best = int(np.argmax(history))
@@ -98,22 +126,35 @@ def epoch_panel(ax, record):
     if book is not None and book.measure == "best epoch":
         ax.plot([], [], color="0.3", markeredgecolor="black", label="each seed's best epoch", **SEED_STYLE)
     keep_inside(ax, marked)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(steps_word(record))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # there is no epoch 2.5
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best", ncol=2 if len(colours) - len(healthy) > 4 else 1)
 
 
+def steps_word(record):
+    """What a classifier's history counts: the book's network reports epochs; a plug-in's history_
+    counts whatever its fit calls a step (an epoch, a boosting round, an iteration)."""
+    return "epoch" if record["factory"] == NETWORK else "round or epoch, as the estimator reports them (0 first)"
+
+
 def epochs_figure(records, book, path):
-    """The report's epochs: one panel per classifier with a history (`book` is unused: the panel
-    reads the book's measure and listing from BOOK)."""
+    """The report's epochs: one panel per classifier with a history, on one shared accuracy scale so
+    that panels compare at a glance (`book` is unused: the panel reads the book's measure and listing
+    from BOOK)."""
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
-    fig, axes = plt.subplots(1, len(records), figsize=(6 * len(records), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(records), figsize=(6 * len(records), 4.2), squeeze=False, sharey=True)
     for ax, record in zip(axes[0], records):
         epoch_panel(ax, record)
         ax.set_title(record["name"])
+    # Each panel widened its (shared) limits for what it drew, which stops autoscaling for the panels
+    # drawn after it: set the limits once more, around everything every panel drew.
+    drawn = [y for ax in axes[0] for line in ax.get_lines() for y in np.asarray(line.get_ydata(), dtype=float)]
+    axes[0, 0].set_ylim(min(drawn), max(drawn))
+    keep_inside(axes[0, 0], drawn)
     fig.tight_layout()
     return _save(fig, path)
 
@@ -177,6 +218,7 @@ def accuracy_figure(records, book, path):
 
 
 CONFUSION_NORM = PowerNorm(gamma=0.5, vmin=0, vmax=100)  # one scale for all; the root shows small errors
+SMALL = 0.5  # a cell below half a percent rounds to 0; it shows "·" so that it does not read as no image
 
 
 def confusion_figure(record, path):
@@ -185,21 +227,25 @@ def confusion_figure(record, path):
     run = median_run(record)
     matrix = np.array(run["confusion"], dtype=float)
     percent = 100 * matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6.2, 5.2))
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
     image = ax.imshow(percent, cmap="Blues", norm=CONFUSION_NORM)
     for (i, j), value in np.ndenumerate(percent):
         if matrix[i, j]:
-            ax.text(j, i, f"{value:.0f}" if value >= 0.5 else "·", ha="center", va="center", fontsize=7,
+            small = value < SMALL
+            ax.text(j, i, "·" if small else f"{value:.0f}", ha="center", va="center", fontsize=12 if small else 8,
                     color="white" if value > 40 else "black")
     classes = run["classes"]
     ax.set_xticks(range(len(classes)), classes)
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    fig.colorbar(image, ax=ax, label="% of the true digit's test images", ticks=[0, 1, 5, 10, 25, 50, 75, 100])
-    seed = f", seed {run['seed']}" if record["stochastic"] else ""
+    fig.colorbar(image, ax=ax, label="% of the true digit's test images (square-root scale)",
+                 ticks=[0, 1, 5, 10, 25, 50, 75, 100])
+    seed = "" if deterministic(record) else f", seed {run['seed']} (median of {len(record['runs'])} seeds)"
     ax.set_title(f"{record['name']}{seed}: {run['correct']:,} / {run['n_test']:,} correct", fontsize=10)
-    fig.tight_layout()
+    fig.text(0.02, 0.01, f"Each cell: % of the row's images, rounded; · at least one image but under {SMALL}%; "
+                          "blank: no image.", fontsize=8.5, color="0.3")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return _save(fig, path)
 
 
@@ -237,12 +283,21 @@ def book_figure(records, path, measure, verdict=None):
             ax.set_title(verdict(record), fontsize=8, loc="right", pad=2)
         ax.grid(axis="x", alpha=0.3)
     axes[-1, 0].set_xlabel("correct of 10,000 test images (each panel its own scale)")
-    handles = [plt.Line2D([], [], color=HEALTHY, markeredgecolor="black", label="one seed", **SEED_STYLE),
-               plt.Line2D([], [], color=FAILING[0], markeredgecolor="black", label="a failing seed", **SEED_STYLE),
-               plt.Line2D([], [], color=DETERMINISTIC, label="deterministic", **SEED_STYLE),
-               plt.Line2D([], [], label="the book", **BOOK_STYLE),
-               plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE)]
-    fig.legend(handles=handles, loc="upper center", ncol=5, frameon=False, fontsize=8, bbox_to_anchor=(0.5, 1.0))
+    failing = max((sum(colour != HEALTHY for colour in seed_colours(r).values()) for r in records if r["stochastic"]),
+                  default=0)
+    entries = [(plt.Line2D([], [], color=HEALTHY, markeredgecolor="black", **SEED_STYLE), "one seed")]
+    if failing:  # one entry for all their colours: each failing seed has its own, as in the epoch figure
+        dots = tuple(plt.Line2D([], [], color=colour, markeredgecolor="black", **SEED_STYLE)
+                     for colour in FAILING[:min(failing, 4)])
+        entries.append((dots, "failing seeds, one colour each"))
+    if any(not r["stochastic"] for r in records):
+        entries.append((plt.Line2D([], [], color=DETERMINISTIC, **SEED_STYLE), "deterministic"))
+    entries.append((plt.Line2D([], [], **BOOK_STYLE), "the book"))
+    if any(BOOK[r["name"]].measure == "at least" for r in records):
+        entries.append((plt.Line2D([], [], **BOUND_STYLE), "the book's lower bound"))
+    handles, labels = zip(*entries)
+    fig.legend(handles, labels, loc="upper center", ncol=len(entries), frameon=False, fontsize=8,
+               bbox_to_anchor=(0.5, 1.0), handler_map={tuple: HandlerTuple(ndivide=None, pad=0.1)})
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     return _save(fig, path)
 

@@ -92,6 +92,15 @@ def records_from_runs(paths):
     return records, failures
 
 
+def deterministic(record):
+    """True for a classifier whose runs do not depend on the seed: one that takes none, or one that
+    takes a seed and ignores it (every seed predicted alike, as the probe found out). Its run is then
+    shown without a seed: "seed 0" would say that another seed could differ."""
+    runs = record["runs"]
+    return not record["stochastic"] or (len(runs) > 1 and all(run["predictions"] == runs[0]["predictions"]
+                                                              for run in runs[1:]))
+
+
 def median_run(record):
     """The run whose correct count is the median (the lower one for an even number of runs): the
     representative used where one set of predictions must stand for a stochastic classifier."""

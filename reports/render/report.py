@@ -4,7 +4,6 @@ Reads only results files; never fits anything. Tables are GitHub-flavoured markd
 """
 
 import datetime
-import itertools
 import os
 from pathlib import Path
 
@@ -13,15 +12,11 @@ from tabulate import tabulate
 
 from data.files import write_text_atomic
 from reports.render import figures
-from reports.render import disagreements, tables
+from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.header import commits, header_lines, where
-from reports.render.records import median_run
-from reports.render.stats import mcnemar_exact
-
-SIGNIFICANCE = 0.05
-
+from reports.render.records import deterministic
 
 def book_figures(records):
     return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
@@ -37,21 +32,24 @@ def write_summary(out, made_by, table):
     write_text_atomic(out.with_name(out.stem + "-summary.md"), f"{made_by}; full report: `{out}`.\n\n{table}\n")
 
 
-def finish(out, failures=(), fingerprint=None):
-    """Add to the report at `out` (and its summary) the plug-ins that failed, the first failure of each,
-    and last the fingerprint of the settings it was made with (see reports/runner/plan.py)."""
-    out = Path(out)
-    failed = list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
-    listed = "".join(f"- {run['failed']}\n" for run in failed)
-    section = f"\n## Classifiers that failed\n\n{listed}" if failed else ""
-    summary = out.with_name(out.stem + "-summary.md")
-    if failed and summary.is_file():  # pasted into the README's sections: no heading of its own
+def first_failures(failures):
+    """The first failure of each classifier, in order of appearance."""
+    return list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
+
+
+def footer(failures=(), last_line=""):
+    """The end of a report: the classifiers that failed, the first failure of each, and `last_line`
+    (the runner's fingerprint of the settings). Written with the report's body, in one file, at once."""
+    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
+    return (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
+
+
+def add_failures_to_summary(out, failures):
+    """List the failures under the summary beside `out` too (it is pasted into the README's sections)."""
+    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
+    summary = Path(out).with_name(Path(out).stem + "-summary.md")
+    if listed and summary.is_file():
         write_text_atomic(summary, summary.read_text(encoding="utf-8") + f"\nFailed, not in the table:\n\n{listed}")
-    text = out.read_text(encoding="utf-8").rstrip() + "\n" + section
-    if fingerprint:
-        text += f"\n<!-- settings: {fingerprint} -->\n"
-    write_text_atomic(out, text)
-    return failed
 
 
 def format_count(value):
@@ -65,9 +63,11 @@ def seed_spread(record):
     if not record["stochastic"]:
         given = record["params"].get("random_state")
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
-    if len({tuple(run["predictions"]) for run in record["runs"]}) == 1 and correct["n"] > 1:
+    if deterministic(record):
         # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/plan.py).
         return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
+    if correct["n"] == 1:
+        return f"1 seed ({record['seeds'][0]}): no spread measured"
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
 
@@ -100,30 +100,23 @@ def per_digit_table(records):
     return ["classifier", *map(str, classes)], rows
 
 
-def _p_value(p):
-    return f"{p:.2g}" if p > 0 else "< 1e-300"  # below the smallest double: say so, not "0"
+def comparison_lines(pairs):
+    """The section on which differences are real: the method once, then one table per family asked."""
+    lines = ["## Which differences are real", "", comparisons.explanation(), ""]
+    for family in comparisons.FAMILIES:
+        members = [pair for pair in pairs if pair.family == family]
+        if members:
+            lines += [f"**{comparisons.TITLES[family]}** ({len(members)} comparison{'s' * (len(members) > 1)}):", "",
+                      tabulate(comparisons.rows(members), comparisons.HEADERS, tablefmt="github",
+                               disable_numparse=True), ""]
+    return lines
 
 
-def mcnemar_table(records, truth):
-    pairs = list(itertools.combinations(records, 2))
-    threshold = SIGNIFICANCE / max(len(pairs), 1)  # Bonferroni: many pairs, one family of tests
-    rows = []
-    for a, b in pairs:
-        test = mcnemar_exact(truth, median_run(a)["predictions"], median_run(b)["predictions"])
-        if test.p_value >= threshold:
-            verdict = "no significant difference"
-        else:
-            verdict = f"{a['name'] if test.only_a > test.only_b else b['name']} is better"
-        rows.append([a["name"], b["name"], f"{test.only_a:,}", f"{test.only_b:,}", _p_value(test.p_value), verdict])
-    return ["A", "B", "only A right", "only B right", "p (exact)", f"verdict (p < {threshold:.2g})"], rows, threshold
-
-
-def render(records, out, figures_dir, command):
+def render(records, out, figures_dir, command, footer=""):
     """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
     book = book_figures(records)
-    truth = records[0]["runs"][0]["test_labels"]
     relative = os.path.relpath(figures_dir, out.parent)
     generated = timestamp()
 
@@ -134,7 +127,7 @@ def render(records, out, figures_dir, command):
     headers, rows = main_table(records, book)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     digit_headers, digit_rows = per_digit_table(records)
-    pair_headers, pair_rows, threshold = mcnemar_table(records, truth)
+    pairs = comparisons.compare(records)
     lines = [
         "# MNIST accuracy report", "",
         *header_lines(records, command, generated), "",
@@ -153,27 +146,29 @@ def render(records, out, figures_dir, command):
         "## Accuracy per digit (%)", "",
         "Mean over seeds of the share of each digit's test images classified correctly.", "",
         tabulate(digit_rows, digit_headers, tablefmt="github", disable_numparse=True), "",
-        "## Which differences are real: McNemar's exact test", "",
-        "Each pair of classifiers on the same test images (the median-seed run of a stochastic one). Only the "
-        "images one gets right and the other wrong count. With "
-        f"{len(pair_rows)} comparisons, a difference is called significant at p < {threshold:.2g} (0.05, "
-        "Bonferroni-corrected).", "",
-        tabulate(pair_rows, pair_headers, tablefmt="github", disable_numparse=True), "",
+        *comparison_lines(pairs),
     ]
-    lines += disagreements.section(records, threshold, figures_dir, relative)
+    disagreement_lines, disagreement_pngs = disagreements.section(records, pairs, figures_dir, relative)
+    lines += disagreement_lines
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
-                  "One line per seed, failing seeds in colour and named. The book's \"Epoch j: n / 10000\" lines are "
-                  "the red crosses, its figure the dashed line (labelled with what it measures); where that is a best "
-                  "epoch, each seed's best epoch is a dot.", "",
+                  "One line per seed, failing seeds in colour and named; every panel on one accuracy scale. The "
+                  "book's \"Epoch j: n / 10000\" lines are the red crosses, its figure the dashed line (labelled with "
+                  "what it measures); where that is a best epoch, each seed's best epoch is a dot. A plug-in's steps "
+                  "are what its estimator reports (boosting rounds, iterations or epochs).", "",
                   f"![test accuracy per epoch]({relative}/{epochs_png.name})", ""]
     lines += ["## Confusion matrices", "",
               "Rows are the true digit, columns the prediction (median-seed run); each cell is the share of the "
-              "row's test images, on one colour scale for every classifier.", ""]
+              "row's test images in percent, rounded. The colour scale is the same for every classifier and is a "
+              "square root, not linear, so that errors of 1-5% stand out from the white of no error; the colour "
+              f"bar's ticks are the percentages. A `·` marks a cell with at least one image but under "
+              f"{figures.SMALL}%, which would round to 0; a blank cell has no image.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
     tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
-    write_text_atomic(out, "\n".join(lines) + "\n")
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
+    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
+    # Last, once the report links only the new figures: those of classifiers no longer in it go.
+    figures.remove_stale(figures_dir, [accuracy_png, epochs_png, *confusion_pngs, *disagreement_pngs])
     return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
 
 

@@ -1,1 +1,1 @@
-"""What runs: the experiments, plug-ins, run identities, the runner, the make plan and the Dask sweep."""
+"""What runs: the experiments, plug-ins, run identities, the runner and where it computes (this machine or Dask)."""

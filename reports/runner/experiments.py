@@ -1,5 +1,5 @@
 """The built-in experiments, written once: make's rules, the report's rows and the chapter's rows are
-all derived from this list (`python -m reports plan` turns it into make rules).
+all derived from this list (reports/runner/runner.py runs what a request wants of it).
 
 An experiment says what runs and nothing else: the factory ("module:attr") and its keyword
 arguments, whether it is stochastic (run over seeds, each passed as `random_state`), the images it
@@ -26,7 +26,10 @@ class Experiment:
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
     (scikit-learn-intelex's SVC does), so that make can start the long runs first and keep every
-    core busy until the end (reports/runner/plan.py).
+    core busy until the end (reports/runner/runner.py); seeding: how a plug-in's spec declares it is
+    seeded ("seeds", "fixed" or "deterministic", reports/runner/registry.py), None when it does not
+    say, and then the runner probes it. It only decides `stochastic`; it is not part of a run's identity.
+    inputs: files a plug-in's spec says it reads, whose content counts in its runs' identity.
     """
 
     name: str
@@ -38,6 +41,8 @@ class Experiment:
     commands: tuple = ()
     seconds: float = 1.0
     every_core: bool = False
+    seeding: str | None = None
+    inputs: tuple = ()
 
 
 NETWORK = "network.classifier:NetworkClassifier"
@@ -45,12 +50,13 @@ SVC = "baselines.svm:SVCClassifier"
 BOTH = ("report", "chapter")
 
 
-def _network(name, hidden, eta, commands, seconds):
-    # No progress_params: the book's "Epoch j: n / 10000" lines are printed by the runner, which scores
-    # the test images after every epoch (reports/runner/protocol.py); the network's own verbose lines
-    # would count the validation images it is given.
-    return Experiment(name, NETWORK, {"hidden_sizes": hidden, "epochs": 30, "mini_batch_size": 10, "eta": eta},
-                      stochastic=True, commands=commands, seconds=seconds)
+def _network(name, hidden, commands, seconds, **settings):
+    """A network experiment: NetworkClassifier's defaults (the chapter's epochs, mini-batch and eta, written
+    once, there) with these hidden layers and any `settings` that differ. No progress_params: the book's
+    "Epoch j: n / 10000" lines are printed by the runner, which scores the test images after every epoch
+    (reports/runner/protocol.py); the network's own verbose lines would count its validation images."""
+    return Experiment(name, NETWORK, {"hidden_sizes": hidden, **settings}, stochastic=True, commands=commands,
+                      seconds=seconds)
 
 
 EXPERIMENTS = [
@@ -58,16 +64,16 @@ EXPERIMENTS = [
     Experiment("darkness", "baselines.darkness:AverageDarknessClassifier", commands=BOTH),
     Experiment("svc-book", SVC, {"preset": "book"}, commands=BOTH, seconds=55, every_core=True),
     Experiment("svc-modern", SVC, {"preset": "modern"}, commands=("report",), seconds=30, every_core=True),
-    _network("network", (30,), 3.0, BOTH, seconds=6),
+    _network("network", (30,), BOTH, seconds=6),
     # The chapter's exercise: "Try creating a network with just two layers - an input and an output
     # layer, no hidden layer - with 784 and 10 neurons, respectively. Train the network using stochastic
     # gradient descent. What classification accuracy can you achieve?" (neuralnetworksanddeeplearning.com/
     # chap1.html). It names no learning rate, epochs or mini-batch size, so it takes the chapter's
-    # training settings: eta 3.0, 30 epochs, mini-batches of 10.
-    _network("network-0-hidden", (), 3.0, ("chapter",), seconds=4),
-    _network("network-100", (100,), 3.0, ("chapter",), seconds=12),
-    _network("network-100-slow", (100,), 0.001, ("chapter",), seconds=12),
-    _network("network-eta100", (30,), 100.0, ("chapter",), seconds=6),
+    # training settings, NetworkClassifier's defaults: eta 3.0, 30 epochs, mini-batches of 10.
+    _network("network-0-hidden", (), ("chapter",), seconds=4),
+    _network("network-100", (100,), ("chapter",), seconds=12),
+    _network("network-100-slow", (100,), ("chapter",), seconds=12, eta=0.001),
+    _network("network-eta100", (30,), ("chapter",), seconds=6, eta=100.0),
     # Andreas Mueller's tuned SVM, on the book's 50,000 training images and, as he ran it, on 60,000.
     Experiment("svc-tuned", SVC, {"preset": "tuned"}, commands=("chapter",), seconds=110, every_core=True),
     Experiment("svc-mueller", SVC, {"preset": "tuned"}, training_set="train+validation", commands=("chapter",),

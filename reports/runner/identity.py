@@ -4,20 +4,31 @@ A run (one experiment, one seed) is identified by
 - the classifier's factory and parameters, its seed and the images it trains on;
 - the data's SHA-256 (the verified source file, not the converted cache, so rebuilding a corrupt
   cache with the same content changes nothing);
-- the content of the source files that compute it: the factory's module and every module of the
-  project or of the user's own code that it imports, found by reading their code (modulefinder)
-  without running it, with the C file a module compiles (NAME.c beside NAME.py); installed libraries
-  count by their version instead;
-- the numerical environment: the versions of the libraries that compute, the BLAS library and
-  its kernel, and NumPy's SIMD features, since each can change a network's figures.
+- the code that computes it: the factory's module and every module of the project or of the user's
+  own code that it imports, and the modules that define what a run is for every classifier alike
+  (RUN_PROTOCOL: the fit/predict protocol, the training-set selection, the data conversion). Modules
+  are found by reading their code (modulefinder) without running it and counted by their syntax tree,
+  so that editing a comment, a docstring or the layout recomputes nothing; a module's C companion
+  (NAME.c beside NAME.py, which it compiles) counts byte for byte, and so does a compiled extension
+  of the user's own code (NAME.*.so);
+- the installed distributions that code imports, by name and version (wherever they are installed);
+- the numerical environment: what the factory's module says decides its numbers (a module-level
+  `numerics()`, as the network's has: its own C arithmetic, or NumPy on this BLAS where the C
+  cannot be built), else the versions of the computing libraries, the BLAS and its kernel, and
+  NumPy's SIMD features, any of which can change a figure.
 
 Not descriptions, statistics, rendering or logging settings. The identity's digest is part of the
 run file's name (`results/runs/NAME/seed-K.DIGEST.json`), so a run whose identity changed is simply
-a file that does not exist yet, whatever the files' timestamps say, and make computes it; going
-back to an earlier version of the code finds its runs again.
+a file that does not exist yet; going back to an earlier version of the code finds its runs again.
+
+What cannot be seen: a module imported by a name computed at run time, and files or environment
+variables a plug-in reads while it runs. A plug-in names such inputs in its spec (`inputs=[...]`,
+reports/runner/registry.py) and they count too.
 """
 
+import ast
 import hashlib
+import importlib
 import importlib.util
 import json
 import modulefinder
@@ -30,12 +41,13 @@ from pathlib import Path
 import numpy as np
 
 from data.mnist import SHA256
-from reports.runner.provenance import numerics
+from reports.runner.provenance import PROJECT_ROOT, numerics
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUN_SCHEMA = "mnist-chapter1/run/3"  # a new schema is a new identity: old run files are not reused
-# (3: fit is given the validation images, never the test images; the runner scores every epoch)
 DIGEST_LENGTH = 12
+# The code that defines a run for every classifier: how it is fitted and scored, on which images, and
+# how the data was converted. Each is hashed into every identity, with what it imports.
+RUN_PROTOCOL = ("reports.runner.protocol", "data.mnist")
 
 
 def _installed_roots():
@@ -48,31 +60,94 @@ def _is_under(path, roots):
     return any(path == root or root in path.parents for root in roots)
 
 
-@lru_cache(maxsize=None)
-def source_files(module_name):
-    """{path: SHA-256} of the module `module_name` and of every module of the project or of the
-    user's own code that it imports, directly or not (packages' __init__ files included), read
-    without being run. Modules of installed libraries are left out: their version stands for them."""
+def search_path():
+    """The directories user code is imported from: the project first, then sys.path less installed code."""
     installed = _installed_roots()
-    search = [p for p in sys.path if p and not _is_under(Path(p).resolve(), installed)]
-    search = search or [str(PROJECT_ROOT)]
-    finder = modulefinder.ModuleFinder(path=[str(PROJECT_ROOT), *search])
+    user = [p for p in sys.path if p and Path(p).is_dir() and not _is_under(Path(p).resolve(), installed)]
+    return [str(PROJECT_ROOT), *user]
+
+
+def code_digest(path):
+    """SHA-256 of a source file as it computes: a Python module's syntax tree without docstrings (so
+    comments, docstrings and layout do not count), any other file's bytes."""
+    data = Path(path).read_bytes()
+    if Path(path).suffix == ".py":
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError):
+            pass  # hashed as bytes; importing it will say what is wrong
+        else:
+            for node in ast.walk(tree):
+                body = getattr(node, "body", None)
+                if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                        and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+                    node.body = body[1:] or [ast.Pass()]
+            data = ast.dump(tree, annotate_fields=False).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _shown(path, roots):
+    """A path as it is recorded: relative to the directory it is imported through, so that the same
+    code gives the same identity in another checkout or on a Dask worker."""
+    for root in sorted(roots, key=lambda r: -len(str(r))):
+        if path == root or root in path.parents:
+            return path.relative_to(root).as_posix()
+    return path.as_posix()
+
+
+@lru_cache(maxsize=None)
+def _finder(module_name):
+    """modulefinder's view of `module_name` and what it imports, or None if it cannot be read."""
+    finder = modulefinder.ModuleFinder(path=search_path())
     try:
         finder.import_hook(module_name)
+    except (ImportError, SyntaxError, AttributeError):
+        # Not user code (an installed library), a plug-in that fails to import (reported when it is
+        # built), or a namespace package modulefinder cannot follow.
+        return None
+    return finder
+
+
+@lru_cache(maxsize=None)
+def source_files(module_name):
+    """{path: digest} of the module `module_name` and of every module of the project or of the user's
+    own code that it imports, directly or not (packages' __init__ files included), read without being
+    run. Modules of installed libraries are left out: their distribution's version stands for them."""
+    finder = _finder(module_name)
+    if finder is None:
+        origin = _origin(module_name)
+        paths = [origin] if origin and not _is_under(Path(origin).resolve(), _installed_roots()) else []
+    else:
         paths = [module.__file__ for module in finder.modules.values()]
-    except (ImportError, SyntaxError):
-        return {}  # an installed library, or a plug-in that fails to import (reported when it is built)
-    except AttributeError:  # modulefinder cannot follow namespace packages: the module's own file, then
-        paths = [_origin(module_name)]
+    roots = [Path(p).resolve() for p in search_path()]
+    installed = _installed_roots()
     files = {}
     for name in paths:
-        if name and name.endswith(".py") and not _is_under(Path(name).resolve(), installed):
-            path = Path(name).resolve()
-            # A module's C companion (NAME.c beside NAME.py, which the module compiles and runs) counts with it.
-            for source in (path, path.with_suffix(".c")):
-                if source.is_file():
-                    files[_shown(source)] = hashlib.sha256(source.read_bytes()).hexdigest()
+        if not name or _is_under(Path(name).resolve(), installed):
+            continue
+        path = Path(name).resolve()
+        companions = [path.with_suffix(".c")] if path.suffix == ".py" else []
+        for source in (path, *companions):
+            if source.is_file():
+                files[_shown(source, roots)] = code_digest(source)
     return dict(sorted(files.items()))
+
+
+@lru_cache(maxsize=None)
+def imported_distributions(module_name):
+    """{distribution: version} of the installed distributions that `module_name` and the user code it
+    imports import directly (the rest of an installed library counts by that library's version)."""
+    finder = _finder(module_name)
+    names = set(finder.badmodules) if finder is not None else {module_name}
+    tops = {name.split(".")[0] for name in names} - set(sys.stdlib_module_names)
+    versions = {}
+    for top in sorted(tops):
+        for distribution in _distributions().get(top, []):
+            try:
+                versions[distribution] = metadata.version(distribution)
+            except metadata.PackageNotFoundError:
+                continue
+    return versions
 
 
 def _origin(module_name):
@@ -84,35 +159,37 @@ def _origin(module_name):
     return spec.origin if spec else None
 
 
-def _shown(path):
-    """A path as it is recorded: relative to the project where it is inside it."""
-    try:
-        return str(path.relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
-
 @lru_cache(maxsize=None)
 def _distributions():
     return metadata.packages_distributions()  # slow (it reads every installed package's files): once
 
 
 @lru_cache(maxsize=None)
-def distribution_version(module_name):
-    """'name version' of the installed distribution that provides `module_name`, or None."""
-    top = module_name.split(".")[0]
-    for distribution in _distributions().get(top, []):
+def module_numerics(module_name):
+    """What decides the numbers of the classifiers of `module_name` besides code and data: the module's
+    own `numerics()` if it defines one, else the environment's (provenance.numerics)."""
+    own = None
+    if source_files(module_name):  # user code: importing it is what the run will do anyway
         try:
-            return f"{distribution} {metadata.version(distribution)}"
-        except metadata.PackageNotFoundError:
-            continue
-    return None
+            own = getattr(importlib.import_module(module_name), "numerics", None)
+        except Exception:  # a plug-in that fails to import is named when it is built, not here
+            own = None
+    return json_ready(own()) if callable(own) else numerics()
+
+
+def extra_inputs(paths):
+    """{path: SHA-256} of the files a plug-in's spec names as inputs (a missing one counts as missing)."""
+    return {str(path): (hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else "missing")
+            for path in paths}
 
 
 def identity(experiment, seed):
     """Everything a run of `experiment` with `seed` depends on, as a JSON-ready dict."""
     module_name = experiment.factory.partition(":")[0]
-    code = source_files(module_name)
+    code, libraries = {}, {}
+    for name in (module_name, *RUN_PROTOCOL):
+        code.update(source_files(name))
+        libraries.update(imported_distributions(name))
     return {
         "schema": RUN_SCHEMA,
         "factory": experiment.factory,
@@ -120,10 +197,10 @@ def identity(experiment, seed):
         "seed": seed if experiment.stochastic else None,
         "training_set": experiment.training_set,
         "data_sha256": SHA256,
-        "code": code,
-        # A factory from an installed library counts by that library's version instead.
-        "library": None if code else distribution_version(module_name),
-        "numerics": numerics(),
+        "code": dict(sorted(code.items())),
+        "libraries": dict(sorted(libraries.items())),
+        "inputs": extra_inputs(getattr(experiment, "inputs", ())),
+        "numerics": module_numerics(module_name),
     }
 
 
@@ -133,10 +210,18 @@ def digest(ident):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
-def run_path(results_dir, experiment, seed):
-    """Where the run of `experiment` with `seed` is stored, its identity's digest in the name."""
+def run_path(results_dir, experiment, seed, run_digest=None):
+    """Where the run of `experiment` with `seed` is stored, its identity's digest in the name (this
+    process's identity, unless the digest of one computed elsewhere is given)."""
     stem = f"seed-{seed}" if experiment.stochastic else "run"
-    return Path(results_dir) / "runs" / experiment.name / f"{stem}.{digest(identity(experiment, seed))}.json"
+    run_digest = run_digest or digest(identity(experiment, seed))
+    return Path(results_dir) / "runs" / experiment.name / f"{stem}.{run_digest}.json"
+
+
+def forget():
+    """Forget every cached reading of the code (tests edit modules between two identities)."""
+    for cached in (_finder, source_files, imported_distributions, module_numerics):
+        cached.cache_clear()
 
 
 def json_ready(value):

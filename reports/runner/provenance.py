@@ -9,7 +9,6 @@ recorded beside it.
 
 import os
 import platform
-import re
 import subprocess
 from functools import lru_cache
 from importlib import metadata
@@ -17,21 +16,8 @@ from pathlib import Path
 
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "scikit-learn-intelex", "joblib", "threadpoolctl")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# Environment variables that choose the BLAS kernel or NumPy's SIMD loops (see `make report BLAS_KERNEL=`).
+# Environment variables that choose the BLAS kernel or NumPy's SIMD loops: recorded where they are set.
 NUMERICS_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
-# OpenBLAS kernels that use AVX-512; under any other, NumPy's own loops are kept from AVX-512 too, as on
-# a machine where that kernel is the natural choice.
-AVX512_KERNELS = ("SkylakeX", "Cooperlake", "SapphireRapids")
-NO_AVX512 = "X86_V4,AVX512_ICL,AVX512_SPR"
-KERNEL_NAME = re.compile(r"[A-Za-z0-9_]+")
-
-
-def numerics_settings(kernel):
-    """The environment that makes the evaluation runs compute as with the OpenBLAS `kernel`."""
-    settings = {"OPENBLAS_CORETYPE": kernel}
-    if kernel not in AVX512_KERNELS:
-        settings["NPY_DISABLE_CPU_FEATURES"] = NO_AVX512
-    return settings
 
 
 def library_versions(names=LIBRARIES):
@@ -102,18 +88,3 @@ def git_commit():
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return commit + (" (with uncommitted changes)" if dirty else "")
-
-
-def main(argv):
-    """`python -m reports.runner.provenance KERNEL`: the settings of `make report BLAS_KERNEL=KERNEL`
-    as NAME=VALUE words, leaving out any the environment already sets (it is never overridden)."""
-    if len(argv) != 1 or not KERNEL_NAME.fullmatch(argv[0]):
-        return 2  # the plan names a malformed BLAS_KERNEL in one line
-    print(" ".join(f"{name}={value}" for name, value in numerics_settings(argv[0]).items() if not os.environ.get(name)))
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main(sys.argv[1:]))

@@ -5,15 +5,25 @@ function) of objects with `fit` and `predict`, and its keyword arguments, whose 
 literals with any spacing, nesting and quoting (`hidden_layer_sizes=(100, 50)`, `name='a b'`).
 Several entries are separated by `;` (a `;` inside a quoted value or brackets is part of the value).
 A bare built-in name adds that experiment. Names are unique, and a plug-in may not take a built-in's
-name; all of it is checked before anything runs.
+name; all of it is checked before anything runs, the parameters' names included: a name the
+factory does not take stops with the closest one it does take (`n_neighbours` -> `n_neighbors`).
 
-A plug-in whose factory takes `random_state` and is not given one is run over seeds, like the
-chapter's stochastic classifiers, until two seeds show whether it really is stochastic (see
-reports/runner/plan.py); one given `random_state=...` is run once, with that value.
+How a plug-in is seeded can be declared with the reserved key `seeding` (never passed to the factory):
+- `seeding=seeds`: run over seeds like the chapter's stochastic classifiers, each seed passed as
+  `random_state` (the factory must take one);
+- `seeding=fixed`: one run, with the `random_state` the spec gives, or the factory's own default;
+- `seeding=deterministic`: one run, nothing passed: the estimator does not depend on a seed.
+A declared plug-in is not probed. Undeclared, a plug-in whose factory takes `random_state` and is not
+given one is run over seeds until two seeds show whether it really is stochastic (the probe); one given
+`random_state=...` is run once, with that value.
+
+The reserved key `inputs=['file', ...]` names files a plug-in reads while it runs: their content then
+counts in its runs' identity (reports/runner/identity.py).
 """
 
 import ast
 import dataclasses
+import difflib
 import inspect
 import io
 import re
@@ -83,6 +93,9 @@ def parse_params(text, who):
         value_text = text[value_start:following[0]].strip()
         if key in params:
             raise RegistryError(f"{who}: parameter {key!r} is given twice")
+        if key == SEEDING and value_text.isidentifier():  # seeding=seeds reads as well as seeding='seeds'
+            params[key] = value_text
+            continue
         try:
             params[key] = ast.literal_eval(value_text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -98,6 +111,52 @@ def _takes_random_state(factory):
         return False
 
 
+# The reserved key of a spec that says how a plug-in is seeded; never passed to the factory.
+SEEDING = "seeding"
+SEEDINGS = ("seeds", "fixed", "deterministic")
+KWARGS_TYPO = 0.8  # how close an unknown name must be to a known one to be refused as its misspelling
+
+
+def known_parameters(factory):
+    """(the keyword names `factory` takes, whether it takes others too), or (None, True) when they
+    cannot be known before it runs: a function with **kwargs, or a callable without a signature.
+
+    A class whose __init__ takes **kwargs (LightGBM's estimators pass any library option through) is
+    asked for `get_params()` of an instance made with no arguments: the names it knows for sure."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature
+        return None, True
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+        return names, False
+    if inspect.isclass(factory) and callable(getattr(factory, "get_params", None)):
+        try:  # an estimator's __init__ only stores its arguments: cheap, and nothing is fitted
+            return sorted(set(names) | set(factory().get_params(deep=False))), True
+        except (Exception, SystemExit):  # cannot be made without arguments: the signature is all we know
+            pass
+    return names, True
+
+
+def check_params(factory, params, name):
+    """Refuse, before anything is fitted, a parameter `factory` does not take, suggesting the closest
+    name it does take. Where the factory also takes names it does not list (**kwargs), only a near
+    miss of a listed name is refused: anything else may be one of its pass-through options."""
+    known, open_ended = known_parameters(factory)
+    if known is None:
+        return
+    title = getattr(factory, "__name__", repr(factory))
+    for key in params:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=KWARGS_TYPO if open_ended else 0.6)
+        if open_ended and not close:
+            continue
+        hint = f"; did you mean {close[0]!r}?" if close else (
+            f"; it takes {', '.join(known)}" if known else "; it takes no parameters")
+        raise RegistryError(f"{name}: {title} has no parameter {key!r}{hint}")
+
+
 def parse_plugin(spec):
     """An Experiment from "NAME=package.module:attr key=value ..."; imports the factory to check it."""
     match = HEADER.fullmatch(spec)
@@ -110,11 +169,32 @@ def parse_plugin(spec):
     if name in BY_NAME:
         raise RegistryError(f"{name!r} is a built-in classifier; give the plug-in another name")
     params = parse_params(match["rest"], name)
+    seeding = params.pop(SEEDING, None)
+    inputs = params.pop("inputs", ())
+    if not isinstance(inputs, (list, tuple)) or not all(isinstance(item, str) and item for item in inputs):
+        raise RegistryError(f"{name}: inputs={inputs!r}: a list of file names, e.g. inputs=['weights.npy']")
     factory = import_factory(path, name)
-    # Given a random_state, the user has chosen one run; otherwise a factory that takes one is tried
-    # over seeds until two of them show whether it is really stochastic.
-    stochastic = _takes_random_state(factory) and "random_state" not in params
-    return Experiment(name, path, params, stochastic=stochastic)
+    check_params(factory, params, name)
+    return Experiment(name, path, params, stochastic=_stochastic(factory, params, seeding, name), seeding=seeding,
+                      inputs=tuple(inputs))
+
+
+def _stochastic(factory, params, seeding, name):
+    """Whether a plug-in runs over seeds, as its spec declares it (`seeding`) or, undeclared, as its
+    factory suggests: given a random_state, the user has chosen one run; otherwise a factory that takes
+    one is tried over seeds until two of them show whether it really is stochastic (the probe)."""
+    takes = _takes_random_state(factory)
+    if seeding is None:
+        return takes and "random_state" not in params
+    if seeding not in SEEDINGS:
+        raise RegistryError(f"{name}: seeding={seeding!r}; it is one of {', '.join(SEEDINGS)}")
+    if seeding == "seeds" and not takes:
+        raise RegistryError(f"{name}: seeding=seeds, but its factory takes no random_state to pass a seed to; "
+                            "say seeding=deterministic")
+    if seeding == "seeds" and "random_state" in params:
+        raise RegistryError(f"{name}: seeding=seeds gives random_state a seed per run; drop random_state="
+                            f"{params['random_state']!r}, or say seeding=fixed to keep it")
+    return seeding == "seeds"
 
 
 def resolve(name_or_spec):
@@ -149,6 +229,15 @@ def select(builtins, only="", extra=""):
         experiments.append(experiment)
         specs[experiment.name] = entry
     return experiments, specs
+
+
+def spec_of(name, factory, params):
+    """The spec that names this classifier again: a built-in's name, or a plug-in's
+    `NAME=package.module:attr key=value ...` with each value written as a Python literal (its repr),
+    which `parse_plugin` reads back to the same factory and parameters."""
+    if name in BY_NAME:
+        return name
+    return " ".join([f"{name}={factory}", *(f"{key}={value!r}" for key, value in params.items())])
 
 
 def is_plugin(experiment):

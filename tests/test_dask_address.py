@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from reports.runner.cluster import SweepError, connect, parse_address
+from reports.runner.dask_address import ClusterError, parse_address
+from reports.runner.executors import connect
 
 DEADLINE = 2  # seconds given to each connection attempt here
 
@@ -55,7 +56,7 @@ def free_port():
 
 def fails_fast(address, message):
     start = time.monotonic()
-    with pytest.raises(SweepError, match=message) as caught:
+    with pytest.raises(ClusterError, match=message) as caught:
         connect(address, seconds=DEADLINE)
     assert time.monotonic() - start < DEADLINE + 5  # a deadline is part of the contract, not a speed test
     assert "\n" not in str(caught.value) and address in str(caught.value)
@@ -80,7 +81,7 @@ def test_a_port_where_nothing_listens_is_named():
     ("tcp://:8786", "not an address of the form"),
 ])
 def test_addresses_dask_cannot_use_here_are_refused_up_front(address, message):
-    with pytest.raises(SweepError, match=message):
+    with pytest.raises(ClusterError, match=message):
         parse_address(address)
 
 
@@ -91,7 +92,7 @@ def test_an_address_without_a_scheme_or_port_is_dasks_default():
 
 def test_a_real_scheduler_is_recognised():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+    with distributed.LocalCluster(n_workers=1, processes=False, protocol="tcp", host="127.0.0.1",
                                   dashboard_address=":0") as cluster:
         with connect(cluster.scheduler_address, seconds=DEADLINE) as client:
             assert client.scheduler_info()["address"] == cluster.scheduler_address

@@ -1,4 +1,4 @@
-"""Connecting to a Dask scheduler: a checked address, a deadline, and one line naming what answered.
+"""A Dask scheduler's address, checked with a plain socket before Dask reads a byte from it.
 
 Dask's client gives up on a connection only before the handshake: once a socket is open it waits for
 the scheduler's first message without a deadline and reads whatever arrives as its own protocol. An
@@ -23,25 +23,25 @@ DEFAULT_PORT = 8786
 HANDSHAKE_MARKS = (b"compression", b"python")  # keys of the handshake a Dask scheduler sends first
 
 
-class SweepError(Exception):
+class ClusterError(Exception):
     """The cluster cannot be used; the message names the address and the problem."""
 
 
 def parse_address(address):
     """(scheme, host, port) of a scheduler address `scheme://host:port` (tcp:// if no scheme is
-    given), or a SweepError naming it."""
+    given), or a ClusterError naming it."""
     scheme, separator, location = address.strip().partition("://")
     if not separator:
         scheme, location = "tcp", address.strip()
     if scheme not in SCHEMES:
-        raise SweepError(f"Dask scheduler {address!r}: the {scheme}:// protocol is not supported here; "
+        raise ClusterError(f"Dask scheduler {address!r}: the {scheme}:// protocol is not supported here; "
                          f"give tcp://host:port (or tls://host:port with Dask's TLS settings)")
     host, colon, port = location.rpartition(":")
     if not colon:
         host, port = location, str(DEFAULT_PORT)
     host = host.strip("[]")  # an IPv6 address is written in brackets
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SweepError(f"Dask scheduler {address!r}: not an address of the form {scheme}://host:port")
+        raise ClusterError(f"Dask scheduler {address!r}: not an address of the form {scheme}://host:port")
     return scheme, host, int(port)
 
 
@@ -110,30 +110,3 @@ def what_answers(host, port, speaks_first=True, seconds=CONNECT_SECONDS):
         if message and all(mark in message for mark in HANDSHAKE_MARKS):
             return None
         return f"it answers in a protocol that is not Dask's (it began with {head!r})"
-
-
-def connect(address, seconds=CONNECT_SECONDS):
-    """A dask.distributed Client for the scheduler at `address`, or a SweepError in one line."""
-    scheme, host, port = parse_address(address)
-    problem = what_answers(host, port, speaks_first=scheme == "tcp", seconds=seconds)
-    if problem:
-        raise SweepError(f"cannot use {address} as a Dask scheduler: {problem}")
-    try:
-        from distributed import Client  # an optional dependency: imported only when a cluster is asked for
-    except ImportError:
-        raise SweepError("Dask is not installed here: .venv/bin/pip install -r requirements-dask.txt "
-                         "(make does it when DASK_SCHEDULER is set)") from None
-    try:
-        return Client(address, timeout=seconds)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise SweepError(f"cannot use {address} as a Dask scheduler: {error}") from None
-
-
-def wait_for_workers(client, address, seconds=CONNECT_SECONDS):
-    """The number of worker threads of the cluster, once it has a worker; a SweepError if none comes."""
-    try:
-        client.wait_for_workers(1, timeout=seconds)
-    except TimeoutError:
-        raise SweepError(f"the Dask scheduler at {address} has no workers (none joined within {seconds:g} s); "
-                         f"start some with `dask worker {address}`") from None
-    return sum(client.nthreads().values())

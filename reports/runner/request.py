@@ -1,0 +1,123 @@
+"""A request (`make report`, `make chapter`, or `reports.compare` from Python), checked before any work.
+
+Every setting a user can give is read here, once, and refused in one line that names it and the fix:
+the number of seeds, the built-in classifiers (ONLY), the plug-ins (EXTRA), the jobs, the results
+directory and the report's file. Nothing is written and nothing is fitted before all of it holds.
+"""
+
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reports.runner.experiments import experiments_of
+from reports.runner.registry import select
+
+# Seeds of each stochastic classifier when a request names none: five for the report, ten for the
+# chapter (enough to see a failure rate and place the book's figure among our runs).
+DEFAULT_SEEDS = {"report": 5, "chapter": 10}
+# What each request writes, inside its results directory, unless told otherwise.
+REPORT_FILES = {"report": "report.md", "chapter": "chapter1.md"}
+MAX_JOBS = 256  # more processes than this is a typo, not a machine
+MAX_NAME_BYTES = 255  # the longest file name most file systems take
+
+
+class RequestError(Exception):
+    """A setting that cannot be used as it is; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to compute and where to put it.
+
+    kind: "report" or "chapter"; experiments: the classifiers, built-ins first; specs: a plug-in's
+    name -> its spec as the user wrote it; n_seeds: seeds of each stochastic classifier; jobs:
+    processes at once on this machine (a cluster decides its own); results: the directory of runs,
+    report and figures; out: the report's markdown file; scheduler: a Dask scheduler's address, or
+    None for this machine; command: the command a reader types to get the same report.
+    """
+
+    kind: str
+    experiments: tuple
+    specs: dict
+    n_seeds: int
+    jobs: int
+    results: Path
+    out: Path
+    scheduler: str | None = None
+    command: str = ""
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def figures(self):
+        """The report's figures: a directory beside it, which holds only this report's figures."""
+        return self.out.parent / "figures"
+
+
+def whole_number(text, variable, low=1, high=None):
+    """`text` as a whole number in [low, high], or a RequestError naming the setting it came from."""
+    text = str(text).strip()
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < low or (high is not None and int(text) > high):
+        bound = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise RequestError(f"{variable}={text!r}: must be a whole number {bound}")
+    return int(text)
+
+
+def checked_path(text, variable):
+    """`text` as a path, or a RequestError naming the setting: empty, a line break, a name too long for
+    the file system, or a `~` the shell did not expand (make passes it as it is)."""
+    text = str(text)
+    if not text.strip():
+        raise RequestError(f"{variable} is empty: give a directory or file name")
+    if "\n" in text or "\r" in text or "\0" in text:
+        raise RequestError(f"{variable}={text!r}: a path cannot hold a line break or a NUL character")
+    if text.startswith("-"):
+        raise RequestError(f"{variable}={text!r}: a folder name that starts with '-' reads as an option; "
+                           f"write ./{text}")
+    if text.startswith("~"):
+        raise RequestError(f"{variable}={text!r}: '~' is not expanded here; write the path out ($HOME/...)")
+    too_long = [part for part in Path(text).parts if len(part.encode("utf-8")) > MAX_NAME_BYTES]
+    if too_long:
+        raise RequestError(f"{variable}: the name {too_long[0][:40]!r}... is longer than the {MAX_NAME_BYTES} "
+                           "bytes a file name may have; choose a shorter one")
+    return Path(text)
+
+
+def default_jobs():
+    return os.cpu_count() or 1
+
+
+def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="results", out=None, scheduler=None,
+                 seeds_variable=None, builtins=None):
+    """The checked Request of `make KIND` with these settings (each as the user typed it; an empty one
+    means its default, as an empty make variable does). `builtins`, from Python, lists the built-in
+    classifiers exactly (none, or some of another command's), instead of the command's own."""
+    if kind not in DEFAULT_SEEDS:
+        raise RequestError(f"unknown request {kind!r}: report or chapter")
+    seeds_variable = seeds_variable or ("SEEDS" if kind == "report" else "CHAPTER_SEEDS")
+    given = {seeds_variable: seeds, "ONLY": only, "EXTRA": extra, "JOBS": jobs, "RESULTS": results,
+             "REPORT_MD": out, "DASK_SCHEDULER": scheduler}
+    blank = {name: value is None or not str(value).strip() for name, value in given.items()}
+    n_seeds = DEFAULT_SEEDS[kind] if blank[seeds_variable] else whole_number(seeds, seeds_variable)
+    n_jobs = default_jobs() if blank["JOBS"] else whole_number(jobs, "JOBS", high=MAX_JOBS)
+    results_dir = checked_path("results" if blank["RESULTS"] else results, "RESULTS")
+    out_path = results_dir / REPORT_FILES[kind] if blank["REPORT_MD"] else checked_path(out, "REPORT_MD")
+    if out_path.is_dir():
+        raise RequestError(f"REPORT_MD={str(out_path)!r} is a directory; name the report's file, "
+                           f"e.g. {out_path / REPORT_FILES[kind]}")
+    if builtins is None:
+        builtins = [experiment.name for experiment in experiments_of(kind)]
+    experiments, specs = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)
+    if not experiments:
+        raise RequestError("no classifier to evaluate: name built-in classifiers or plug-ins")
+    if kind == "chapter" and not blank["ONLY"]:
+        raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
+    for experiment in experiments:
+        checked_path(f"seed-0.{'0' * 12}.json", f"the classifier name {experiment.name!r}")
+        checked_path(experiment.name, "a classifier name")
+    shown = {name: str(value).strip() for name, value in given.items() if not blank[name]}
+    command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
+                                          if name not in ("JOBS", "DASK_SCHEDULER"))])
+    return Request(kind, tuple(experiments), specs, n_seeds, n_jobs, results_dir, out_path,
+                   None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command, shown)
