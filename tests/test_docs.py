@@ -1,6 +1,6 @@
 """The README and the docs/ pages hold: a README short enough to read in five minutes, links that lead
-somewhere, no fact of the code typed by hand into the README, and every error message the commands
-print explained in docs/troubleshooting.md."""
+somewhere, no fact of the code typed by hand outside the generated blocks, and every error message the
+commands print explained in docs/troubleshooting.md."""
 
 import ast
 import re
@@ -82,8 +82,9 @@ def test_what_is_not_a_typed_fact_passes(text):
     assert not typed_facts(text)
 
 
-def test_the_readme_types_no_fact_of_the_code():
-    assert not typed_facts(README.read_text(encoding="utf-8")), "paste it, or say it without the number"
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.relative_to(ROOT).as_posix())
+def test_no_page_types_a_fact_of_the_code(page):
+    assert not typed_facts(page.read_text(encoding="utf-8")), "paste it, or say it without the number"
 
 
 # ---------------------------------------------------------------- every message explained
