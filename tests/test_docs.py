@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.runner.experiments import BY_NAME
+from reports.render.book import NETWORK_DEFAULTS
 from reports.runner.request import DEFAULT_SEEDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def typed_facts(text):
         n = number(seeds)
         near = rf"{n}(?:\W+\w+){{0,2}}?\W+seeds\b|\bseeds\b(?:\W+\w+){{0,2}}?\W+{n}"
         found += [match.group(0) for match in re.finditer(near, text)]
-    network = BY_NAME["network"].params
+    network = NETWORK_DEFAULTS
     settings = {"epochs": rf"{number(network['epochs'])}\s+epochs|epochs\W{{1,3}}{number(network['epochs'])}",
                 "mini-batch": rf"mini-?batch(?:es)?(?:\s+size)?(?:\s+of)?\W{{1,3}}{number(network['mini_batch_size'])}"
                               rf"|{number(network['mini_batch_size'])}\W+mini-?batch",
@@ -65,9 +65,9 @@ def typed_facts(text):
 @pytest.mark.parametrize("text", [
     f"Each classifier runs over {DEFAULT_SEEDS['report']} seeds.",
     f"seeds (default {DEFAULT_SEEDS['chapter']})",
-    f"Our network trains for {BY_NAME['network'].params['epochs']} epochs.",
-    f"By default eta = {BY_NAME['network'].params['eta']:g}, as the book's.",
-    f"our mini-batch size of {BY_NAME['network'].params['mini_batch_size']}",
+    f"Our network trains for {NETWORK_DEFAULTS['epochs']} epochs.",
+    f"By default eta = {NETWORK_DEFAULTS['eta']:g}, as the book's.",
+    f"our mini-batch size of {NETWORK_DEFAULTS['mini_batch_size']}",
 ])
 def test_a_fact_typed_by_hand_is_found(text):
     assert typed_facts(text)
