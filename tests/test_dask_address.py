@@ -96,3 +96,37 @@ def test_a_real_scheduler_is_recognised():
                                   dashboard_address=":0") as cluster:
         with connect(cluster.scheduler_address, seconds=DEADLINE) as client:
             assert client.scheduler_info()["address"] == cluster.scheduler_address
+
+
+@pytest.fixture
+def impostor():
+    """A server that sends what looks like a Dask handshake (a length, then the keys a real one holds),
+    then garbage: it passes the socket check and fails inside Dask's own protocol."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    handshake = b"\x81\xa1op\xa9handshake compression python pickle-protocol"
+
+    def answer():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.sendall(len(handshake).to_bytes(8, "little") + handshake + b"\xff" * 64)
+                    time.sleep(1)
+                except OSError:
+                    pass
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_a_server_that_imitates_the_handshake_is_one_line_within_the_deadline(impostor):
+    pytest.importorskip("distributed")
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as caught:
+        connect(f"tcp://127.0.0.1:{impostor}", seconds=DEADLINE)
+    assert f"cannot use tcp://127.0.0.1:{impostor} as a Dask scheduler" in str(caught.value)
+    assert "\n" not in str(caught.value) and time.monotonic() - start < 6 * DEADLINE
