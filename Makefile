@@ -79,8 +79,9 @@ settings = --seeds=$(call quote,$(value $(1))) --seeds-variable=$(1) --only=$(ca
 	--out=$(call quote,$(value REPORT_MD)) --scheduler=$(call quote,$(value DASK_SCHEDULER)) \
 	$(if $(strip $(value QUIET)),--quiet) $(if $(strip $(value VERBOSE)),--verbose)
 # Under `make -n` the runner is still run (the + below), with --dry-run: it lists what would be
-# computed and writes nothing. (The first word of MAKEFLAGS holds make's one-letter flags.)
-dry_run = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),--dry-run)
+# computed and writes nothing. (The first word of MAKEFLAGS holds make's one-letter flags, when there
+# are any; a long option such as --no-builtin-rules may come first instead, and is not one.)
+dry_run = $(if $(findstring n,$(filter-out --%,$(firstword -$(MAKEFLAGS)))),--dry-run)
 dask = $(if $(strip $(value DASK_SCHEDULER)),$(DASK_READY))
 results_dir = $(call quote,$(value RESULTS))
 

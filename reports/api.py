@@ -89,8 +89,9 @@ def _entries(classifiers):
     return builtins, specs
 
 
-def compare(classifiers, *, seeds=5, results="results", report=None, jobs=None, scheduler=None, quiet=True):
-    """Evaluate `classifiers` on the test set (computing only the runs that are missing) and return
+def compare(classifiers, *, seeds=None, results="results", report=None, jobs=None, scheduler=None, quiet=True):
+    """Evaluate `classifiers` on the test set (computing only the runs that are missing; `seeds` of each
+    stochastic one, the report's default when None) and return
     the runs: a pandas DataFrame where pandas is installed, else a list of dicts, one per run, with
     the columns of runs.csv (docs/results-files.md). With `report` (a markdown file's path) the
     report is rendered there too, its figures beside it, as `make report` renders its own.

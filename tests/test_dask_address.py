@@ -29,9 +29,9 @@ def http_server():
     server.shutdown()
 
 
-@pytest.fixture
-def rude_proxy():
-    """A server that answers every connection at once with an HTTP 400, before any request."""
+def answering(reply, linger=0.0):
+    """A loopback server that sends `reply` to every connection at once, before any request, and keeps
+    the connection open `linger` seconds; yields its port."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def answer():
@@ -41,11 +41,21 @@ def rude_proxy():
             except OSError:
                 return
             with conn:
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                try:
+                    conn.sendall(reply)
+                    time.sleep(linger)
+                except OSError:
+                    pass
 
     threading.Thread(target=answer, daemon=True).start()
     yield listener.getsockname()[1]
     listener.close()
+
+
+@pytest.fixture
+def rude_proxy():
+    """A server that answers every connection at once with an HTTP 400, before any request."""
+    yield from answering(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
 def free_port():
@@ -96,3 +106,20 @@ def test_a_real_scheduler_is_recognised():
                                   dashboard_address=":0") as cluster:
         with connect(cluster.scheduler_address, seconds=DEADLINE) as client:
             assert client.scheduler_info()["address"] == cluster.scheduler_address
+
+
+@pytest.fixture
+def impostor():
+    """A server that sends what looks like a Dask handshake (a length, then the keys a real one holds),
+    then garbage: it passes the socket check and fails inside Dask's own protocol."""
+    handshake = b"\x81\xa1op\xa9handshake compression python pickle-protocol"
+    yield from answering(len(handshake).to_bytes(8, "little") + handshake + b"\xff" * 64, linger=1)
+
+
+def test_a_server_that_imitates_the_handshake_is_one_line_within_the_deadline(impostor):
+    pytest.importorskip("distributed")
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as caught:
+        connect(f"tcp://127.0.0.1:{impostor}", seconds=DEADLINE)
+    assert f"cannot use tcp://127.0.0.1:{impostor} as a Dask scheduler" in str(caught.value)
+    assert "\n" not in str(caught.value) and time.monotonic() - start < 6 * DEADLINE

@@ -60,3 +60,16 @@ def test_which_runs_and_training_sizes():
     records = [fixture_record("svc-tuned", [None]), fixture_record("svc-mueller", [None], n_train=60_000),
                fixture_record("darkness", [None])]
     assert training_sizes(records) == "50,000 images (svc-mueller: 60,000)"
+
+
+def test_the_header_says_when_network_counts_are_not_the_canonical_ones():
+    from reports.render.header import arithmetic_lines
+
+    def record(name, arithmetic):
+        return {"name": name, "runs": [{"identity": {"numerics": {"arithmetic": arithmetic}}}]}
+
+    canonical = arithmetic_lines([record("network", "portable C: network/compiled_epoch.c")])
+    assert canonical == ["- Arithmetic of network: portable C: network/compiled_epoch.c (the same bits on every machine)"]
+    [line] = arithmetic_lines([record("network", "NumPy")])
+    assert line.startswith("- **Not the canonical counts:** network trained in NumPy")
+    assert arithmetic_lines([{"name": "darkness", "runs": [{"identity": {"numerics": {"blas": []}}}]}]) == []

@@ -95,3 +95,21 @@ def test_clean_removes_what_the_project_wrote_and_refuses_what_it_did_not(tmp_pa
     (results / "notes.txt").unlink()
     assert make("clean", f"RESULTS={results}").returncode == 0 and not results.exists()
     assert make("clean", f"RESULTS={results}").returncode == 0  # nothing there: nothing to do
+
+
+# Constructs GNU make added after 3.81 (the make macOS ships), and GNU-only tools.
+NEWER_THAN_381 = {"grouped targets": r"&:", ".ONESHELL": r"^\.ONESHELL", "$(file ...)": r"\$\(file ",
+                  "::= or :::=": r":{2,3}=", "undefine": r"^\s*undefine\b", "private": r"^\s*private\b",
+                  "$(guile ...)": r"\$\(guile ", "$(let ...)": r"\$\(let ", "realpath -m": r"realpath -m",
+                  "$(intcmp ...)": r"\$\(intcmp "}
+
+
+@pytest.mark.parametrize("construct", NEWER_THAN_381)
+def test_the_makefile_needs_nothing_newer_than_make_381(construct):
+    import re
+    assert not re.search(NEWER_THAN_381[construct], (ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
+def test_a_short_flag_other_than_n_is_no_dry_run(echo_python):
+    argv = echo_python("-k", "report", "ONLY=darkness")
+    assert "--dry-run" not in argv

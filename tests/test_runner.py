@@ -232,3 +232,14 @@ def test_the_python_api_refuses_what_workers_cannot_import(tmp_path):
 
     with pytest.raises(RegistryError, match="defined in the notebook or script itself"):
         reports.compare([Local()], results=str(tmp_path))
+
+
+def test_library_warnings_are_said_once_at_the_end_and_not_at_all_when_quiet(digits_mnist, tmp_path, capsys):
+    request = make_request("report", only="darkness", seeds="3", results=str(tmp_path),
+                           extra="warns=tests.plugins:Warns")
+    runner.run_request(request, lambda _: InProcess(digits_mnist))
+    said = capsys.readouterr().err
+    assert said.count("warning (warns): UserWarning: this estimator is noisy") == 1
+    runner.run_request(make_request("report", only="darkness", seeds="3", results=str(tmp_path / "quiet"),
+                                    extra="warns=tests.plugins:Warns"), lambda _: InProcess(digits_mnist), quiet=True)
+    assert "noisy" not in capsys.readouterr().err

@@ -113,12 +113,35 @@ def training_sizes(records):
     return f"{common:,} images" + (f" ({'; '.join(others)})" if others else "")
 
 
+def arithmetic_lines(records):
+    """Which arithmetic the classifiers that declare one computed with (the network's: its portable C,
+    the same bits everywhere, or NumPy on a BLAS where no C compiler worked, whose counts are not the
+    canonical ones)."""
+    by_arithmetic = {}
+    for r in records:
+        for run in r["runs"]:
+            arithmetic = ((run.get("identity") or {}).get("numerics") or {}).get("arithmetic")
+            if arithmetic:
+                by_arithmetic.setdefault(arithmetic, set()).add(r["name"])
+    lines = []
+    for arithmetic, names in sorted(by_arithmetic.items()):
+        names = ", ".join(sorted(names))
+        if arithmetic == "NumPy":
+            lines.append(f"- **Not the canonical counts:** {names} trained in NumPy on this machine's BLAS (no C "
+                         "compiler worked here; the run printed why), so their counts depend on the BLAS. The "
+                         "canonical counts come from the project's portable C arithmetic")
+        else:
+            lines.append(f"- Arithmetic of {names}: {arithmetic} (the same bits on every machine)")
+    return lines
+
+
 def header_lines(records, command, generated):
     shas = sorted({r["data_sha256"] for r in records})
     return [
         f"- Generated: {generated} by `{command}`",
         f"- Code: {commits(records)}",
         *setting_lines(records),
+        *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
         f"tested on {records[0]['n_test']:,}",
         f"- {TEST_ONLY_FOR_SCORING[0].upper()}{TEST_ONLY_FOR_SCORING[1:]}: no classifier's fit was given a test image "

@@ -1,9 +1,11 @@
-"""Paste generated tables into README.md between markers, so that no figure there is typed by hand.
+"""Paste generated tables into README.md and the docs/ pages between markers, so that no figure there
+is typed by hand.
 
-A block in the README reads:
+A block in a page reads:
     <!-- generated: results/report-summary.md -->
     ... (replaced on every run) ...
     <!-- end generated -->
+The source is named relative to the directory the command runs in (the project's), on every page.
 """
 
 import re
@@ -15,9 +17,8 @@ from data.files import write_text_atomic
 BLOCK = re.compile(r"(<!-- generated: (?P<source>\S+) -->\n).*?(<!-- end generated -->)", re.DOTALL)
 
 
-def paste(readme_path="README.md"):
-    readme = Path(readme_path)
-    text = readme.read_text(encoding="utf-8")
+def pasted(text):
+    """(`text` with every generated block filled from its source, the sources that do not exist)."""
     missing = []
 
     def replace(match):
@@ -27,11 +28,30 @@ def paste(readme_path="README.md"):
             return match.group(0)
         return match.group(1) + source.read_text(encoding="utf-8") + match.group(3)
 
-    new_text = BLOCK.sub(replace, text)
+    return BLOCK.sub(replace, text), missing
+
+
+def pages(readme_path):
+    """The README and the pages of the docs/ folder beside it (not docs/results/, which is copied)."""
+    readme = Path(readme_path)
+    return [readme, *sorted((readme.parent / "docs").glob("*.md"))]
+
+
+def paste(readme_path="README.md"):
+    """Fill the generated blocks of the README and of every docs/ page beside it. Nothing is written
+    unless every source exists: a FileNotFoundError names the missing ones."""
+    new_texts, missing = {}, []
+    for page in pages(readme_path):
+        text = page.read_text(encoding="utf-8")
+        new_texts[page], page_missing = pasted(text)
+        missing += page_missing
+        if new_texts[page] == text:
+            del new_texts[page]
     if missing:
-        raise FileNotFoundError(f"not generated yet: {', '.join(missing)}; "
-                                "run `make report` (and `make chapter`) first")
-    write_text_atomic(readme, new_text)
+        raise FileNotFoundError(f"not generated yet: {', '.join(dict.fromkeys(missing))}; "
+                                "run the command that writes each first (make report, make chapter, make plugin-example)")
+    for page, text in new_texts.items():
+        write_text_atomic(page, text)
 
 
 if __name__ == "__main__":

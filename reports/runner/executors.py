@@ -78,7 +78,8 @@ def connect(address, seconds=CONNECT_SECONDS):
     dask.config.set({"distributed.comm.timeouts.connect": f"{seconds}s"})
     # What goes wrong reaches the user as one line per run (reports/runner/runner.py), not as the
     # tracebacks Dask's client logs while it tries to reconnect.
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for name in ["distributed", *(name for name in logging.root.manager.loggerDict if name.startswith("distributed."))]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         client = Client(address, timeout=seconds)
     except Exception as error:  # a server that only imitates the handshake fails in Dask's own code

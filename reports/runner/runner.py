@@ -170,8 +170,9 @@ def compute(missing, executor, results, progress, verbose=False):
                             f"differ from this machine's), stored as {path.name}, not used for this report")
         outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
         progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
-    for line, name in library_warnings.items():
-        progress.print(f"warning ({name}): {line}")
+    if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
+        for line, name in library_warnings.items():
+            progress.print(f"warning ({name}): {line}")
     return problems
 
 
