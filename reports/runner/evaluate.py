@@ -7,7 +7,6 @@ seed, a heartbeat while a long fit works), the run's record, and the record of a
 """
 
 import contextlib
-import datetime
 import io
 import json
 import sys
@@ -17,9 +16,9 @@ import time
 import numpy as np
 
 from reports.runner.factory import FactoryError, build
-from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready, run_path
+from reports.runner.identity import json_ready, run_path
 from reports.runner.protocol import EvaluationError, fit, measure, training_size
-from reports.runner.provenance import git_commit, machine, numerics
+from reports.runner.record import Run
 from reports.runner.store import write_run
 
 HEARTBEAT_SECONDS = 30  # how often a long fit says that it is still working
@@ -83,20 +82,6 @@ def _json_problem(value):
     return None
 
 
-def _header(experiment, seed):
-    """The fields every run file starts with, computed or failed: what was run, and its identity."""
-    ident = identity(experiment, seed)
-    return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
-            "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
-            "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
-            "identity": ident, "digest": digest(ident)}
-
-
-def _stamp():
-    return {"provenance": {"commit": git_commit(), "machine": machine(), "numerics": numerics()},
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
 def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     """Fit `experiment` (seeded with `seed` if stochastic) on its training images and score it on
     dataset.test. Returns the run as a JSON-ready dict (see reports/runner/store.py)."""
@@ -116,39 +101,31 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     measured = measure(experiment.name, estimator, dataset, fitted, warn=lambda message: say(prefix, message))
     test = dataset.test
     correct = int(np.sum(measured.predictions == test.labels))
-    say(prefix, f"{correct:,} / {len(test.labels):,} correct (fit {fitted.seconds:.1f} s, predict "
-                f"{measured.seconds:.1f} s)")
+    if not quiet:  # quiet, the runner's progress line says it
+        say(prefix, f"{correct:,} / {len(test.labels):,} correct (fit {fitted.seconds:.1f} s, predict "
+                    f"{measured.seconds:.1f} s)")
     diagnostics = measured.diagnostics
     if diagnostics is not None and _json_problem(diagnostics):
         say(prefix, f"warning: diagnose() {_json_problem(diagnostics)}; left out of the run")
         diagnostics = None
-    return {
-        **_header(experiment, seed),
-        "data_sha256": dataset.sha256,
-        "n_train": n_train,
-        "n_test": len(test.labels),
-        "correct": correct,
-        "classes": fitted.classes.tolist(),
-        "predictions": measured.predictions.tolist(),
-        "test_labels": test.labels.tolist(),  # so pairs of runs can be compared without the data
-        "fit_seconds": fitted.seconds,
-        "predict_seconds": measured.seconds,
-        "fit_cpu_seconds": fitted.cpu_seconds,
-        "predict_cpu_seconds": measured.cpu_seconds,
-        # Test counts after each epoch, scored by the runner: the book's listing.
-        "history": fitted.test_history,
-        # The estimator's own history_, on the validation images it was given as eval_set.
-        "validation_history": json_ready(measured.validation_history),
-        "diagnostics": json_ready(diagnostics),
-        "backend": measured.backend,
-        **_stamp(),
-    }
-
-
-def failure(experiment, seed, error):
-    """The record of a run that failed: what was tried and why it failed, in place of predictions. It
-    is the result of these inputs, as a run is: the same command does not try again, a change does."""
-    return {**_header(experiment, seed), "failed": str(error), **_stamp()}
+    return Run.computed(
+        experiment, seed,
+        data_sha256=dataset.sha256,
+        n_train=n_train,
+        n_test=len(test.labels),
+        correct=correct,
+        classes=fitted.classes.tolist(),
+        predictions=measured.predictions.tolist(),
+        test_labels=test.labels.tolist(),  # so pairs of runs can be compared without the data
+        fit_seconds=fitted.seconds,
+        predict_seconds=measured.seconds,
+        fit_cpu_seconds=fitted.cpu_seconds,
+        predict_cpu_seconds=measured.cpu_seconds,
+        history=fitted.test_history,  # test counts after each epoch, scored by the runner: the book's listing
+        validation_history=measured.validation_history,  # the estimator's own history_, on the validation images
+        diagnostics=diagnostics,
+        backend=measured.backend,
+    )
 
 
 def evaluate_group(experiment, seeds, dataset, quiet=False, label_output=True):
@@ -175,7 +152,7 @@ def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_o
                 raise
             if not failed:
                 say("", f"error: {error}")
-            failed, run = error, failure(experiment, seed, error)
+            failed, run = error, Run.failure(experiment, seed, error)
         path = run_path(results_dir, experiment, seed)
         write_run(path, run)
         yield seed, path

@@ -13,9 +13,10 @@ import signal
 import warnings
 from dataclasses import dataclass
 
-from reports.runner.evaluate import EvaluationError, evaluate, failure
+from reports.runner.evaluate import EvaluationError, evaluate
 from reports.runner.factory import FactoryError, import_factory
-from reports.runner.identity import digest, identity
+from reports.runner.identity import identity
+from reports.runner.record import Run
 
 _loaded = {}  # this process's dataset, loaded once (a pool's worker computes many runs)
 
@@ -63,8 +64,7 @@ def compute_run(experiment, seed, dataset=None, verbose=False):
         try:
             run = evaluate(experiment, seed, dataset, quiet=not verbose)
         except (EvaluationError, FactoryError) as error:
-            run = failure(experiment, seed, error)
-    ident = identity(experiment, seed)
-    run.update(identity=ident, digest=digest(ident))
+            run = Run.failure(experiment, seed, error)
+    run = run.replace_identity(identity(experiment, seed))  # what this process ran, whatever was asked
     said = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     return Computed(run, said)
