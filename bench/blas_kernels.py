@@ -1,12 +1,12 @@
-"""What `make report BLAS_KERNEL=NAME` costs, and what it changes: the network trained under OpenBLAS
-kernels chosen by hand, against the kernel OpenBLAS picks for this CPU, in one run.
+"""Whether the BLAS kernel changes the network's numbers or its speed: [784, 30, 10] trained under
+OpenBLAS kernels chosen by hand, against the kernel OpenBLAS picks for this CPU, in one run.
 
-The kernel is fixed when OpenBLAS loads, so each contender is a fresh Python process with
-OPENBLAS_CORETYPE (and, as the Makefile sets it, NPY_DISABLE_CPU_FEATURES) in its environment. The
-processes are timed in alternate turns; each trains [784, 30, 10] for two epochs of the 50,000
-images from seed 0 and reports the kernel in force, its seconds per epoch and its correct counts.
-Equal counts after every epoch are what the opt-in is for; a kernel this CPU cannot run is reported,
-not fatal.
+The network computes in its own portable C arithmetic, so the counts should be the same under every
+kernel; this measures that they are. The kernel is fixed when OpenBLAS loads, so each contender is a
+fresh Python process with OPENBLAS_CORETYPE (and NPY_DISABLE_CPU_FEATURES, as on a machine whose
+natural kernel it is) in its environment. The processes are timed in alternate turns; each trains
+for two epochs of the 50,000 images from seed 0 and reports the kernel in force, its seconds per
+epoch and its correct counts after each epoch. A kernel this CPU cannot run is reported, not fatal.
 """
 
 import json
@@ -94,7 +94,7 @@ def train():
     net = Network(network_speed.SIZES, random_state=0)
     start = time.perf_counter()
     counts = net.SGD((X, Y), EPOCHS, network_speed.MINI_BATCH, network_speed.ETA, test_data=test)
-    seconds = (time.perf_counter() - start) / EPOCHS  # includes scoring the test set, as make report does
+    seconds = (time.perf_counter() - start) / EPOCHS  # includes scoring the test images after each epoch, as the runner does
     kernels = sorted({info.get("architecture") or "?" for info in threadpool_info() if info["user_api"] == "blas"})
     print(json.dumps({"in_force": ", ".join(kernels), "counts": counts, "seconds_per_epoch": seconds,
                       "compiled": compiled_epoch.why_not() is None}))
