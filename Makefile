@@ -111,7 +111,8 @@ readme: | $(VENV_READY)
 	cd $(results_dir) && cp -r report.md runs.csv epochs.csv chapter1.md bench.md figures $(call quote,$(CURDIR))/docs/results/
 
 # The README's plug-in example, made by the very command the README shows: its own report, from the
-# same runs (only the plug-in is evaluated; the built-in classifiers' runs are reused).
+# same runs (only the plug-ins are evaluated; the built-in classifiers' runs are reused). Ridge is a
+# regressor and fails on purpose, to show a failure in the report: the command then exits 1.
 .PHONY: plugin-example
 plugin-example:
 	$(MAKE) --no-print-directory report REPORT_MD=$(results_dir)/plugin-example/report.md \
