@@ -189,6 +189,7 @@ def test_the_report_is_made_again_when_its_settings_change(run, tmp_path):
     ({"extra": "../../x=tests.plugins:nearest_neighbours"}, "a classifier name starts"),
     ({"extra": "darkness"}, "'darkness' appears twice"),
     ({"only": "svm"}, "ONLY names 'svm'"),
+    ({"extra": "k" * 300 + "=sklearn.neighbors:KNeighborsClassifier"}, "longer than the 255 bytes"),
 ])
 def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, message):
     from reports.runner.registry import RegistryError

@@ -113,8 +113,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="res
         raise RequestError("no classifier to evaluate: name built-in classifiers or plug-ins")
     if kind == "chapter" and not blank["ONLY"]:
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
-    for experiment in experiments:
-        checked_path(f"seed-0.{'0' * 12}.json", f"the classifier name {experiment.name!r}")
+    for experiment in experiments:  # a classifier's name is the folder of its run files
         checked_path(experiment.name, "a classifier name")
     shown = {name: str(value).strip() for name, value in given.items() if not blank[name]}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
