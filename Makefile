@@ -82,16 +82,15 @@ settings = --seeds=$(call quote,$(value $(1))) --seeds-variable=$(1) --only=$(ca
 # computed and writes nothing. (The first word of MAKEFLAGS holds make's one-letter flags, when there
 # are any; a long option such as --no-builtin-rules may come first instead, and is not one.)
 dry_run = $(if $(findstring n,$(filter-out --%,$(firstword -$(MAKEFLAGS)))),--dry-run)
+# Dask is installed (once) when a request names a scheduler.
 dask = $(if $(strip $(value DASK_SCHEDULER)),$(DASK_READY))
 results_dir = $(call quote,$(value RESULTS))
 
 .PHONY: report chapter
-report: | $(VENV_READY)
-	@$(if $(dask),$(MAKE) --no-print-directory $(dask))
+report: | $(VENV_READY) $(dask)
 	+@$(PY) -m reports run report $(call settings,SEEDS) $(dry_run)
 
-chapter: | $(VENV_READY)
-	@$(if $(dask),$(MAKE) --no-print-directory $(dask))
+chapter: | $(VENV_READY) $(dask)
 	+@$(PY) -m reports run chapter $(call settings,CHAPTER_SEEDS) $(dry_run)
 
 # ---------------------------------------------------------------- benchmarks
