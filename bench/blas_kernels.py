@@ -106,7 +106,7 @@ def markdown(rows, section):
     default = next((row for row in rows if row["kernel"] is None and "error" not in row), None)
     table = []
     for row in rows:
-        name = "OpenBLAS's own choice" if row["kernel"] is None else f"BLAS_KERNEL={row['kernel']}"
+        name = "OpenBLAS's own choice" if row["kernel"] is None else f"OPENBLAS_CORETYPE={row['kernel']}"
         if "error" in row:
             table.append([name, "-", "-", "-", "-", f"failed: {row['error']}"])
             continue
@@ -116,11 +116,11 @@ def markdown(rows, section):
         table.append([name, row["in_force"], epoch, f"{row['seconds_per_epoch']:.3f}",
                       "1.0" if row is default else f"{row['ratio']:.2f}" if row["ratio"] else "-",
                       f"{', '.join(f'{c:,}' for c in row['counts'])} ({same})"])
-    return [f"{section} The BLAS kernel opt-in", "",
+    return [f"{section} The network under other BLAS kernels", "",
             f"The network [784, 30, 10], seed 0, {EPOCHS} epochs of the 50,000 images in a fresh process per "
-            "kernel (the kernel is chosen when OpenBLAS loads), timed in alternate turns: what "
-            "`make report BLAS_KERNEL=NAME` costs here, and whether it changes the figures. The compiled epoch "
-            "trains under every kernel, in its own arithmetic, so the figures should not change.", "",
+            "kernel (the kernel is chosen when OpenBLAS loads), timed in alternate turns: whether the kernel "
+            "changes the network's figures or its speed. The compiled epoch trains under every kernel, in its own "
+            "arithmetic, so the figures should not change.", "",
             tabulate(table, ["kernel asked for", "kernel in force", "epoch", "seconds per epoch", "time vs own choice",
                              f"correct after epochs 0-{EPOCHS - 1}"], tablefmt="github", disable_numparse=True), ""]
 

@@ -85,12 +85,12 @@ def test_the_kernel_table_says_what_changed_and_what_failed():
              "ratio": 4.5, "compiled": False},
             {"kernel": "SkylakeX", "error": "exit status -4: Illegal instruction"}]
     text = "\n".join(blas_kernels.markdown(rows, "##"))
-    assert "| BLAS_KERNEL=Haswell " in text and "(same counts)" in text and "(other counts)" in text
+    assert "| OPENBLAS_CORETYPE=Haswell " in text and "(same counts)" in text and "(other counts)" in text
     assert "failed: exit status -4" in text and "4.50" in text
     cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in text.splitlines()
-             if line.startswith("| BLAS_KERNEL=")}
-    assert cells["BLAS_KERNEL=Haswell"][:2] == ["Haswell", "compiled"]
-    assert cells["BLAS_KERNEL=Sandybridge"][:2] == ["Sandybridge", "NumPy"]
+             if line.startswith("| OPENBLAS_CORETYPE=")}
+    assert cells["OPENBLAS_CORETYPE=Haswell"][:2] == ["Haswell", "compiled"]
+    assert cells["OPENBLAS_CORETYPE=Sandybridge"][:2] == ["Sandybridge", "NumPy"]
 
 
 def test_a_kernel_process_runs_and_reports_the_kernel_in_force(monkeypatch):

@@ -64,7 +64,7 @@ def seed_spread(record):
         given = record["params"].get("random_state")
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
     if deterministic(record):
-        # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/plan.py).
+        # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/runner.py).
         return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
     if correct["n"] == 1:
         return f"1 seed ({record['seeds'][0]}): no spread measured"
