@@ -115,7 +115,9 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="res
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
     for experiment in experiments:  # a classifier's name is the folder of its run files
         checked_path(experiment.name, "a classifier name")
-    shown = {name: str(value).strip() for name, value in given.items() if not blank[name]}
+    defaults = {"RESULTS": "results"}  # the Makefile passes its default on: not a setting the reader typed
+    shown = {name: str(value).strip() for name, value in given.items()
+             if not blank[name] and str(value).strip() != defaults.get(name)}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
                                           if name not in ("JOBS", "DASK_SCHEDULER"))])
     return Request(kind, tuple(experiments), specs, n_seeds, n_jobs, results_dir, out_path,
