@@ -32,7 +32,7 @@ from reports.runner.dask_address import ClusterError  # noqa: E402
 from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
 from reports.runner.factory import FactoryError  # noqa: E402
 from reports.runner.registry import RegistryError, is_plugin, resolve  # noqa: E402
-from reports.runner.request import DEFAULT_SEEDS, RequestError, make_request  # noqa: E402
+from reports.runner.request import DEFAULT_SEEDS, RESULTS, RequestError, make_request  # noqa: E402
 from reports.runner.runner import run_request  # noqa: E402
 from reports.runner.store import StoreError, read_run  # noqa: E402
 
@@ -116,7 +116,7 @@ def parser():
     run.add_argument("--only", default="", help="report only these built-in classifiers (names, space-separated)")
     run.add_argument("--extra", default="", help="plug-ins: 'NAME=module:attr key=value ...; ...'")
     run.add_argument("--jobs", help="processes at once on this machine (default: every core)")
-    run.add_argument("--results", default="results", help="the directory of runs, reports and figures")
+    run.add_argument("--results", default=RESULTS, help="the directory of runs, reports and figures")
     run.add_argument("--out", help="the report's markdown file (default RESULTS/report.md or RESULTS/chapter1.md)")
     run.add_argument("--scheduler", help="compute on the Dask cluster of this scheduler, e.g. tcp://host:8786")
     run.add_argument("--dry-run", action="store_true", help="list what would be computed; write nothing")
@@ -127,7 +127,7 @@ def parser():
     ev = commands.add_parser("evaluate", help="fit and score one classifier over seeds, writing its run files")
     ev.add_argument("classifier", help="a built-in name or 'NAME=module:attr key=value ...'")
     ev.add_argument("--seeds", type=_seed, nargs="+", default=[0], help="the seeds to run (default 0)")
-    ev.add_argument("--results", type=Path, default=Path("results"), help="results directory (default results)")
+    ev.add_argument("--results", type=Path, default=Path(RESULTS), help=f"results directory (default {RESULTS})")
     ev.add_argument("--quiet", action="store_true", help="one line per run")
     ev.set_defaults(func=command_evaluate)
 

@@ -18,7 +18,7 @@ import inspect
 
 from reports.runner.experiments import BY_NAME
 from reports.runner.registry import RegistryError, parse_plugin
-from reports.runner.request import make_request
+from reports.runner.request import RESULTS, make_request
 
 
 def _spec_of(estimator, name=None):
@@ -89,7 +89,7 @@ def _entries(classifiers):
     return builtins, specs
 
 
-def compare(classifiers, *, seeds=None, results="results", report=None, jobs=None, scheduler=None, quiet=True):
+def compare(classifiers, *, seeds=None, results=RESULTS, report=None, jobs=None, scheduler=None, quiet=True):
     """Evaluate `classifiers` on the test set (computing only the runs that are missing; `seeds` of each
     stochastic one, the report's default when None) and return
     the runs: a pandas DataFrame where pandas is installed, else a list of dicts, one per run, with

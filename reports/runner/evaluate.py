@@ -23,7 +23,7 @@ from reports.runner.store import write_run
 
 HEARTBEAT_SECONDS = 30  # how often a long fit says that it is still working
 
-__all__ = ["EvaluationError", "evaluate", "evaluate_group", "evaluate_seeds", "failure"]
+__all__ = ["EvaluationError", "evaluate", "evaluate_seeds"]
 
 
 class _PrefixedLines(io.TextIOBase):
@@ -84,7 +84,7 @@ def _json_problem(value):
 
 def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     """Fit `experiment` (seeded with `seed` if stochastic) on its training images and score it on
-    dataset.test. Returns the run as a JSON-ready dict (see reports/runner/store.py)."""
+    dataset.test. Returns the run's record (reports/runner/record.py)."""
     prefix = label(experiment, seed)
     estimator = build(experiment, seed, quiet=quiet)
     n_train = training_size(dataset, experiment.training_set)
@@ -128,31 +128,23 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     )
 
 
-def evaluate_group(experiment, seeds, dataset, quiet=False, label_output=True):
-    """(seed, run) for every seed, one after the other, each as soon as it is computed."""
-    for seed in seeds:
-        yield seed, evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
-
-
 def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True, keep_failures=False):
     """Evaluate `experiment` for each of `seeds`, writing each run file as soon as it is computed, so
     that an interrupted command keeps the seeds it finished. Yields (seed, path written).
 
-    With `keep_failures` (make's runs of plug-ins), a classifier that fails is recorded as failed, in
-    its run file, and said in one line, so that the report is still made from the others."""
-    runs = evaluate_group(experiment, seeds, dataset, quiet, label_output)
-    failed = None
+    With `keep_failures` (plug-ins), a seed whose classifier fails is recorded as failed, in its run
+    file, and said in one line (once for seeds that fail alike); every seed is tried."""
+    said = set()
     for seed in seeds:
         try:
-            if failed:  # the same classifier with another seed: no second try, no second message
-                raise failed
-            _, run = next(runs)
+            run = evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
         except (EvaluationError, FactoryError) as error:
             if not keep_failures:
                 raise
-            if not failed:
+            if str(error) not in said:
+                said.add(str(error))
                 say("", f"error: {error}")
-            failed, run = error, Run.failure(experiment, seed, error)
+            run = Run.failure(experiment, seed, error)
         path = run_path(results_dir, experiment, seed)
         write_run(path, run)
         yield seed, path

@@ -97,7 +97,6 @@ class DaskPool:
     """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler."""
 
     def __init__(self, address, experiments):
-        self.address, self.experiments = address, experiments
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
         self.name = f"{len(self.client.nthreads())} Dask workers ({self.jobs} threads) at {address}"

@@ -19,6 +19,7 @@ from reports.runner.registry import select
 DEFAULT_SEEDS = {"report": 5, "chapter": 10}
 # What each request writes, inside its results directory, unless told otherwise.
 REPORT_FILES = {"report": "report.md", "chapter": "chapter1.md"}
+RESULTS = "results"  # the results directory when a request names none (the Makefile's RESULTS too)
 MAX_JOBS = 256  # more processes than this is a typo, not a machine
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
 
@@ -88,7 +89,7 @@ def default_jobs():
     return os.cpu_count() or 1
 
 
-def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="results", out=None, scheduler=None,
+def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESULTS, out=None, scheduler=None,
                  seeds_variable=None, builtins=None):
     """The checked Request of `make KIND` with these settings (each as the user typed it; an empty one
     means its default, as an empty make variable does). `builtins`, from Python, lists the built-in
@@ -101,7 +102,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="res
     blank = {name: value is None or not str(value).strip() for name, value in given.items()}
     n_seeds = DEFAULT_SEEDS[kind] if blank[seeds_variable] else whole_number(seeds, seeds_variable)
     n_jobs = default_jobs() if blank["JOBS"] else whole_number(jobs, "JOBS", high=MAX_JOBS)
-    results_dir = checked_path("results" if blank["RESULTS"] else results, "RESULTS")
+    results_dir = checked_path(RESULTS if blank["RESULTS"] else results, "RESULTS")
     out_path = results_dir / REPORT_FILES[kind] if blank["REPORT_MD"] else checked_path(out, "REPORT_MD")
     if out_path.is_dir():
         raise RequestError(f"REPORT_MD={str(out_path)!r} is a directory; name the report's file, "
@@ -115,7 +116,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results="res
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
     for experiment in experiments:  # a classifier's name is the folder of its run files
         checked_path(experiment.name, "a classifier name")
-    defaults = {"RESULTS": "results"}  # the Makefile passes its default on: not a setting the reader typed
+    defaults = {"RESULTS": RESULTS}  # the Makefile passes its default on: not a setting the reader typed
     shown = {name: str(value).strip() for name, value in given.items()
              if not blank[name] and str(value).strip() != defaults.get(name)}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
