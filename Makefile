@@ -29,6 +29,10 @@ REPORT_MD ?=
 QUIET ?=
 VERBOSE ?=
 DASK_SCHEDULER ?=
+SETTINGS := SEEDS CHAPTER_SEEDS ONLY EXTRA JOBS RESULTS REPORT_MD QUIET VERBOSE DASK_SCHEDULER
+# Never put into the commands' environment: exporting a setting would make make expand it, and run a
+# `$(shell ...)` typed into one. They reach Python as arguments, as typed.
+unexport $(SETTINGS)
 
 .PHONY: help
 help:
@@ -78,6 +82,12 @@ settings = --seeds=$(call quote,$(value $(1))) --seeds-variable=$(1) --only=$(ca
 	--extra=$(call quote,$(value EXTRA)) --jobs=$(call quote,$(value JOBS)) --results=$(call quote,$(value RESULTS)) \
 	--out=$(call quote,$(value REPORT_MD)) --scheduler=$(call quote,$(value DASK_SCHEDULER)) \
 	$(if $(strip $(value QUIET)),--quiet) $(if $(strip $(value VERBOSE)),--verbose)
+# A setting with a line break would split the command in two: refused here, in one line.
+define newline
+
+
+endef
+one_line = $(foreach v,$(SETTINGS),$(if $(findstring $(newline),$(value $(v))),$(error $(v) holds a line break; give it on one line)))
 # Under `make -n` the runner is still run (the + below), with --dry-run: it lists what would be
 # computed and writes nothing. (The first word of MAKEFLAGS holds make's one-letter flags, when there
 # are any; a long option such as --no-builtin-rules may come first instead, and is not one.)
@@ -88,10 +98,10 @@ results_dir = $(call quote,$(value RESULTS))
 
 .PHONY: report chapter
 report: | $(VENV_READY) $(dask)
-	+@$(PY) -m reports run report $(call settings,SEEDS) $(dry_run)
+	+@$(one_line)$(PY) -m reports run report $(call settings,SEEDS) $(dry_run)
 
 chapter: | $(VENV_READY) $(dask)
-	+@$(PY) -m reports run chapter $(call settings,CHAPTER_SEEDS) $(dry_run)
+	+@$(one_line)$(PY) -m reports run chapter $(call settings,CHAPTER_SEEDS) $(dry_run)
 
 # ---------------------------------------------------------------- benchmarks
 # A measurement, not a cached result: it runs every time it is asked for (mostly the stock SVC's minutes).

@@ -113,3 +113,16 @@ def test_the_makefile_needs_nothing_newer_than_make_381(construct):
 def test_a_short_flag_other_than_n_is_no_dry_run(echo_python):
     argv = echo_python("-k", "report", "ONLY=darkness")
     assert "--dry-run" not in argv
+
+
+def test_a_shell_call_typed_into_a_setting_is_never_run(tmp_path):
+    witness = tmp_path / "ran"
+    for target in ("report", "clean"):
+        make("-n", target, f"EXTRA=x=$(shell touch {witness}):f", f"RESULTS=$(shell touch {witness})")
+    assert not witness.exists()
+
+
+def test_a_setting_with_a_line_break_is_one_line(tmp_path):
+    completed = make("-n", "report", f"RESULTS={tmp_path}/a\nb")
+    assert completed.returncode != 0 and "RESULTS holds a line break; give it on one line" in completed.stderr
+    assert completed.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
