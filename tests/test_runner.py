@@ -4,6 +4,7 @@ with an executor that runs each task in this process (the local pool and Dask ar
 
 import concurrent.futures
 import json
+import sys
 
 import pytest
 
@@ -127,12 +128,12 @@ def test_a_failure_of_the_environment_is_said_and_tried_again_not_stored(run, tm
 
 
 def test_a_run_computed_with_other_numerics_is_filed_under_its_own_identity(run, tmp_path, monkeypatch):
-    real = worker.identity
+    def elsewhere(*args):  # a worker whose arithmetic is not this machine's
+        with monkeypatch.context() as there:
+            there.setattr(identity, "module_numerics", lambda name: {"arithmetic": "another machine's"})
+            return worker.compute_run(*args)
 
-    def elsewhere(experiment, seed):  # a worker whose arithmetic is not this machine's
-        return {**real(experiment, seed), "numerics": {"arithmetic": "another machine's"}}
-
-    monkeypatch.setattr(worker, "identity", elsewhere)
+    monkeypatch.setattr(runner, "compute_run", elsewhere)
     status, _, said = run(only="darkness")
     assert status == 1 and "under another identity (numerics differ" in said
     [stored] = (tmp_path / "results/runs/darkness").glob("*.json")
@@ -244,3 +245,52 @@ def test_library_warnings_are_said_once_at_the_end_and_not_at_all_when_quiet(dig
     runner.run_request(make_request("report", only="darkness", seeds="3", results=str(tmp_path / "quiet"),
                                     extra="warns=tests.plugins:Warns"), lambda _: InProcess(digits_mnist), quiet=True)
     assert "noisy" not in capsys.readouterr().err
+
+
+EDITS_ITSELF = '''
+import numpy as np
+from pathlib import Path
+
+import edithelper
+
+
+class EditsDuringFit:
+    """Predicts edithelper.CONST; its fit edits edithelper.py, as a user may while a long fit runs."""
+
+    def fit(self, X, y):
+        helper = Path(edithelper.__file__)
+        helper.write_text(helper.read_text().replace("CONST = 2", "CONST = 5"))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), edithelper.CONST)
+'''
+
+
+def test_an_edit_made_during_a_fit_stores_nothing_and_the_next_command_computes_the_new_code(
+        run, tmp_path, monkeypatch):
+    plugins = tmp_path / "PLUG"
+    plugins.mkdir()
+    (plugins / "edithelper.py").write_text("CONST = 2\n")
+    (plugins / "editing.py").write_text(EDITS_ITSELF)
+    monkeypatch.syspath_prepend(str(plugins))
+    identity.forget()
+    status, _, said = run(only="darkness", extra="e=editing:EditsDuringFit")
+    assert status == 1 and "e: code (edithelper.py) changed during the fit (not stored: it is tried again next time)" in said
+    assert not (tmp_path / "results/runs/e").exists()
+    for module in ("editing", "edithelper"):  # the next command is a new process: it imports the new code
+        monkeypatch.delitem(sys.modules, module)
+    status, computed, _ = run(only="darkness", extra="e=editing:EditsDuringFit")
+    assert status == 0 and ("e", 0) in computed
+    [stored] = (tmp_path / "results/runs/e").glob("*.json")
+    assert set(read_run(stored)["predictions"]) == {5}
+    identity.forget()
+
+
+def test_code_changed_between_the_plan_and_the_fit_is_refused_before_the_fit(digits_mnist):
+    from reports.runner.experiments import BY_NAME
+
+    planned = identity.identity(BY_NAME["darkness"], 0)
+    planned = {**planned, "code": {**planned["code"], "baselines/darkness.py": "an earlier version"}}
+    with pytest.raises(worker.EnvironmentFailure, match=r"^code \(baselines/darkness.py\) changed since the command"):
+        worker.compute_run(BY_NAME["darkness"], 0, digits_mnist, False, planned)

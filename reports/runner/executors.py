@@ -20,11 +20,9 @@ import zipfile
 from pathlib import Path
 
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
-from reports.runner.identity import search_path, source_files
-from reports.runner.provenance import PROJECT_ROOT
+from reports.runner.identity import code_paths, run_code_paths
 from reports.runner.worker import ignore_interrupts
 
-PACKAGES = ("data", "baselines", "network", "reports")
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 TASK_RETRIES = 2  # a task whose worker died is computed again, this many times at most
 
@@ -134,21 +132,18 @@ class DaskPool:
 
 
 def code_files(experiments):
-    """{name on the workers: file here}: the project's packages (their Python and C files) and every
-    module the experiments' factories import from the user's own code, each under the name it has
-    relative to the directory it is imported through (as identities record it)."""
-    files = {path.relative_to(PROJECT_ROOT).as_posix(): path for package in PACKAGES
-             for pattern in ("*.py", "*.c") for path in (PROJECT_ROOT / package).rglob(pattern)
-             if "__compiled__" not in path.parts}
-    roots = [Path(root) for root in search_path()]
+    """{name on the workers: file here}: the code every run of `experiments` passes through, as its
+    identity lists it (identity.run_code_paths: the same list, so what a worker runs is what its
+    runs are identified by), and the modules a worker needs to unpickle what it is sent (the
+    experiments' classes)."""
+    files = {}
     for experiment in experiments:
-        for shown in source_files(experiment.factory.partition(":")[0]):
-            if shown not in files:
-                path = next((root / shown for root in roots if (root / shown).is_file()), None)
-                if path is None:
-                    raise ClusterError(f"{experiment.name}: cannot send {shown} to the workers (it is imported "
-                                       "through no directory of sys.path); install the plug-in on the workers")
-                files[shown] = path
+        files.update(run_code_paths(experiment))
+        files.update(code_paths(type(experiment).__module__))
+        outside = next((shown for shown in files if Path(shown).is_absolute()), None)
+        if outside:
+            raise ClusterError(f"{experiment.name}: cannot send {outside} to the workers (it is imported "
+                               "through no directory of sys.path); install the plug-in on the workers")
     return dict(sorted(files.items()))
 
 

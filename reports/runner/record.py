@@ -98,10 +98,6 @@ class Run(Mapping):
         result of these inputs, as a run is: the same command does not try again, a change does."""
         return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error))
 
-    def replace_identity(self, ident):
-        """This record with `ident` as its identity (a worker's own, computed where it ran)."""
-        return Run(**{**self._fields(), "identity": ident, "digest": digest(ident)})
-
     # ---- as a mapping: the keys of the stored dict
     def keys(self):
         return (*HEADER, *(("failed",) if self.failed is not None else RESULT), *STAMP)

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.runner.identity import digest, identity, run_path, source_files
+from reports.runner.identity import differences, digest, identity, run_path, source_files
 from reports.runner.progress import Progress
 from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run, write_run
@@ -47,11 +47,18 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Wanted:
-    """One run the request needs: an experiment, a seed, and the file named by its identity here."""
+    """One run the request needs: an experiment, a seed, its identity here (computed once, where the
+    run is planned; the worker checks its own against it) and the file named by it."""
 
     experiment: object
     seed: int
+    identity: dict
     path: Path
+
+    @classmethod
+    def of(cls, experiment, seed, results):
+        ident = identity(experiment, seed)
+        return cls(experiment, seed, ident, run_path(results, experiment, seed, digest(ident)))
 
     @property
     def label(self):
@@ -92,7 +99,7 @@ def usable(path, say=print, dry_run=False):
 
 def _probe_result(experiment, results, say, dry_run):
     """For a probed plug-in: None while a probe run is missing, else whether seeds 0 and 1 differ."""
-    paths = [run_path(results, experiment, seed) for seed in PROBE_SEEDS]
+    paths = [Wanted.of(experiment, seed, results).path for seed in PROBE_SEEDS]
     if not all([usable(path, say, dry_run) for path in paths]):
         return None
     runs = [read_run(path) for path in paths]
@@ -114,7 +121,7 @@ def wanted_runs(request, say=print, dry_run=False):
             random = _probe_result(experiment, request.results, say, dry_run)
             probing |= random is None
             seeds = list(PROBE_SEEDS) if random is None else list(range(request.n_seeds)) if random else [0]
-        wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
+        wanted += [Wanted.of(experiment, seed, request.results) for seed in seeds]
     return wanted, probing
 
 
@@ -135,18 +142,13 @@ def _named(wanted, text):
     return text if named else f"{wanted.label}: {text.removeprefix(name + ': ')}"
 
 
-def _difference(asked, computed):
-    """Which parts of two identities differ, in words."""
-    keys = sorted(key for key in set(asked) | set(computed) if asked.get(key) != computed.get(key))
-    return ", ".join(keys) or "nothing (the digest differs)"
-
-
 def compute(missing, executor, results, progress, verbose=False):
     """Compute the `missing` runs on `executor`, writing each run file as it arrives. Returns the
     problems met (one line each); the runs computed are on disk."""
     problems, library_warnings = [], {}
     data = executor.dataset()
-    futures = {executor.submit(compute_run, w.experiment, w.seed, data, verbose): w for w in schedule(missing)}
+    futures = {executor.submit(compute_run, w.experiment, w.seed, data, verbose, w.identity): w
+               for w in schedule(missing)}
     for future in executor.as_completed(list(futures)):
         w = futures.pop(future)
         try:
@@ -165,9 +167,9 @@ def compute(missing, executor, results, progress, verbose=False):
         for line in computed.warnings:
             library_warnings.setdefault(line, w.experiment.name)
         if path != w.path:
-            asked = identity(w.experiment, w.seed)
-            problems.append(f"{w.label}: computed on {executor.name} under another identity ({_difference(asked, run['identity'])} "
-                            f"differ from this machine's), stored as {path.name}, not used for this report")
+            problems.append(f"{w.label}: computed on {executor.name} under another identity ("
+                            f"{differences(w.identity, run['identity']) or 'digest'} differ from this machine's), "
+                            f"stored as {path.name}, not used for this report")
         outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
         progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
