@@ -27,6 +27,7 @@ import time  # noqa: E402
 
 from data import DataError  # noqa: E402
 from data.files import WriteError  # noqa: E402
+from reports.clean import source_problem  # noqa: E402
 from reports.render.records import RecordError  # noqa: E402
 from reports.runner.dask_address import ClusterError  # noqa: E402
 from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
@@ -83,6 +84,10 @@ def check_render_arguments(runs, out, figures):
         raise ArgumentError(f"--out {out} is a directory; name the report's file, e.g. {out / 'report.md'}")
     if any(out.resolve() == run.resolve() for run in runs):
         raise ArgumentError(f"--out {out} is one of the run files given; name another file for the report")
+    for variable, folder in (("--out", out.parent), ("--figures", figures)):
+        problem = source_problem(folder)
+        if problem:
+            raise ArgumentError(f"{variable} {folder} {problem}; write the report outside the project's source")
     if figures.exists() and not figures.is_dir():
         raise ArgumentError(f"--figures {figures} is a file; name a directory for the figures")
 

@@ -5,6 +5,7 @@ with an executor that runs each task in this process (the local pool and Dask ar
 import concurrent.futures
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ import tests.plugins
 from reports.runner import identity, runner, worker
 from reports.runner.request import RequestError, make_request
 from reports.runner.store import read_run
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class InProcess:
@@ -191,6 +194,12 @@ def test_the_report_is_made_again_when_its_settings_change(run, tmp_path):
     ({"extra": "darkness"}, "'darkness' appears twice"),
     ({"only": "svm"}, "ONLY names 'svm'"),
     ({"extra": "k" * 300 + "=sklearn.neighbors:KNeighborsClassifier"}, "longer than the 255 bytes"),
+    ({"out": str(ROOT / "data/mnist.py")}, "its folder"),  # would overwrite the source, scatter figures in it
+    ({"out": str(ROOT / "README.md")}, "holds this project"),
+    ({"out": str(ROOT / "docs/new/report.md")}, "is part of the project's source"),
+    ({"results": str(ROOT / "network")}, "is part of the project's source"),
+    ({"results": str(ROOT / ".git/results")}, "inside .git"),
+    ({"results": str(ROOT)}, "holds this project"),
 ])
 def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, message):
     from reports.runner.registry import RegistryError
@@ -199,6 +208,12 @@ def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, mess
         make_request("report", **{"results": str(tmp_path / "results"), **settings})
     assert message in str(caught.value) and "\n" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_results_folder_that_is_a_file_is_refused_before_anything_runs(tmp_path):
+    (tmp_path / "results").write_text("mine")
+    with pytest.raises(RequestError, match="is a file, not a folder"):
+        make_request("report", only="darkness", results=str(tmp_path / "results"))
 
 
 def test_paths_with_spaces_and_quotes_are_fine(run, tmp_path):

@@ -11,6 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reports.clean import source_problem
 from reports.runner.experiments import experiments_of
 from reports.runner.registry import select
 
@@ -85,6 +86,19 @@ def checked_path(text, variable):
     return Path(text)
 
 
+def check_writable_place(results_dir, out_path):
+    """Refuse a RESULTS that is a file, and a RESULTS or report folder that is the project's own: its
+    root, .git, or a folder of its source or docs (the report scatters tables and figures beside it)."""
+    if results_dir.exists() and not results_dir.is_dir():
+        raise RequestError(f"RESULTS={str(results_dir)!r} is a file, not a folder; name a folder for the results")
+    for variable, folder, shown in (("RESULTS", results_dir, results_dir), ("REPORT_MD", out_path.parent, out_path)):
+        problem = source_problem(folder)
+        if problem:
+            where = "" if folder == shown else f"; its folder {str(folder)!r}"
+            raise RequestError(f"{variable}={str(shown)!r}{where} {problem}: the project writes its results "
+                               f"only outside its source; name a folder such as results/")
+
+
 def default_jobs():
     return os.cpu_count() or 1
 
@@ -107,6 +121,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
     if out_path.is_dir():
         raise RequestError(f"REPORT_MD={str(out_path)!r} is a directory; name the report's file, "
                            f"e.g. {out_path / REPORT_FILES[kind]}")
+    check_writable_place(results_dir, out_path)
     if builtins is None:
         builtins = [experiment.name for experiment in experiments_of(kind)]
     experiments, specs = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)

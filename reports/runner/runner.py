@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.files import remember
 from reports.runner.identity import differences, digest, identity, run_path, source_files
 from reports.runner.progress import Progress
 from reports.runner.registry import is_plugin
@@ -91,6 +92,7 @@ def usable(path, say=print, dry_run=False):
             say(f"{problem}; would move it aside and compute it again")
             return False
         aside = path.with_name(path.name + ".unreadable")
+        remember(aside)  # the project's file still: `make clean` removes it
         path.replace(aside)
         say(f"{problem}; moved aside to {aside.name}, computing it again")
         return False
