@@ -1,6 +1,6 @@
 """`make clean`: remove what the project wrote in RESULTS, and nothing else.
 
-Every file the project writes is named in the manifest of its folder (data/files.py: MANIFEST), as
+Every file the project writes is named in the manifest of its folder (common/files.py: MANIFEST), as
 it is written: run files, run files set aside as unreadable, reports, tables, figures, benchmarks.
 Those are removed, with the temporaries of interrupted writes (.NAME.HOST-PID-XXXXXXXX.tmp.EXT) and
 the folders left empty; anything else stays, and the command says what it left. A RESULTS that is
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from data.files import MANIFEST, TEMPORARY, written_here
+from common.files import MANIFEST, TEMPORARY, written_here
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHOWN_LEFT = 5  # files named in the line that says what was left

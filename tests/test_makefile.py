@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv/bin/python").exists(),

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from data.files import remember
+from common.files import remember
 from reports.runner.identity import differences, digest, identity, run_path, source_files
 from reports.runner.progress import Progress
 from reports.runner.registry import is_plugin
