@@ -80,7 +80,7 @@ def test_clean_never_removes_the_project_or_its_source(results):
     completed = make("clean", f"RESULTS={results}")
     assert completed.returncode != 0 and completed.stderr.count("error:") == 1
     assert "not removing" in completed.stderr
-    assert (ROOT / "Makefile").is_file() and (ROOT / "network/network.py").is_file() and (ROOT / ".git").is_dir()
+    assert (ROOT / "Makefile").is_file() and (ROOT / "network/network.py").is_file() and (ROOT / ".git").exists()  # a folder, or a file in a worktree
 
 
 def test_clean_removes_what_the_project_wrote_and_keeps_what_it_did_not(tmp_path):
@@ -110,7 +110,7 @@ def test_clean_follows_a_linked_results_folder_and_refuses_a_file_in_one_line(tm
     assert (tmp_path / "link").is_symlink() and not (tmp_path / "real").exists()
     (tmp_path / "file").write_text("mine")
     completed = make("clean", f"RESULTS={tmp_path / 'file'}")
-    assert completed.returncode == 1 and completed.stderr.count("\n") == 1 and "is a file" in completed.stderr
+    assert completed.returncode != 0 and completed.stderr.count("error:") == 1 and "is a file" in completed.stderr
     assert (tmp_path / "file").read_text() == "mine"
 
 
