@@ -3,6 +3,7 @@ keeps what is finished when interrupted, and renders only when something changed
 with an executor that runs each task in this process (the local pool and Dask are tested apart)."""
 
 import concurrent.futures
+import errno
 import json
 import sys
 from pathlib import Path
@@ -309,3 +310,43 @@ def test_code_changed_between_the_plan_and_the_fit_is_refused_before_the_fit(dig
     planned = {**planned, "code": {**planned["code"], "baselines/darkness.py": "an earlier version"}}
     with pytest.raises(worker.EnvironmentFailure, match=r"^code \(baselines/darkness.py\) changed since the command"):
         worker.compute_run(BY_NAME["darkness"], 0, digits_mnist, False, planned)
+
+
+def test_a_run_file_that_is_not_what_its_name_says_is_moved_aside_and_computed_again(run, tmp_path):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    [random] = (tmp_path / "results/runs/random").glob("seed-0.*.json")
+    darkness.write_text(random.read_text())  # a random run copied over darkness's file
+    status, computed, said = run()
+    assert status == 0 and computed == [("darkness", 0)]
+    assert "it holds name 'random', seed 0, digest" in said and "moved aside to" in said
+    assert read_run(darkness)["name"] == "darkness"
+    report = (tmp_path / "results/report.md").read_text()
+    assert "| darkness " in report
+
+
+def test_a_corrupt_run_file_in_a_read_only_folder_is_one_line(run, tmp_path, monkeypatch):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.write_text("{")
+
+    def read_only(path):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(runner, "remember", read_only)
+    with pytest.raises(runner.StoreError, match=r"corrupt run file \(.*\); cannot move it aside \(Read-only file "
+                                                r"system\): make .* writable, or delete the file"):
+        run()
+
+
+def test_a_corrupt_run_file_moved_aside_by_another_command_first_is_no_error(run, tmp_path, monkeypatch):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.write_text("{")
+
+    def the_other_command_was_quicker(path):
+        darkness.rename(path)
+
+    monkeypatch.setattr(runner, "remember", the_other_command_was_quicker)
+    status, computed, said = run()
+    assert status == 0 and computed == [("darkness", 0)] and "moved aside by another command" in said

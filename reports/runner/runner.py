@@ -87,13 +87,22 @@ def usable(path, say=print, dry_run=False):
     try:
         read_run(path)
     except StoreError as error:
+        if not path.exists():  # moved aside by another command meanwhile
+            return False
         problem = error.args[0].split(";")[0]
         if dry_run:
             say(f"{problem}; would move it aside and compute it again")
             return False
         aside = path.with_name(path.name + ".unreadable")
-        remember(aside)  # the project's file still: `make clean` removes it
-        path.replace(aside)
+        try:
+            remember(aside)  # the project's file still: `make clean` removes it
+            path.replace(aside)
+        except FileNotFoundError:  # another command moved it aside first: it is gone all the same
+            say(f"{problem}; moved aside by another command, computing it again")
+            return False
+        except OSError as error:
+            raise StoreError(f"{problem}; cannot move it aside ({error.strerror}): make {path.parent} writable, "
+                             "or delete the file, and run the same command again") from None
         say(f"{problem}; moved aside to {aside.name}, computing it again")
         return False
     return True
