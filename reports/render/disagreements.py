@@ -11,8 +11,8 @@ images drawn with a fixed seed from all such images (all of them if fewer), show
 under their index, captioned with the true digit above and, in red, the wrong answer below (the right
 answer is the true digit).
 
-The run files hold predictions, not pixels: the test images are read from data/mnist.npz only
-when this figure is drawn, and when they cannot be the report says why in one line instead.
+The run files hold predictions, not pixels: the test images (those alone) are read from
+data/mnist.npz when this figure is drawn, and when they cannot be the report says why in one line instead.
 """
 
 
@@ -23,9 +23,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from data import DataError, load_mnist  # noqa: E402
-from data.files import atomic_path  # noqa: E402
-from data.mnist import SHA256  # noqa: E402
+from data import DataError  # noqa: E402
+from data.mnist import SHA256, load_test_split  # noqa: E402
+from reports.render.figure_digest import drawn_once, save  # noqa: E402
 from reports.render.records import deterministic, median_run  # noqa: E402
 
 MAX_PAIRS = 3
@@ -95,6 +95,7 @@ def tiled(images, chosen, side, rows):
     return sheet, places
 
 
+@drawn_once
 def disagreement_figure(images, truth, a, b, path):
     """Draw the disagreements of `a` and `b`, each (label, predictions), on the test `images` (one row
     of pixels per image) with labels `truth`; save to `path` and return it. One panel above the other:
@@ -134,10 +135,7 @@ def disagreement_figure(images, truth, a, b, path):
         if total == 0:
             ax.text(0.5, 0.5, "no such image", transform=ax.transAxes, ha="center", fontsize=CAPTION_POINTS,
                     color="0.4")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def load_test_images(records, truth):
@@ -145,12 +143,12 @@ def load_test_images(records, truth):
     if {r["data_sha256"] for r in records} != {SHA256}:
         return None, "the runs were not tested on the book's MNIST, whose images the figure would show"
     try:
-        dataset = load_mnist(repair=False)
+        test = load_test_split()
     except DataError as error:
         return None, f"the test images could not be read: {error}"
-    if not np.array_equal(dataset.test.labels, truth):
+    if not np.array_equal(test.labels, truth):
         return None, "the test images of data/mnist.npz are not the ones the runs were scored on"
-    return dataset.test.images, None
+    return test.images, None
 
 
 def _label(record, run):

@@ -17,9 +17,9 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import PowerNorm  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
-from data.files import atomic_path  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
+from reports.render.figure_digest import drawn_once, save  # noqa: E402
 from reports.render.records import deterministic, median_run  # noqa: E402
 from reports.runner.experiments import NETWORK  # noqa: E402
 
@@ -56,10 +56,7 @@ def remove_stale(figures_dir, written, patterns=REPORT_FIGURES):
 
 
 def _save(fig, path):
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def keep_inside(ax, values, axis="y", margin=MARGIN):
@@ -139,6 +136,7 @@ def steps_word(record):
     return "epoch" if record["factory"] == NETWORK else "round or epoch, as the estimator reports them (0 first)"
 
 
+@drawn_once
 def epochs_figure(records, book, path):
     """The report's epochs: one panel per classifier with a history, on one shared accuracy scale so
     that panels compare at a glance (`book` is unused: the panel reads the book's measure and listing
@@ -159,6 +157,7 @@ def epochs_figure(records, book, path):
     return _save(fig, path)
 
 
+@drawn_once
 def chapter_figure(records, path):
     """One epoch panel per network experiment of the chapter."""
     columns = 2
@@ -173,6 +172,7 @@ def chapter_figure(records, path):
     return _save(fig, path)
 
 
+@drawn_once
 def accuracy_figure(records, book, path):
     """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
     best epochs as a second row of dots, the mean with its 95% test-set interval below them, and the
@@ -221,6 +221,7 @@ CONFUSION_NORM = PowerNorm(gamma=0.5, vmin=0, vmax=100)  # one scale for all; th
 SMALL = 0.5  # a cell below half a percent rounds to 0; it shows "·" so that it does not read as no image
 
 
+@drawn_once
 def confusion_figure(record, path):
     """Confusion matrix of the classifier's median run as row percentages (rows: true digit, columns:
     predicted), on the colour scale every confusion figure shares, with its colour bar."""
@@ -252,6 +253,7 @@ def confusion_figure(record, path):
     return _save(fig, path)
 
 
+@drawn_once
 def book_figure(records, path, measure, verdict=None):
     """The book's figure among our seeds, one small panel per experiment: every seed as a dot measured
     as the book measured (`measure(run, kind)`), failing seeds in the colours of the epoch figure, and
