@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from data.files import atomic_path
+from common.files import atomic_path
 
 KEY = "Figure-digest"  # the PNG text chunk that holds it
 DPI = 110

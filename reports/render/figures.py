@@ -137,10 +137,9 @@ def steps_word(record):
 
 
 @drawn_once
-def epochs_figure(records, book, path):
+def epochs_figure(records, path):
     """The report's epochs: one panel per classifier with a history, on one shared accuracy scale so
-    that panels compare at a glance (`book` is unused: the panel reads the book's measure and listing
-    from BOOK)."""
+    that panels compare at a glance."""
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
@@ -173,7 +172,7 @@ def chapter_figure(records, path):
 
 
 @drawn_once
-def accuracy_figure(records, book, path):
+def accuracy_figure(records, path):
     """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
     best epochs as a second row of dots, the mean with its 95% test-set interval below them, and the
     book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""
