@@ -18,17 +18,16 @@ import functools
 import hashlib
 import inspect
 import json
-from importlib import metadata
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+import PIL
 
 from common.files import atomic_path
 
 KEY = "Figure-digest"  # the PNG text chunk that holds it
 DPI = 110
-LIBRARIES = ("matplotlib", "numpy", "pillow")
 # The digest of the figure being drawn, for `save` (set by `drawn_once` around the drawing).
 _drawing = contextvars.ContextVar("figure digest", default=None)
 
@@ -67,7 +66,7 @@ def figure_digest(draw, arguments):
     facts = {
         "function": _encoded(draw),
         "arguments": arguments,
-        "libraries": {name: metadata.version(name) for name in LIBRARIES},
+        "libraries": {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "pillow": PIL.__version__},
         "settings": sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()),
     }
     text = json.dumps(facts, sort_keys=True, default=_encoded)
