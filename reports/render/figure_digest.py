@@ -32,10 +32,14 @@ DPI = 110
 _drawing = contextvars.ContextVar("figure digest", default=None)
 
 
+class _NoDigest(TypeError):
+    """An argument whose digest could not say all that it does."""
+
+
 def _encoded(value):
     """`value` as JSON can hold it, for the digest: arrays by their type, shape and bytes, functions
     by their name and their module's code. Anything else (a lambda or a closure, whose captured values
-    could change unseen) is refused: no digest rather than one that can go stale."""
+    could change unseen) has none: _NoDigest."""
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
         return {"array": array.dtype.str, "shape": array.shape,
@@ -51,7 +55,7 @@ def _encoded(value):
         return {"dataclass": type(value).__qualname__, **vars(value)}
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"a figure's argument of type {type(value).__name__} has no digest")
+    raise _NoDigest(type(value).__name__)
 
 
 @functools.lru_cache(maxsize=None)
@@ -62,14 +66,18 @@ def _code(module_name):
 
 
 def figure_digest(draw, arguments):
-    """The digest of the figure `draw(**arguments)` draws (see the module's docstring)."""
+    """The digest of the figure `draw(**arguments)` draws (see the module's docstring), or None when
+    an argument cannot be digested: no digest rather than one that could go stale."""
     facts = {
         "function": _encoded(draw),
         "arguments": arguments,
         "libraries": {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "pillow": PIL.__version__},
         "settings": sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()),
     }
-    text = json.dumps(facts, sort_keys=True, default=_encoded)
+    try:
+        text = json.dumps(facts, sort_keys=True, default=_encoded)
+    except _NoDigest:
+        return None
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -87,7 +95,7 @@ def recorded_digest(path):
 def drawn_once(draw):
     """Decorate a figure function `draw(..., path, ...)`, which saves with `save` and returns the path
     (or None when it has nothing to draw): when the file at `path` records the digest of this very
-    figure, return `path` without drawing."""
+    figure, return `path` without drawing. A figure without a digest is drawn every time."""
     signature = inspect.signature(draw)
 
     @functools.wraps(draw)
@@ -97,7 +105,7 @@ def drawn_once(draw):
         arguments = {name: value for name, value in bound.arguments.items() if name != "path"}
         digest = figure_digest(draw, arguments)
         path = Path(bound.arguments["path"])
-        if recorded_digest(path) == digest:
+        if digest is not None and recorded_digest(path) == digest:
             return path
         token = _drawing.set(digest)
         try:
