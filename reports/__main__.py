@@ -8,6 +8,7 @@ Errors are one line naming the culprit, with exit status 1 (2 for a misused comm
 Ctrl-C); files already written stay.
 """
 
+import signal
 import sys
 from pathlib import Path
 
@@ -19,8 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common.cli import interrupt_in_one_line, run_main  # noqa: E402
 
 INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
+
+
+def terminated(signum, frame):
+    """SIGTERM (`kill`, `timeout`, a job scheduler) ends a command as Ctrl-C does: the workers are
+    stopped, every finished run is kept, and one line says so."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
+    signal.signal(signal.SIGTERM, terminated)
 
 import argparse  # noqa: E402
 import time  # noqa: E402
@@ -154,6 +164,7 @@ def _seed(text):
 
 
 def main(argv=None):
+    signal.signal(signal.SIGTERM, terminated)
     args = parser().parse_args(argv)
     return run_main(lambda: args.func(args), ERRORS, interrupted=INTERRUPTED)
 

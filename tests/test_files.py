@@ -116,7 +116,8 @@ def wait_for(paths, process, seconds=60):
     return []
 
 
-def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path, digits_mnist):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path, digits_mnist, signum):
     gate = tmp_path / "gate"
     gate.mkdir()
     (gate / "open-0").touch()  # seed 0 finishes; seed 1 waits at the gate until interrupted
@@ -137,7 +138,7 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
     process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     assert wait_for(lambda: gate.glob("started-*-1"), process)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)  # SIGTERM (kill, timeout) ends it as Ctrl-C does
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert err.splitlines()[-1] == "interrupted; finished runs are kept, run the same command to resume"

@@ -12,6 +12,7 @@ import pytest
 
 import tests.plugins
 from reports.runner import identity, runner, worker
+from reports.runner.local_pool import WorkerDied
 from reports.runner.request import RequestError, make_request
 from reports.runner.store import read_run
 
@@ -46,7 +47,10 @@ class InProcess:
         return iter(futures)
 
     def lost(self, error):
-        return False
+        return isinstance(error, WorkerDied) and not error.by_itself
+
+    def crashed(self, error):
+        return isinstance(error, WorkerDied) and error.by_itself
 
     def close(self, interrupted=False):
         self.closed = "interrupted" if interrupted else "closed"
@@ -350,3 +354,25 @@ def test_a_corrupt_run_file_moved_aside_by_another_command_first_is_no_error(run
     monkeypatch.setattr(runner, "remember", the_other_command_was_quicker)
     status, computed, said = run()
     assert status == 0 and computed == [("darkness", 0)] and "moved aside by another command" in said
+
+
+def test_a_plugin_that_crashes_its_process_has_failed_and_a_run_killed_from_outside_is_computed_again(
+        run, tmp_path, monkeypatch):
+    killed = []
+
+    def process_of(experiment, seed, *args):
+        if experiment.name == "boom":
+            raise WorkerDied(-11)  # its code segfaulted
+        if experiment.name == "random" and seed == 1 and not killed:
+            killed.append(seed)
+            raise WorkerDied(-9)  # the OOM killer, or a user, killed its process: not its fault
+        return worker.compute_run(experiment, seed, *args)
+
+    monkeypatch.setattr(runner, "compute_run", process_of)
+    status, computed, said = run(extra="boom=tests.plugins:FitRaises")
+    assert status == 1 and "error: failed, in the report's list of failures: boom" in said
+    assert "boom: its process was killed by SIGSEGV while it was computed" in said
+    assert killed and [c for c in computed if c[0] == "random"] == [("random", 0), ("random", 1), ("random", 1)]
+    assert len(list((tmp_path / "results/runs/random").glob("*.json"))) == 2
+    status, computed, _ = run(extra="boom=tests.plugins:FitRaises")
+    assert status == 1 and computed == []  # stored as its failure: not tried again until its code changes

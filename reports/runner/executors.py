@@ -1,7 +1,9 @@
 """Where runs are computed: a pool of processes on this machine, or a Dask cluster. One interface.
 
 Both give `submit(function, *args)` returning a future and `as_completed(futures)`, so the runner's
-loop (reports/runner/runner.py) is the same code for either. Each also says how a worker gets the
+loop (reports/runner/runner.py) is the same code for either, and say of a task's error whether its
+process was lost from outside (`lost`: computed again) or crashed by the task itself (`crashed`: the
+classifier's failure). Each also says how a worker gets the
 data: a local process loads its own copy once; a cluster is sent one copy, shared by its tasks.
 
 A cluster is sent the project's code, and the modules of a plug-in outside it, as files: each
@@ -10,53 +12,18 @@ the very code this checkout holds and identifies its runs by it (reports/runner/
 libraries must be installed on the workers.
 """
 
-import concurrent.futures
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
 import zipfile
 from pathlib import Path
 
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
 from reports.runner.identity import code_paths, run_code_paths
-from reports.runner.worker import ignore_interrupts
+from reports.runner.local_pool import LocalPool  # noqa: F401 (one of the two executors)
 
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
-TASK_RETRIES = 2  # a task whose worker died is computed again, this many times at most
-
-
-class LocalPool:
-    """Processes of this machine, `jobs` at once. Started fresh (spawn), so a worker imports the code as
-    it is now, and it ignores Ctrl-C: the runner stops it and keeps what is finished."""
-
-    name = "this machine"
-
-    def __init__(self, jobs):
-        self.jobs = jobs
-        self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts)
-
-    def dataset(self):
-        return None  # each worker loads its own (worker.local_dataset)
-
-    def submit(self, function, *args):
-        return self.pool.submit(function, *args)
-
-    def as_completed(self, futures):
-        return concurrent.futures.as_completed(futures)
-
-    def lost(self, error):
-        return isinstance(error, concurrent.futures.process.BrokenProcessPool)
-
-    def close(self, interrupted=False):
-        """Wait for the workers; when interrupted, cancel what has not started and stop what has."""
-        if interrupted:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def connect(address, seconds=CONNECT_SECONDS):
@@ -110,7 +77,7 @@ class DaskPool:
         return self._data
 
     def submit(self, function, *args):
-        return self.client.submit(function, *args, pure=False, retries=TASK_RETRIES)
+        return self.client.submit(function, *args, pure=False)  # a lost task: the runner submits it again
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -120,9 +87,15 @@ class DaskPool:
     def lost(self, error):
         """Whether a task failed because the cluster lost it or its scheduler, not by itself."""
         from distributed.client import FutureCancelledError
+
+        return isinstance(error, (FutureCancelledError, OSError, TimeoutError)) and not self.crashed(error)
+
+    def crashed(self, error):
+        """Whether the task killed its workers: Dask gives up on a task (KilledWorker) once every worker
+        it was tried on died while computing it (distributed.scheduler.allowed-failures)."""
         from distributed.scheduler import KilledWorker
 
-        return isinstance(error, (FutureCancelledError, KilledWorker, OSError, TimeoutError))
+        return isinstance(error, KilledWorker)
 
     def close(self, interrupted=False):
         try:

@@ -71,9 +71,10 @@ class Run(Mapping):
     backend: str | None = None
 
     @staticmethod
-    def header(experiment, seed):
-        """The header of a run of `experiment` with `seed`: what was run, and its identity computed here."""
-        ident = identity(experiment, seed)
+    def header(experiment, seed, ident=None):
+        """The header of a run of `experiment` with `seed`: what was run, and its identity (computed here
+        unless given)."""
+        ident = ident if ident is not None else identity(experiment, seed)
         return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
                 "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
                 "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
@@ -93,10 +94,10 @@ class Run(Mapping):
         return cls(**cls.header(experiment, seed), **cls.stamp(), **json_ready(result)).validate()
 
     @classmethod
-    def failure(cls, experiment, seed, error):
+    def failure(cls, experiment, seed, error, ident=None):
         """The record of a run that failed: what was tried and why, in place of a result. It is the
         result of these inputs, as a run is: the same command does not try again, a change does."""
-        return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error))
+        return cls(**cls.header(experiment, seed, ident), **cls.stamp(), failed=str(error))
 
     # ---- as a mapping: the keys of the stored dict
     def keys(self):

@@ -27,6 +27,7 @@ from pathlib import Path
 from common.files import remember
 from reports.runner.identity import differences, digest, identity, run_path, source_files
 from reports.runner.progress import Progress
+from reports.runner.record import Run
 from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run, write_run
 from reports.runner.worker import EnvironmentFailure, compute_run
@@ -34,6 +35,7 @@ from reports.runner.worker import EnvironmentFailure, compute_run
 RENDER_MODULES = {"report": "reports.render.report", "chapter": "reports.render.chapter"}
 FINGERPRINT_PREFIX = "<!-- settings: "
 PROBE_SEEDS = (0, 1)
+RETRIES = 2  # times a run whose worker was lost from outside is computed again
 
 
 @dataclass(frozen=True)
@@ -155,38 +157,64 @@ def _named(wanted, text):
 
 def compute(missing, executor, results, progress, verbose=False):
     """Compute the `missing` runs on `executor`, writing each run file as it arrives. Returns the
-    problems met (one line each); the runs computed are on disk."""
-    problems, library_warnings = [], {}
+    problems met (one line each); the runs computed are on disk.
+
+    A run whose process was lost from outside (a worker killed, a cluster that lost it) is computed
+    again, up to RETRIES times; one whose own code killed its process (a segfault, os._exit) has
+    failed, and is stored as its failure, as an exception would be."""
+    problems, library_warnings, tries = [], {}, {}
     data = executor.dataset()
-    futures = {executor.submit(compute_run, w.experiment, w.seed, data, verbose, w.identity): w
-               for w in schedule(missing)}
-    for future in executor.as_completed(list(futures)):
-        w = futures.pop(future)
-        try:
-            computed = future.result()
-        except EnvironmentFailure as error:
-            problems.append(f"{_named(w, str(error))} (not stored: it is tried again next time)")
-            continue
-        except Exception as error:  # the cluster lost it, or a bug: said, and tried again next time
-            text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
-            what = "the cluster lost it" if executor.lost(error) else "it could not be computed"
-            problems.append(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same command again")
-            continue
-        run = computed.run
-        path = run_path(results, w.experiment, w.seed, run["digest"])
-        write_run(path, run)
-        for line in computed.warnings:
-            library_warnings.setdefault(line, w.experiment.name)
-        if path != w.path:
-            problems.append(f"{w.label}: computed on {executor.name} under another identity ("
-                            f"{differences(w.identity, run['identity']) or 'digest'} differ from this machine's), "
-                            f"stored as {path.name}, not used for this report")
-        outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
-        progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
+
+    def submit(w):
+        tries[w.path] = tries.get(w.path, 0) + 1
+        return executor.submit(compute_run, w.experiment, w.seed, executor.dataset() if tries[w.path] > 1 else data,
+                               verbose, w.identity)
+
+    futures = {submit(w): w for w in schedule(missing)}
+    while futures:
+        for future in executor.as_completed(list(futures)):
+            w = futures.pop(future)
+            try:
+                run, said = _answer(future, w, executor)
+            except EnvironmentFailure as error:
+                problems.append(f"{_named(w, str(error))} (not stored: it is tried again next time)")
+                continue
+            except Exception as error:  # lost, or a bug: said, and tried again next time
+                if executor.lost(error) and tries[w.path] <= RETRIES:
+                    futures[submit(w)] = w
+                    continue
+                text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
+                what = f"its worker was lost on {executor.name}" if executor.lost(error) else "it could not be computed"
+                problems.append(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same command again")
+                continue
+            path = run_path(results, w.experiment, w.seed, run["digest"])
+            write_run(path, run)
+            for line in said:
+                library_warnings.setdefault(line, w.experiment.name)
+            if path != w.path:
+                problems.append(f"{w.label}: computed on {executor.name} under another identity ("
+                                f"{differences(w.identity, run['identity']) or 'digest'} differ from this "
+                                f"machine's), stored as {path.name}, not used for this report")
+            outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
+            progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
         for line, name in library_warnings.items():
             progress.print(f"warning ({name}): {line}")
     return problems
+
+
+def _answer(future, w, executor):
+    """(the run, the libraries' warnings) a finished task gave; a task that crashed its process gives
+    its classifier's failure record, filed under the identity planned for it."""
+    try:
+        computed = future.result()
+    except Exception as error:
+        if not executor.crashed(error):
+            raise
+        failure = f"{w.experiment.name}: {error} while it was computed (a crash of its code: not tried again " \
+                  "until its code or spec changes)"
+        return Run.failure(w.experiment, w.seed, failure, w.identity), []
+    return computed.run, computed.warnings
 
 
 def render_fingerprint(request, paths):

@@ -14,7 +14,6 @@ not import, the data is missing, the code changed while it ran) is not: it is ra
 tried again next time.
 """
 
-import signal
 import warnings
 from dataclasses import dataclass
 
@@ -36,12 +35,6 @@ class Computed:
 
     run: dict
     warnings: list
-
-
-def ignore_interrupts():
-    """A pool worker's initializer: Ctrl-C is the runner's to handle (it keeps every finished run and
-    stops the workers), not each worker's to print a traceback for."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def local_dataset():
