@@ -205,6 +205,10 @@ def test_the_report_is_made_again_when_its_settings_change(run, tmp_path):
     ({"results": str(ROOT / "network")}, "is part of the project's source"),
     ({"results": str(ROOT / ".git/results")}, "inside .git"),
     ({"results": str(ROOT)}, "holds this project"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier metric_params={1, 2}"}, "metric_params={1, 2} is a set"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier metric_params=b'3'"}, "is a bytes, which a run file"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier p=1j"}, "p=1j is a complex"),
+    ({"extra": "a-vs-b=sklearn.neighbors:KNeighborsClassifier"}, "cannot hold '-vs-'"),
 ])
 def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, message):
     from reports.runner.registry import RegistryError
@@ -312,7 +316,7 @@ def test_code_changed_between_the_plan_and_the_fit_is_refused_before_the_fit(dig
 
     planned = identity.identity(BY_NAME["darkness"], 0)
     planned = {**planned, "code": {**planned["code"], "baselines/darkness.py": "an earlier version"}}
-    with pytest.raises(worker.EnvironmentFailure, match=r"^code \(baselines/darkness.py\) changed since the command"):
+    with pytest.raises(worker.EnvironmentFailure, match=r"^code \(baselines/darkness.py\) not what the command planned: edited since it started"):
         worker.compute_run(BY_NAME["darkness"], 0, digits_mnist, False, planned)
 
 

@@ -62,6 +62,7 @@ class DaskPool:
     """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler."""
 
     def __init__(self, address, experiments):
+        self.address = address
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
         self.name = f"{len(self.client.nthreads())} Dask workers ({self.jobs} threads) at {address}"
@@ -73,7 +74,13 @@ class DaskPool:
         if self._data is None or self._data.status != "finished":
             from data import load_mnist
 
-            self._data = self.client.scatter(load_mnist(repair=False), broadcast=True, hash=False)
+            data = load_mnist(repair=False)
+            try:
+                self._data = self.client.scatter(data, broadcast=True, hash=False)
+            except Exception as error:  # the scheduler or every worker went away while it was sent
+                text = " ".join(str(error).split())[:200]
+                raise ClusterError(f"the Dask cluster at {self.address} was lost while the data was sent "
+                                   f"({type(error).__name__}: {text}); check it and run the same command again") from None
         return self._data
 
     def submit(self, function, *args):
@@ -166,7 +173,10 @@ def send_code(client, experiments):
         sys.path[:] = [str(target), *(p for p in sys.path if "mnist-chapter1-code-" not in p)]
 
     class InstallCode(WorkerPlugin):
-        name = "mnist-chapter1-code"
+        # Named by the code: two checkouts on one cluster register two plug-ins, neither replacing the
+        # other's; a worker runs the code of the last it set up, and a run of the other's is refused
+        # by the identity check (reports/runner/worker.py) and said, never filed under the wrong code.
+        name = f"mnist-chapter1-code-{code_digest}"
 
         def setup(self, worker):
             install(dask_worker=worker)

@@ -5,6 +5,7 @@ the number of seeds, the built-in classifiers (ONLY), the plug-ins (EXTRA), the 
 directory and the report's file. Nothing is written and nothing is fitted before all of it holds.
 """
 
+import json
 import os
 import re
 import shlex
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from reports.clean import source_problem
 from reports.runner.experiments import experiments_of
+from reports.runner.identity import json_ready
 from reports.runner.registry import select
 
 # Seeds of each stochastic classifier when a request names none: five for the report, ten for the
@@ -23,6 +25,7 @@ REPORT_FILES = {"report": "report.md", "chapter": "chapter1.md"}
 RESULTS = "results"  # the results directory when a request names none (the Makefile's RESULTS too)
 MAX_JOBS = 256  # more processes than this is a typo, not a machine
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
+PAIR_SEPARATOR = "-vs-"  # in the names of the figures of a pair of classifiers (reports/render/disagreements.py)
 
 
 class RequestError(Exception):
@@ -105,6 +108,17 @@ def check_writable_place(results_dir, out_path):
                                f"only outside its source; name a folder such as results/")
 
 
+def check_parameters(experiment):
+    """Refuse, in one line, a parameter a run file cannot hold: a value that is not JSON once tuples
+    and NumPy values are made lists and numbers (a set, bytes, a complex number...)."""
+    for key, value in experiment.params.items():
+        try:
+            json.dumps(json_ready(value), allow_nan=True)
+        except (TypeError, ValueError):
+            raise RequestError(f"{experiment.name}: {key}={value!r} is a {type(value).__name__}, which a run file "
+                               "cannot hold; give a number, a string, True/False/None, or a list or dict of them") from None
+
+
 def default_jobs():
     return os.cpu_count() or 1
 
@@ -137,6 +151,10 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
     for experiment in experiments:  # a classifier's name is the folder of its run files
         checked_path(experiment.name, "a classifier name")
+        if PAIR_SEPARATOR in experiment.name:
+            raise RequestError(f"{experiment.name!r}: a classifier name cannot hold {PAIR_SEPARATOR!r}, which "
+                               "joins two names in the figures of a pair; rename it")
+        check_parameters(experiment)
     defaults = {"RESULTS": RESULTS}  # the Makefile passes its default on: not a setting the reader typed
     shown = {name: str(value).strip() for name, value in given.items()
              if not blank[name] and str(value).strip() != defaults.get(name)}

@@ -61,7 +61,8 @@ def compute_run(experiment, seed, dataset=None, verbose=False, planned=None):
     if planned is not None:
         changed = differences({k: planned.get(k) for k in CHANGES}, {k: before.get(k) for k in CHANGES})
         if changed:
-            raise EnvironmentFailure(f"{changed} changed since the command started, before the fit")
+            raise EnvironmentFailure(f"{changed} not what the command planned: edited since it started, or a Dask "
+                                     "worker running another checkout's code")
     dataset = dataset if dataset is not None else local_dataset()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
