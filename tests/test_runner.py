@@ -209,6 +209,7 @@ def test_the_report_is_made_again_when_its_settings_change(run, tmp_path):
     ({"extra": "k=sklearn.neighbors:KNeighborsClassifier metric_params=b'3'"}, "is a bytes, which a run file"),
     ({"extra": "k=sklearn.neighbors:KNeighborsClassifier p=1j"}, "p=1j is a complex"),
     ({"extra": "a-vs-b=sklearn.neighbors:KNeighborsClassifier"}, "cannot hold '-vs-'"),
+    ({"scheduler": "ucx://host:8786"}, "the ucx:// protocol is not supported here"),  # even with nothing to compute
 ])
 def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, message):
     from reports.runner.registry import RegistryError
@@ -380,3 +381,12 @@ def test_a_plugin_that_crashes_its_process_has_failed_and_a_run_killed_from_outs
     assert len(list((tmp_path / "results/runs/random").glob("*.json"))) == 2
     status, computed, _ = run(extra="boom=tests.plugins:FitRaises")
     assert status == 1 and computed == []  # stored as its failure: not tried again until its code changes
+
+
+def test_a_folder_in_the_way_of_a_run_file_is_one_line_before_anything_runs(run, tmp_path):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.unlink()
+    darkness.mkdir()
+    with pytest.raises(runner.StoreError, match="a folder is in the way of this run file; move it away"):
+        run()

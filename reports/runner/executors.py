@@ -152,6 +152,7 @@ def send_code(client, experiments):
     # Defined here, so that they travel to the cluster by value rather than as an import it lacks.
     def install(dask_scheduler=None, dask_worker=None):
         import os
+        import shutil
         import sys
         import tempfile
         import zipfile
@@ -163,11 +164,13 @@ def send_code(client, experiments):
         target = Path(tempfile.gettempdir()) / f"mnist-chapter1-code-{code_digest}"
         if not target.is_dir():
             partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-            zipfile.ZipFile(BytesIO(archive)).extractall(partial)
             try:
+                zipfile.ZipFile(BytesIO(archive)).extractall(partial)
                 os.rename(partial, target)
             except OSError:  # another process of this machine unpacked it first
                 pass
+            finally:  # what is left of a copy that was not renamed into place
+                shutil.rmtree(partial, ignore_errors=True)
         for name in [name for name in sys.modules if name.split(".")[0] in tops]:
             del sys.modules[name]  # a stale version imported by an earlier request
         sys.path[:] = [str(target), *(p for p in sys.path if "mnist-chapter1-code-" not in p)]

@@ -54,10 +54,27 @@ def _die_with(parent):
         os._exit(1)
 
 
+class _Terminated(BaseException):
+    """SIGTERM reached a pool process: unwind (so that `finally` clauses remove temporaries), then die."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated
+
+
 def _serve(connection, parent):
     """A pool process: compute each task the pipe brings, send back (True, result) or (False, error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
     _die_with(parent)
+    try:
+        _answer_tasks(connection)
+    except _Terminated:  # killed from outside, as it was asked: by SIGTERM, once its temporaries are gone
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _answer_tasks(connection):
     while True:
         try:
             task = connection.recv()
@@ -68,6 +85,8 @@ def _serve(connection, parent):
         function, args = task
         try:
             answer = (True, function(*args))
+        except _Terminated:
+            raise
         except BaseException as error:  # a task's own exception is its answer (SystemExit included)
             answer = (False, error)
         try:

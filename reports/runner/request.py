@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports.clean import source_problem
+from reports.runner.dask_address import ClusterError, parse_address
 from reports.runner.experiments import experiments_of
 from reports.runner.identity import json_ready
 from reports.runner.registry import select
@@ -160,6 +161,11 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
              if not blank[name] and str(value).strip() != defaults.get(name)}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
                                           if name not in ("JOBS", "DASK_SCHEDULER"))])
+    if not blank["DASK_SCHEDULER"]:
+        try:  # its form, at once; whether a scheduler answers there is asked when there is work for it
+            parse_address(str(scheduler))
+        except ClusterError as error:
+            raise RequestError(str(error)) from None
     return Request(kind, tuple(experiments), n_seeds, n_jobs, results_dir, out_path,
                    None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command,
                    sequential=kind == "chapter" and blank[seeds_variable])

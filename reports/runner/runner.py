@@ -85,6 +85,8 @@ def usable(path, say=print, dry_run=False):
     """Whether the run file at `path` exists and reads back whole. One that does not is moved aside
     (NAME.json.unreadable), with one line, so that it is computed again and still there to look at
     (in a dry run it is only named)."""
+    if path.is_dir():
+        raise StoreError(f"{path}: a folder is in the way of this run file; move it away and run the same command again")
     if not path.is_file():
         return False
     try:
@@ -313,7 +315,7 @@ def _finish(request, wanted, problems, quiet, stream, start, render):
         if not quiet:
             print(f"{request.out} is up to date ({len(present)} runs)", file=stream)
     else:
-        table, failed = render_report(request, present, fingerprint, problems)
+        table, _ = render_report(request, present, fingerprint, problems)  # problems are not failed runs: said above
         print(table)
         if not quiet:
             print(f"\nwrote {request.out} and its figures in {request.figures}/ "
