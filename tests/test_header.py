@@ -2,7 +2,7 @@
 
 import copy
 
-from reports.render.header import header_lines, setting, training_sizes, which_runs
+from reports.render.header import Made, header_lines, setting, training_sizes, which_runs
 
 PROVENANCE = {
     "commit": "abc1234",
@@ -20,7 +20,7 @@ def fixture_record(name, seeds, provenance=PROVENANCE, n_train=50_000):
 
 def test_one_setting_is_named_field_by_field():
     text = "\n".join(header_lines([fixture_record("network", [0, 1]), fixture_record("darkness", [None])],
-                                  "make report", "today"))
+                                  Made("make report", "today", "def5678")))
     assert "- CPU: AMD EPYC 7B13, x86_64, 2 CPUs" in text
     assert "- BLAS: openblas 0.3.30 (Haswell kernel)" in text
     assert "- BLAS threads: openblas 2 threads" in text
@@ -38,7 +38,7 @@ def test_runs_from_two_kernels_are_said_to_differ_and_named():
     skylake["machine"]["variables"] = {"OPENBLAS_CORETYPE": "SkylakeX"}
     network = fixture_record("network", [0, 1, 2])
     network["runs"][2]["provenance"] = skylake
-    text = "\n".join(header_lines([network, fixture_record("darkness", [None])], "make report", "today"))
+    text = "\n".join(header_lines([network, fixture_record("darkness", [None])], Made("make report", "today", "def5678")))
     assert "**The runs were computed in 2 different settings** (they differ in BLAS, numerics variables)" in text
     assert ("  - network seeds 0-1; darkness: BLAS openblas 0.3.30 (Haswell kernel); numerics variables "
             "OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set") in text

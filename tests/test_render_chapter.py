@@ -9,11 +9,12 @@ from sklearn.datasets import load_digits
 
 from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
-from reports.render.chapter import experiment_row, failure_lines, measure, note, render_chapter
-from reports.render.records import record
+from reports.render.chapter import experiment_row, failure_lines, measure, note
+from reports.render.summaries import summary
+from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
-from tests.records import synthetic_record
+from tests.records import runs_of, synthetic_record
 
 
 def test_measure_takes_the_best_epoch_only_where_the_book_did():
@@ -81,12 +82,13 @@ def digit_records(digits_mnist):
         if experiment.stochastic:  # fewer epochs: the digits are small and the test is about the report
             experiment = dataclasses.replace(experiment, params=dict(experiment.params, epochs=5))
         runs = [evaluate(experiment, seed, dataset, quiet=True) for seed in range(3 if experiment.stochastic else 1)]
-        records.append(record(runs))
+        records.append(summary(runs))
     return records
 
 
 def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
-    table = render_chapter(copy.deepcopy(digit_records), tmp_path / "chapter1.md", tmp_path / "figures", "make chapter")
+    table = write_report("chapter", runs_of(copy.deepcopy(digit_records)), tmp_path / "chapter1.md",
+                         tmp_path / "figures", "make chapter", rendered_at="abc").table
     text = (tmp_path / "chapter1.md").read_text()
     for name in ("darkness", "network", "network-0-hidden", "network-eta100"):
         assert f"| {name} " in text

@@ -7,18 +7,29 @@ them. When the runs were computed in more than one setting, it says so, and whic
 
 import json
 import re
+from dataclasses import dataclass
 from importlib import metadata
 
-from reports.runner.provenance import NUMERICS_VARIABLES, git_commit
+from reports.runner.record import NUMERICS_VARIABLES
 
 UNKNOWN = "not recorded"
 TEST_ONLY_FOR_SCORING = "test images used only for scoring"  # the guarantee of reports/runner/protocol.py
 
 
-def commits(records):
+@dataclass(frozen=True)
+class Made:
+    """How a report is made: the `command` a reader types to get it again, when (`generated`), and
+    the git commit of the code that renders it (`rendered_at`)."""
+
+    command: str
+    generated: str
+    rendered_at: str
+
+
+def commits(records, rendered_at):
     """Which commits computed the runs, and which rendered them."""
     found = sorted({run["provenance"]["commit"] for r in records for run in r["runs"]})
-    return f"runs computed at git commit {', '.join(found)}; rendered at {git_commit()}"
+    return f"runs computed at git commit {', '.join(found)}; rendered at {rendered_at}"
 
 
 def _blas(entry):
@@ -133,11 +144,11 @@ def arithmetic_lines(records):
     return lines
 
 
-def header_lines(records, command, generated):
+def header_lines(records, made):
     shas = sorted({r["data_sha256"] for r in records})
     return [
-        f"- Generated: {generated} by `{command}`",
-        f"- Code: {commits(records)}",
+        f"- Generated: {made.generated} by `{made.command}`",
+        f"- Code: {commits(records, made.rendered_at)}",
         *setting_lines(records),
         *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
@@ -146,6 +157,11 @@ def header_lines(records, command, generated):
         "or label; a classifier that watches data while it trains (an `eval_set`) was given the book's "
         "validation images, and the runner scored the test images after each epoch itself",
     ]
+
+
+def made_by(records, made):
+    """The line above a report's summary: how it was made, by which code, on which machine."""
+    return f"Made by `{made.command}` on {made.generated} ({commits(records, made.rendered_at)}; {where(records)})"
 
 
 def where(records):
