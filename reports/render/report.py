@@ -14,7 +14,8 @@ from reports.render import comparisons, disagreements, figures
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.header import header_lines
-from reports.render.summaries import deterministic
+from reports.render.summaries import deterministic, with_interval
+
 
 def format_count(value):
     """A count, with one decimal only where it is a mean that needs it."""
@@ -42,7 +43,7 @@ def _named_with_backend(r):
 
 def _interval(r):
     low, high = r["summary"]["ci95"]
-    return f"{100 * low:.2f}-{100 * high:.2f}%"
+    return f"{100 * low:.2f}-{100 * high:.2f}% ({r['summary']['ci95_covers']})"
 
 
 def _best_epoch(r):
@@ -61,7 +62,7 @@ MAIN_COLUMNS = (
     ("classifier", _named_with_backend),
     ("correct of {n_test:,}", lambda r: format_count(r["summary"]["correct"]["mean"])),
     ("accuracy", lambda r: f"{100 * r['summary']['accuracy_mean']:.2f}%"),
-    ("95% interval", _interval),
+    ("95% interval (two-sided)", _interval),
     ("seed spread", seed_spread),
     (f"best epoch, {CHOSEN_ON_TEST}", _best_epoch),
     (f"epoch {CHOSEN_ON_VALIDATION}", _chosen_epoch),
@@ -101,6 +102,7 @@ def render(records, out, figures_dir, made, images, no_images=""):
     headers and rows, the figures drawn), its figures drawn into `figures_dir`. `images` are the test
     images the runs were scored on, or None and `no_images` saying why."""
     out, figures_dir = Path(out), Path(figures_dir)
+    records = [with_interval(r) for r in records]
     relative = os.path.relpath(figures_dir, out.parent)
 
     accuracy_png = figures.accuracy_figure(records, figures.ACCURACY.path(figures_dir))
@@ -116,8 +118,12 @@ def render(records, out, figures_dir, made, images, no_images=""):
         *header_lines(records, made), "",
         "## Accuracy on the test images", "",
         "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
-        "interval (Wilson) is the uncertainty from testing on these 10,000 images only; the seed spread is the "
-        "variation from training again with another seed. *best epoch* is the mean over seeds of the best "
+        "interval is two-sided and says what it covers. For a classifier run over several seeds (*seeds and "
+        "images*) it is the interval of the mean accuracy over seeds from both sources of uncertainty, training "
+        "again with another seed and testing on other images: the two-level bootstrap of the comparisons "
+        "below, on one classifier. For a deterministic classifier, or a single run (*one run's, images*), it is "
+        "Wilson's interval from the test images alone. The seed spread is the variation of single runs. "
+        "*best epoch* is the mean over seeds of the best "
         "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
         "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "
         "epoch with the best count on the book's validation images, which the network watches while it "

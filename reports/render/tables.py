@@ -16,7 +16,7 @@ from reports.render.epochs import epochs
 RUNS_COLUMNS = ("classifier", "seed", "correct", "n_test", "accuracy", "best_epoch", "best_epoch_correct",
                 "fit_seconds", "predict_seconds", "backend", "digest", "n_train",
                 "spec", "params", "fit_cpu_seconds", "predict_cpu_seconds", "created", "chosen_epoch",
-                "chosen_epoch_correct")
+                "chosen_epoch_correct", "saturated_outputs")
 EPOCHS_COLUMNS = ("classifier", "seed", "epoch", "correct", "validation_correct")
 
 
@@ -37,6 +37,12 @@ def spec_of(name, factory, params):
     return " ".join([f"{name}={factory}", *(f"{key}={value!r}" for key, value in params.items())])
 
 
+def _saturated(run):
+    """The run's saturated output neurons, space-separated; empty for a run without that diagnosis."""
+    found = (run.get("diagnostics") or {}).get("saturated_outputs")
+    return "" if found is None else " ".join(map(str, found))
+
+
 def runs_rows(records):
     """One dict per run, keyed by RUNS_COLUMNS."""
     rows = []
@@ -55,6 +61,7 @@ def runs_rows(records):
                 "predict_cpu_seconds": _seconds(run.get("predict_cpu_seconds")), "created": _blank(run.get("created")),
                 "chosen_epoch": "" if found is None else _blank(found.chosen_epoch),
                 "chosen_epoch_correct": "" if found is None else _blank(found.chosen),
+                "saturated_outputs": _saturated(run),
             })
     return rows
 
@@ -76,9 +83,10 @@ def csv_text(columns, rows):
     return buffer.getvalue()
 
 
-def write_tables(records, directory):
-    """Write runs.csv and epochs.csv into `directory`, each atomically; return their paths."""
-    runs_csv, epochs_csv = directory / "runs.csv", directory / "epochs.csv"
+def write_tables(records, directory, prefix=""):
+    """Write runs.csv and epochs.csv (each name after `prefix`: the chapter's are chapter-runs.csv and
+    chapter-epochs.csv) into `directory`, each atomically; return their paths."""
+    runs_csv, epochs_csv = directory / f"{prefix}runs.csv", directory / f"{prefix}epochs.csv"
     write_text_atomic(runs_csv, csv_text(RUNS_COLUMNS, runs_rows(records)))
     write_text_atomic(epochs_csv, csv_text(EPOCHS_COLUMNS, epochs_rows(records)))
     return runs_csv, epochs_csv

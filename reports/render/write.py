@@ -3,8 +3,8 @@
 `write_report` takes Run records (reports/runner/record.py), read once by the caller, and shows
 what they hold: nothing is fitted, no data is read (the test images a figure shows are passed in),
 and nothing of the runner is asked. It writes, each file atomically:
-- the CSV tables beside the report (the accuracy report's), before the report, so that a report
-  on disk says everything beside it is written too;
+- the CSV tables beside the report (runs.csv and epochs.csv, the chapter's prefixed `chapter-`),
+  before the report, so that a report on disk says everything beside it is written too;
 - the summary beside it (NAME-summary.md, the block `make readme` pastes): how it was made, the
   main table and the classifiers that failed, in one write;
 - the report: its body, the classifiers that failed and `last_line` (the publish step's
@@ -23,7 +23,8 @@ from reports.render import chapter, figures, report, tables
 from reports.render.header import Made, made_by
 from reports.render.summaries import summaries_of
 
-KINDS = ("report", "chapter")
+# Each kind of report, and the prefix of the CSV tables written beside it.
+TABLES = {"report": "", "chapter": chapter.CHAPTER_TABLES}
 
 
 @dataclass(frozen=True)
@@ -49,23 +50,26 @@ def failures_list(failures):
 
 
 def write_report(kind, runs, out, figures_dir, command, *, rendered_at, problems=(), last_line="", images=None,
-                 no_images=""):
+                 no_images="", caps=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
-    `figures_dir`, with its summary (and, for the report, its CSV tables) beside it. `problems` are
-    (classifier, message) pairs of runs that could not be computed, listed with the runs that failed;
-    `command` is what a reader types to get the same report; `rendered_at`, the commit of this code;
-    `images`, the test images the runs were scored on (or None, `no_images` saying why). Returns Written."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
+    pairs of runs that could not be computed, listed with the runs that failed; `command` is what a
+    reader types to get the same report; `rendered_at`, the commit of this code; `images`, the test
+    images the runs were scored on (or None, `no_images` saying why). The chapter's: `caps`, {name:
+    the most seeds the request gives it}; `sequential`, whether its seeds were chosen by the rule
+    (reports/sequential.py). Returns Written."""
+    if kind not in TABLES:
+        raise ValueError(f"kind must be one of {tuple(TABLES)}, got {kind!r}")
     out, figures_dir = Path(out), Path(figures_dir)
     summaries, failed_runs = summaries_of(runs)
     failures = [*((run["name"], run["failed"]) for run in failed_runs), *problems]
     made = Made(command, timestamp(), rendered_at)
     if kind == "report":
         lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
-        tables.write_tables(summaries, out.parent)
     else:
-        lines, (headers, rows), drawn = chapter.render_chapter(summaries, out, figures_dir, made)
+        capped = [{**summary, "cap": (caps or {}).get(summary["name"])} for summary in summaries]
+        lines, (headers, rows), drawn = chapter.render_chapter(capped, out, figures_dir, made, sequential)
+    tables.write_tables(summaries, out.parent, prefix=TABLES[kind])
     listed = failures_list(failures)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     write_text_atomic(out.with_name(out.stem + "-summary.md"),
