@@ -50,6 +50,10 @@ def command_run(args):
     request = make_request(args.kind, seeds=args.seeds, only=args.only, extra=args.extra, jobs=args.jobs,
                            results=args.results, out=args.out, scheduler=args.scheduler,
                            seeds_variable=args.seeds_variable)
+    if request.sequential:  # make chapter: seeds in rounds until each verdict is decided
+        from reports.rounds import run_rounds
+
+        return run_rounds(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
     return publish(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
 
 

@@ -68,32 +68,34 @@ def load_test_images(runs):
     """(the test images the runs were scored on, None), or (None, why they cannot be had)."""
     import numpy as np
 
-    from data import DataError, load_mnist
-    from data.mnist import SHA256
+    from data import DataError
+    from data.mnist import SHA256, load_test_split
 
     scored = [run for run in runs if "failed" not in run]
     if not scored or {run["data_sha256"] for run in scored} != {SHA256}:
         return None, "the runs were not tested on the book's MNIST, whose images the figure would show"
     try:
-        dataset = load_mnist(repair=False)
+        test = load_test_split()  # the test split alone, checked by its own digest
     except DataError as error:
         return None, f"the test images could not be read: {error}"
-    if not np.array_equal(dataset.test.labels, scored[0]["test_labels"]):
+    if not np.array_equal(test.labels, scored[0]["test_labels"]):
         return None, "the test images of data/mnist.npz are not the ones the runs were scored on"
-    return dataset.test.images, None
+    return test.images, None
 
 
 def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequential=True):
     """Render the `kind` report of `runs` (Run records) through the renderer's one entry point, with
     the test images read here, once, and the chapter's caps of seeds (reports/runner/experiments.py);
-    returns its Written (the table, the classifiers that failed)."""
+    `sequential`: whether the chapter's seeds were chosen by the rule. Returns its Written (the table,
+    the classifiers that failed)."""
     from reports.render.write import write_report
     from reports.runner.experiments import BY_NAME
-    from reports.runner.provenance import git_commit
+    from reports.runner.provenance import git_commit, history
 
     runs = list(runs)
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
-    return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), problems=problems,
+    return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
+                        problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
                         caps={name: experiment.chapter_seeds for name, experiment in BY_NAME.items()},
                         sequential=sequential)
@@ -127,7 +129,7 @@ def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False
     else:
         written = write(request.kind, outcome.runs.values(), request.out, request.figures, request.command,
                         [(problem.classifier, problem.message) for problem in outcome.problems],
-                        f"{FINGERPRINT_PREFIX}{fingerprint} -->")
+                        f"{FINGERPRINT_PREFIX}{fingerprint} -->", request.sequential)
         failed = written.failed
         print(written.table)
         if not quiet:

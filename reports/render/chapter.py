@@ -412,7 +412,7 @@ def render_chapter(records, out, figures_dir, made, sequential=True):
     out, figures_dir = Path(out), Path(figures_dir)
     relative = os.path.relpath(figures_dir, out.parent)
     networks = [r for r in records if any(run.get("history") for run in r["runs"])]
-    epochs_png = figures.chapter_figure(networks, figures.CHAPTER_EPOCHS.path(figures_dir))
+    epochs_png = figures.chapter_figure(networks, figures.CHAPTER_EPOCHS.path(figures_dir)) if networks else None
     placed = [r for r in records if BOOK[r["name"]].correct is not None]
     book_png = figures.book_figure(placed, figures.CHAPTER_BOOK.path(figures_dir), measure,
                                    lambda record: short_verdict(record, sequential))
@@ -436,10 +436,11 @@ def render_chapter(records, out, figures_dir, made, sequential=True):
         "red cross; an arrow for a lower bound), and above each panel its verdict. Failing seeds have the "
         "colours of the epoch figure; a deterministic classifier has one black dot.", "",
         f"![the book's figures among our seeds]({relative}/{book_png.name})", "",
-        "## Every epoch of every seed", "",
-        "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
-        "fail (below) are drawn in colour and named; the others in grey.", "",
-        f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
+        *([] if epochs_png is None else [
+            "## Every epoch of every seed", "",
+            "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
+            "fail (below) are drawn in colour and named; the others in grey.", "",
+            f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", ""]),
         *exercise_section(records),
         *epoch_choice_section(networks),
         "## Runs that fail, and why", "",

@@ -49,12 +49,13 @@ def failures_list(failures):
     return "".join(f"- {message}\n" for _, message in first_failures(failures))
 
 
-def write_report(kind, runs, out, figures_dir, command, *, rendered_at, problems=(), last_line="", images=None,
-                 no_images="", caps=None, sequential=True):
+def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), problems=(), last_line="",
+                 images=None, no_images="", caps=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
     `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
     pairs of runs that could not be computed, listed with the runs that failed; `command` is what a
-    reader types to get the same report; `rendered_at`, the commit of this code; `images`, the test
+    reader types to get the same report; `rendered_at`, the commit of this code, and `history`, the
+    checkout's commits oldest first (reports/render/header.py orders the runs' by it); `images`, the test
     images the runs were scored on (or None, `no_images` saying why). The chapter's: `caps`, {name:
     the most seeds the request gives it}; `sequential`, whether its seeds were chosen by the rule
     (reports/sequential.py). Returns Written."""
@@ -63,7 +64,7 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, problems
     out, figures_dir = Path(out), Path(figures_dir)
     summaries, failed_runs = summaries_of(runs)
     failures = [*((run["name"], run["failed"]) for run in failed_runs), *problems]
-    made = Made(command, timestamp(), rendered_at)
+    made = Made(command, timestamp(), rendered_at, tuple(history))
     if kind == "report":
         lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
     else:

@@ -136,14 +136,15 @@ def wanted_runs(request, stored=None):
     wanted, probing = [], False
     for experiment in request.experiments:
         how = seeding(experiment)
-        if how == "once" or request.n_seeds == 1:
+        n_seeds = request.seeds_of(experiment)
+        if how == "once" or n_seeds == 1:
             seeds = [0]
         elif how == "seeds":
-            seeds = list(range(request.n_seeds))
+            seeds = list(range(n_seeds))
         else:
             random = _probe_result(experiment, request.results, stored)
             probing |= random is None
-            seeds = list(PROBE_SEEDS) if random is None else list(range(request.n_seeds)) if random else [0]
+            seeds = list(PROBE_SEEDS) if random is None else list(range(n_seeds)) if random else [0]
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
     return wanted, probing
 
