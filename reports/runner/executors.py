@@ -26,6 +26,16 @@ from reports.runner.local_pool import LocalPool  # noqa: F401 (one of the two ex
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 
 
+def executor_for(request):
+    """The executor of `request`: a Dask cluster if it names a scheduler, else a pool of `request.jobs`
+    local processes. Made only when something is to be computed, after the data is verified (and
+    repaired) here, once, before any worker reads it."""
+    from data import load_mnist
+
+    load_mnist(repair=True)
+    return DaskPool(request.scheduler, request.experiments) if request.scheduler else LocalPool(request.jobs)
+
+
 def connect(address, seconds=CONNECT_SECONDS):
     """A dask.distributed Client of the scheduler at `address` with a worker, or a ClusterError in one
     line: the address is first tried with a plain socket (reports/runner/dask_address.py)."""
