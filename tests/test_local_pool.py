@@ -37,7 +37,7 @@ def test_a_task_that_kills_its_process_fails_alone_and_the_others_go_on(pool):
     assert slow.result() is None and isinstance(later.result(), int)
     error = crash.exception()
     assert isinstance(error, WorkerDied) and error.by_itself and pool.crashed(error) and not pool.lost(error)
-    assert str(error) == "its process exited with status 3 before it answered"
+    assert str(error) == "its process exited (status 3)"
     abort = pool.submit(os.abort)  # a crash by a signal (SIGABRT), as a segfault is
     [done] = pool.as_completed([abort])
     assert pool.crashed(done.exception()) and "killed by SIGABRT" in str(done.exception())

@@ -40,7 +40,7 @@ def _how(exitcode):
             return f"its process was killed by {signal.Signals(-exitcode).name}"
         except ValueError:
             return f"its process was killed by signal {-exitcode}"
-    return f"its process exited with status {exitcode} before it answered"
+    return f"its process exited (status {exitcode})"
 
 
 def _die_with(parent):
