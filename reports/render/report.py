@@ -40,8 +40,16 @@ def first_failures(failures):
 def footer(failures=(), last_line=""):
     """The end of a report: the classifiers that failed, the first failure of each, and `last_line`
     (the runner's fingerprint of the settings). Written with the report's body, in one file, at once."""
-    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
+    listed = "".join(f"- {run['failed']}\n" + where_it_failed(run) for run in first_failures(failures))
     return (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
+
+
+def where_it_failed(run):
+    """The last frames of a failure's exception, as an indented code block under its item (or nothing)."""
+    frames = run.get("traceback")
+    if not frames:
+        return ""
+    return "\n  ```text\n" + "".join(f"  {line}\n" for line in frames.splitlines()) + "  ```\n"
 
 
 def add_failures_to_summary(out, failures):

@@ -13,9 +13,10 @@
 4. The report is rendered when its runs, its settings or the rendering code changed since it was
    made (a fingerprint of all three is its last line, written with it in one file).
 
-A classifier that fails is in the report's list of failures, and the command exits non-zero, every
-time it is run, until its code or spec changes. A failure of the environment (an import, a build) is
-said and tried again next time, never stored.
+A classifier that fails is in the report's list of failures, with the last frames of its exception,
+and the command exits non-zero, every time it is run, until its code or spec changes or the command is
+told to retry failures (`--retry-failed`, `make report RETRY=1`). A failure of the environment (an
+import, a build) is said and tried again next time, never stored.
 """
 
 import hashlib
@@ -170,10 +171,24 @@ def compute(missing, executor, results, progress, verbose=False):
                             f"differ from this machine's), stored as {path.name}, not used for this report")
         outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
         progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
+        if verbose and run.get("traceback"):
+            progress.print(f"{w.label}: where it failed (last frames):\n" + indented(run["traceback"]))
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
         for line, name in library_warnings.items():
             progress.print(f"warning ({name}): {line}")
     return problems
+
+
+def indented(text, margin="    "):
+    return "\n".join(margin + line for line in text.splitlines())
+
+
+def failed_before(path):
+    """Whether the run file at `path` records a failure."""
+    try:
+        return "failed" in read_run(path)
+    except StoreError:
+        return False
 
 
 def render_fingerprint(request, paths):
@@ -214,21 +229,24 @@ def render_report(request, paths, fingerprint, extra_failures=()):
     return table, sorted({run["name"] for run in failures})
 
 
-def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True):
+def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True,
+                retry_failed=False):
     """Compute what `request` is missing on the executor `executor_for(request)` makes, and (with
-    `render`) render its report if it changed, from the runs there are even if some failed. Returns
-    the Outcome."""
+    `render`) render its report if it changed, from the runs there are even if some failed. With
+    `retry_failed`, a run whose file records a failure is computed again. Returns the Outcome."""
     stream = stream or sys.stderr
 
     def say(line):
         print(line, file=stream, flush=True)
 
     start = time.monotonic()
-    problems, executor = [], None
+    problems, executor, computed = [], None, set()
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
             wanted, probing = wanted_runs(request, say, dry_run)
-            missing = [w for w in wanted if not usable(w.path, say, dry_run)]
+            missing = [w for w in wanted if not usable(w.path, say, dry_run)
+                       or (retry_failed and w.path not in computed and failed_before(w.path))]
+            computed.update(w.path for w in missing)
             if dry_run:
                 return _list(request, wanted, missing, probing, stream)
             if missing:
@@ -275,8 +293,9 @@ def _finish(request, wanted, problems, quiet, stream, start, render):
         if not quiet:
             print(f"\nwrote {request.out} and its figures in {request.figures}/ "
                   f"({time.monotonic() - start:.1f} s)", file=stream)
-    if failed:
-        print(f"error: failed, in the report's list of failures: {', '.join(failed)}", file=stream)
+    if failed and render:  # without a report, the caller (reports.compare) says each failure's reason
+        print(f"error: failed, in the report's list of failures: {', '.join(failed)} (stored: RETRY=1 or "
+              "--retry-failed fits them again)", file=stream)
     return Outcome(1 if failed or problems else 0, present, tuple(failed))
 
 
