@@ -73,7 +73,8 @@ def seed_spread(record):
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
     if deterministic(record):
         # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/runner.py).
-        return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
+        seeds = [str(seed) for seed in record["seeds"]]
+        return f"deterministic: seeds {', '.join(seeds[:-1])} and {seeds[-1]} predict alike"
     if correct["n"] == 1:
         return f"1 seed ({record['seeds'][0]}): no spread measured"
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"

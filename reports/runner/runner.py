@@ -2,8 +2,9 @@
 
 1. The runs the request wants: every seed of each stochastic classifier, one run of a deterministic
    one. A plug-in that takes `random_state` but whose spec does not say how it is seeded is first run
-   with seeds 0 and 1 (the probe): alike, it is deterministic and seed 0's run is its one run; unlike,
-   it runs over every seed, the probe's two fits among them.
+   with seeds 0 and 1 (the probe): alike, it is deterministic, and its two runs are its result, so
+   that the report shows what was measured (seeds 0 and 1 predict alike); unlike, it runs over every
+   seed, the probe's two fits among them.
 2. A run is a file named by its identity (reports/runner/identity.py): one that exists and reads back
    whole is reused; one that cannot be read is moved aside, said in one line, and computed again.
 3. The missing runs go to an executor (reports/runner/executors.py: a local process pool or a Dask
@@ -92,14 +93,15 @@ def usable(path, say=print, dry_run=False):
 
 
 def _probe_result(experiment, results, say, dry_run):
-    """For a probed plug-in: None while a probe run is missing, else whether seeds 0 and 1 differ."""
+    """For a probed plug-in: None while a probe run is missing, else "random" (seeds 0 and 1 differ),
+    "alike" (they predict alike) or "failed"."""
     paths = [run_path(results, experiment, seed) for seed in PROBE_SEEDS]
     if not all([usable(path, say, dry_run) for path in paths]):
         return None
     runs = [read_run(path) for path in paths]
     if any("failed" in run for run in runs):
-        return False  # it fails: the first failure is its result
-    return runs[0]["predictions"] != runs[1]["predictions"]
+        return "failed"  # the first failure is its result
+    return "random" if runs[0]["predictions"] != runs[1]["predictions"] else "alike"
 
 
 def wanted_runs(request, say=print, dry_run=False):
@@ -112,9 +114,10 @@ def wanted_runs(request, say=print, dry_run=False):
         elif how == "seeds":
             seeds = list(range(request.n_seeds))
         else:
-            random = _probe_result(experiment, request.results, say, dry_run)
-            probing |= random is None
-            seeds = list(PROBE_SEEDS) if random is None else list(range(request.n_seeds)) if random else [0]
+            found = _probe_result(experiment, request.results, say, dry_run)
+            probing |= found is None
+            seeds = {None: list(PROBE_SEEDS), "alike": list(PROBE_SEEDS), "failed": [0]}.get(
+                found, list(range(request.n_seeds)))
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
     return wanted, probing
 
