@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from network.classifier import SATURATED_ABOVE, SATURATED_BELOW, SATURATED_SHARE
 from reports.render import figures
 from reports.render.book import BOOK

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reports.render.stats import BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Comparison, holm, paired_bootstrap
-from reports.runner.experiments import BY_NAME
+from reports.render.book import BOOK
 
 SIGNIFICANCE = 0.05  # the chance of any false "better" allowed in each family
 FAMILIES = ("built-ins", "plug-ins against built-ins", "plug-ins among themselves")
@@ -46,10 +46,6 @@ class Pair:
         return f"{self.a if self.comparison.difference > 0 else self.b} is better"
 
 
-def is_builtin(record):
-    return record["name"] in BY_NAME  # a plug-in may not take a built-in's name (reports/runner/registry.py)
-
-
 def right(record):
     """One row per run: True where the run is right, one column per test image."""
     return np.array([np.asarray(run["predictions"]) == np.asarray(run["test_labels"]) for run in record["runs"]])
@@ -67,8 +63,8 @@ def between(a, b):
 
 def family_pairs(records):
     """{family: [(A, B), ...]}: every pair of records, in report order, a plug-in first against a built-in."""
-    builtins = [r for r in records if is_builtin(r)]
-    plugins = [r for r in records if not is_builtin(r)]
+    builtins = [r for r in records if r["name"] in BOOK]
+    plugins = [r for r in records if r["name"] not in BOOK]
     return {"built-ins": list(itertools.combinations(builtins, 2)),
             "plug-ins against built-ins": [(p, b) for p in plugins for b in builtins],
             "plug-ins among themselves": list(itertools.combinations(plugins, 2))}

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import PowerNorm  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
-from data.files import atomic_path  # noqa: E402
+from common.files import atomic_path  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
 from reports.render.records import deterministic, median_run  # noqa: E402
@@ -139,10 +139,9 @@ def steps_word(record):
     return "epoch" if record["factory"] == NETWORK else "round or epoch, as the estimator reports them (0 first)"
 
 
-def epochs_figure(records, book, path):
+def epochs_figure(records, path):
     """The report's epochs: one panel per classifier with a history, on one shared accuracy scale so
-    that panels compare at a glance (`book` is unused: the panel reads the book's measure and listing
-    from BOOK)."""
+    that panels compare at a glance."""
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
@@ -173,7 +172,7 @@ def chapter_figure(records, path):
     return _save(fig, path)
 
 
-def accuracy_figure(records, book, path):
+def accuracy_figure(records, path):
     """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
     best epochs as a second row of dots, the mean with its 95% test-set interval below them, and the
     book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""

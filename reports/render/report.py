@@ -10,17 +10,13 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from reports.render import figures
 from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.records import deterministic
-
-def book_figures(records):
-    return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
-
 
 def timestamp():
     return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
@@ -80,7 +76,7 @@ def seed_spread(record):
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
 
-def main_table(records, book):
+def main_table(records):
     rows = []
     for r in records:
         s = r["summary"]
@@ -125,15 +121,14 @@ def render(records, out, figures_dir, command, footer=""):
     """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
-    book = book_figures(records)
     relative = os.path.relpath(figures_dir, out.parent)
     generated = timestamp()
 
-    accuracy_png = figures.accuracy_figure(records, book, figures_dir / "accuracy.png")
-    epochs_png = figures.epochs_figure(records, book, figures_dir / "epochs.png")
+    accuracy_png = figures.accuracy_figure(records, figures_dir / "accuracy.png")
+    epochs_png = figures.epochs_figure(records, figures_dir / "epochs.png")
     confusion_pngs = [figures.confusion_figure(r, figures_dir / f"confusion-{r['name']}.png") for r in records]
 
-    headers, rows = main_table(records, book)
+    headers, rows = main_table(records)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     digit_headers, digit_rows = per_digit_table(records)
     pairs = comparisons.compare(records)

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from reports.render.epochs import epochs
 from reports.runner.identity import digest
 from reports.runner.registry import spec_of

@@ -19,9 +19,7 @@ class Experiment:
 
     name: the name of its run files and its row; factory: "module:attr" returning an estimator;
     params: the factory's keyword arguments, part of every run's identity; stochastic: run over
-    seeds 0, 1, ... (given as `random_state`); progress_params: keyword arguments that only change
-    what the classifier prints while it works, given unless the run is quiet and never part of a
-    run's identity; training_set: "train" (the book's 50,000 images) or "train+validation" (the
+    seeds 0, 1, ... (given as `random_state`); training_set: "train" (the book's 50,000 images) or "train+validation" (the
     60,000 of the original MNIST training set); commands: the make commands that include it;
     seconds: a rough cost of one run on a 2-core machine (of the order `make chapter` took on the
     machine of the README's figures), and every_core: whether it uses every core
@@ -36,7 +34,6 @@ class Experiment:
     factory: str
     params: dict = field(default_factory=dict)
     stochastic: bool = False
-    progress_params: dict = field(default_factory=dict)
     training_set: str = "train"
     commands: tuple = ()
     seconds: float = 1.0
@@ -52,8 +49,8 @@ BOTH = ("report", "chapter")
 
 def _network(name, hidden, commands, seconds, **settings):
     """A network experiment: NetworkClassifier's defaults (the chapter's epochs, mini-batch and eta, written
-    once, there) with these hidden layers and any `settings` that differ. No progress_params: the book's
-    "Epoch j: n / 10000" lines are printed by the runner, which scores the test images after every epoch
+    once, there) with these hidden layers and any `settings` that differ. The book's "Epoch j: n / 10000"
+    lines are printed by the runner, which scores the test images after every epoch
     (reports/runner/protocol.py); the network's own verbose lines would count its validation images."""
     return Experiment(name, NETWORK, {"hidden_sizes": hidden, **settings}, stochastic=True, commands=commands,
                       seconds=seconds)
