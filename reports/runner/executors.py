@@ -22,6 +22,7 @@ from pathlib import Path
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
 from reports.runner.identity import search_path, source_files
 from reports.runner.provenance import PROJECT_ROOT
+from reports.runner.spawn import WithoutMain
 from reports.runner.worker import ignore_interrupts
 
 PACKAGES = ("common", "data", "baselines", "network", "reports")
@@ -30,7 +31,8 @@ TASK_RETRIES = 2  # a task whose worker died is computed again, this many times 
 
 
 class LocalPool:
-    """Processes of this machine, `jobs` at once. Started fresh (spawn), so a worker imports the code as
+    """Processes of this machine, `jobs` at once. Started fresh (spawn, without the caller's main module:
+    reports/runner/spawn.py), so a worker imports the code as
     it is now, and it ignores Ctrl-C: the runner stops it and keeps what is finished."""
 
     name = "this machine"
@@ -38,7 +40,7 @@ class LocalPool:
     def __init__(self, jobs):
         self.jobs = jobs
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts)
+            max_workers=jobs, mp_context=WithoutMain(), initializer=ignore_interrupts)
 
     def dataset(self):
         return None  # each worker loads its own (worker.local_dataset)

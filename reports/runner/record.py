@@ -107,6 +107,10 @@ class Run(Mapping):
         (or `--retry-failed`). The last frames of the exception that caused it are kept with it."""
         return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error), traceback=frames_of(error))
 
+    def renamed(self, name):
+        """This record under another classifier's name (a name is not part of a run's identity)."""
+        return Run(**{**self._fields(), "name": name})
+
     def replace_identity(self, ident):
         """This record with `ident` as its identity (a worker's own, computed where it ran)."""
         return Run(**{**self._fields(), "identity": ident, "digest": digest(ident)})

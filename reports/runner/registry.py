@@ -30,6 +30,7 @@ import tokenize
 
 from reports.runner.experiments import BY_NAME, Experiment
 from reports.runner.factory import import_factory
+from reports.runner.seed_unused import seed_unused
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 HEADER = re.compile(r"\s*(?P<name>[^\s=]*)=(?P<path>[^\s]*)(?P<rest>.*)", re.DOTALL)
@@ -183,8 +184,8 @@ def _stochastic(factory, params, seeding, name):
     factory suggests: given a random_state, the user has chosen one run; otherwise a factory that takes
     one is tried over seeds until two of them show whether it really is stochastic (the probe)."""
     takes = _takes_random_state(factory)
-    if seeding is None:
-        return takes and "random_state" not in params
+    if seeding is None:  # undeclared: probed, unless its documentation says the seed is unused here
+        return takes and "random_state" not in params and not seed_unused(factory, params)
     if seeding not in SEEDINGS:
         raise RegistryError(f"{name}: seeding={seeding!r}; it is one of {', '.join(SEEDINGS)}")
     if seeding == "seeds" and not takes:

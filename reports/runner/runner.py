@@ -20,6 +20,7 @@ told to retry failures (`--retry-failed`, `make report RETRY=1`). A failure of t
 import, a build) is said and tried again next time, never stored.
 """
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.runner.identity import digest, identity, run_path, source_files
+from reports.runner.lock import results_lock
 from reports.runner.progress import Progress
 from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run, write_run
@@ -182,6 +184,49 @@ def compute(missing, executor, results, progress, verbose=False):
     return problems
 
 
+def filed_elsewhere(wanted, say=print, dry_run=False):
+    """A usable run file of the same identity as `wanted`, filed under another classifier's name (the
+    name is not part of a run's identity: an estimator named differently, or unnamed), or None."""
+    for other in sorted(wanted.path.parent.parent.glob(f"*/{wanted.path.name}")):
+        if other != wanted.path and usable(other, say, dry_run):
+            return other
+    return None
+
+
+def file_under(wanted, other):
+    """File the run at `other` under `wanted`'s name too: the same identity, so the same numbers."""
+    write_run(wanted.path, read_run(other).renamed(wanted.experiment.name))
+
+
+def reuse_same_identity(wanted, say, dry_run):
+    """The paths of `wanted` runs that are missing but were computed under another name: filed under
+    their own name now (only named in a dry run), never fitted again."""
+    reused = set()
+    for w in wanted:
+        if w.path.is_file():
+            continue
+        other = filed_elsewhere(w, say, dry_run)
+        if other is not None:
+            if not dry_run:
+                file_under(w, other)
+            say(f"{w.label}: {'would reuse' if dry_run else 'reused'} the run of the same identity filed as "
+                f"{other.parent.name}/{other.name}")
+            reused.add(w.path)
+    return reused
+
+
+def one_of_each_identity(missing):
+    """(the missing runs to compute, one per identity; [(twin, the path its first is computed at)]):
+    two names for one estimator in one request are one fit."""
+    first, twins = {}, []
+    for w in missing:
+        if w.path.name in first:
+            twins.append((w, first[w.path.name].path))
+        else:
+            first[w.path.name] = w
+    return list(first.values()), twins
+
+
 def indented(text, margin="    "):
     return "\n".join(margin + line for line in text.splitlines())
 
@@ -236,22 +281,30 @@ def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=Fa
                 retry_failed=False):
     """Compute what `request` is missing on the executor `executor_for(request)` makes, and (with
     `render`) render its report if it changed, from the runs there are even if some failed. With
-    `retry_failed`, a run whose file records a failure is computed again. Returns the Outcome."""
+    `retry_failed`, a run whose file records a failure is computed again. One command at a time
+    computes in a results folder (reports/runner/lock.py): a second one waits. Returns the Outcome."""
     stream = stream or sys.stderr
 
     def say(line):
         print(line, file=stream, flush=True)
 
+    with contextlib.nullcontext() if dry_run else results_lock(request.results, say):
+        return _run_request(request, executor_for, dry_run, verbose, quiet, stream, render, retry_failed, say)
+
+
+def _run_request(request, executor_for, dry_run, verbose, quiet, stream, render, retry_failed, say):
     start = time.monotonic()
     problems, executor, computed = [], None, set()
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
             wanted, probing = wanted_runs(request, say, dry_run)
-            missing = [w for w in wanted if not usable(w.path, say, dry_run)
-                       or (retry_failed and w.path not in computed and failed_before(w.path))]
+            reused = reuse_same_identity(wanted, say, dry_run)
+            missing = [w for w in wanted if w.path not in reused and (not usable(w.path, say, dry_run)
+                       or (retry_failed and w.path not in computed and failed_before(w.path)))]
             computed.update(w.path for w in missing)
             if dry_run:
                 return _list(request, wanted, missing, probing, stream)
+            missing, twins = one_of_each_identity(missing)
             if missing:
                 executor = executor or executor_for(request)
                 if not quiet:
@@ -262,6 +315,9 @@ def run_request(request, executor_for, *, dry_run=False, verbose=False, quiet=Fa
                     problems += compute(missing, executor, request.results, progress, verbose)
                 finally:
                     progress.close()
+                for twin, computed_first in twins:  # the same identity under another name: filed, not fitted
+                    if computed_first.is_file():
+                        file_under(twin, computed_first)
             if not probing:
                 break
     except KeyboardInterrupt:
