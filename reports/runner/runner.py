@@ -124,6 +124,22 @@ def wanted_runs(request, say=print, dry_run=False):
     return wanted, probing
 
 
+def expected_seconds(wanted):
+    """What a run is expected to take: the fit and predict seconds of the newest run of the same
+    classifier in this results folder (another seed, or the code before an edit: made here, lately),
+    else its listed cost. The progress line's estimate starts from it (reports/runner/progress.py)."""
+    folder = wanted.path.parent
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json"), key=lambda p: -p.stat().st_mtime)[:1]:
+            try:
+                run = read_run(path)
+            except StoreError:
+                break
+            if "failed" not in run:
+                return run["fit_seconds"] + run["predict_seconds"]
+    return wanted.experiment.seconds
+
+
 def schedule(missing):
     """The missing runs in the order to start them: those that use every core (the SVC) first, longest
     first, each beside the longest one-core run, so that every core works until the end."""
@@ -175,7 +191,7 @@ def compute(missing, executor, results, progress, verbose=False):
             problems.append(f"{w.label}: computed on {executor.name} under another identity ({_difference(asked, run['identity'])} "
                             f"differ from this machine's), stored as {path.name}, not used for this report")
         outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
-        progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
+        progress.finished(w.label, f"{w.label}: {outcome}")
         if verbose and run.get("traceback"):
             progress.print(f"{w.label}: where it failed (last frames):\n" + indented(run["traceback"]))
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
@@ -310,7 +326,8 @@ def _run_request(request, executor_for, dry_run, verbose, quiet, stream, render,
                 if not quiet:
                     say(f"computing {len(missing)} of {len(wanted)} runs on {executor.name}"
                         + (" (then the rest of the probed plug-ins' seeds)" if probing else ""))
-                progress = Progress([w.experiment.seconds for w in missing], executor.jobs, stream, quiet=quiet)
+                progress = Progress([(w.label, expected_seconds(w)) for w in schedule(missing)], executor.jobs,
+                                    stream, quiet=quiet)
                 try:
                     problems += compute(missing, executor, request.results, progress, verbose)
                 finally:
