@@ -39,7 +39,8 @@ def test_runs_from_two_kernels_are_said_to_differ_and_named():
     network = fixture_record("network", [0, 1, 2])
     network["runs"][2]["provenance"] = skylake
     text = "\n".join(header_lines([network, fixture_record("darkness", [None])], "make report", "today"))
-    assert "**The runs were computed in 2 different settings** (they differ in BLAS, numerics variables)" in text
+    assert "**The runs were computed in 2 different settings** (they differ in BLAS, which are part" in text
+    assert "- The runs were computed where numerics variables differ, which no run's identity holds" in text
     assert ("  - network seeds 0-1; darkness: BLAS openblas 0.3.30 (Haswell kernel); numerics variables "
             "OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set") in text
     assert ("  - network seed 2: BLAS openblas 0.3.30 (SkylakeX kernel); numerics variables "
@@ -73,3 +74,30 @@ def test_the_header_says_when_network_counts_are_not_the_canonical_ones():
     [line] = arithmetic_lines([record("network", "NumPy")])
     assert line.startswith("- **Not the canonical counts:** network trained in NumPy")
     assert arithmetic_lines([{"name": "darkness", "runs": [{"identity": {"numerics": {"blas": []}}}]}]) == []
+
+
+def test_what_no_identity_holds_raises_no_alarm():
+    """Dask workers with other BLAS threads, or a network in portable C on another BLAS: no run differs."""
+    other = copy.deepcopy(PROVENANCE)
+    other["machine"]["blas_threads"] = ["openblas 1 threads"]
+    other["numerics"]["blas"] = ["openblas 0.3.30 (SkylakeX)"]
+    network = fixture_record("network", [0, 1])
+    network["runs"][1]["provenance"] = other
+    for run in network["runs"]:
+        run["identity"] = {"numerics": {"arithmetic": "portable C"}}  # the network's own: no BLAS in it
+    text = "\n".join(header_lines([network], "make report", "today"))
+    assert "**The runs were computed" not in text and "same seed is not the same run" not in text
+    assert "- The runs were computed where BLAS, BLAS threads differ, which no run's identity holds" in text
+
+
+def test_a_dask_worker_names_the_commit_its_code_was_sent_from(tmp_path, monkeypatch):
+    from reports.runner import executors, provenance
+
+    monkeypatch.setattr(provenance, "PROJECT_ROOT", tmp_path)  # no git checkout here, as on a worker
+    assert provenance.git_commit() == "unknown (not a git checkout)"
+    (tmp_path / provenance.COMMIT_FILE).write_text("abc1234\n")
+    assert provenance.git_commit() == "abc1234"
+    _, archive = executors.code_archive({"x.py": b"pass", provenance.COMMIT_FILE: b"abc1234"})
+    import io
+    import zipfile
+    assert zipfile.ZipFile(io.BytesIO(archive)).read(provenance.COMMIT_FILE) == b"abc1234"

@@ -70,6 +70,27 @@ def _ranges(numbers):
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in groups)
 
 
+# The fields of `setting` that a run's identity may hold (reports/runner/identity.py: the numerics of a
+# module without its own numerics()); the others (CPU, BLAS threads, variables) change no count.
+IN_IDENTITY = {"BLAS": "blas", "NumPy SIMD": "numpy_simd", "versions": "libraries"}
+
+
+def in_identity(label, records):
+    """Whether the runs' identities differ in what `label` describes (a run that recorded no identity
+    is taken to hold it, as older runs' provenance did)."""
+    key, values = IN_IDENTITY.get(label), set()
+    if key is None:
+        return False
+    for record in records:
+        for run in record["runs"]:
+            numerics = (run.get("identity") or {}).get("numerics")
+            if numerics is None:
+                return True
+            if key in numerics:
+                values.add(json.dumps(numerics[key], sort_keys=True))
+    return len(values) > 1
+
+
 def setting_lines(records):
     """The header's lines on machines and numerics: one line per field when every run shares it, and
     a plain statement with the runs of each setting when they do not."""
@@ -85,10 +106,16 @@ def setting_lines(records):
     differing = [label for label in labels if label not in shared]
     renderer = f"tabulate {metadata.version('tabulate')}, matplotlib {metadata.version('matplotlib')}"
     lines = []
-    if differing:
+    alarming = [label for label in differing if in_identity(label, records)]
+    calm = [label for label in differing if label not in alarming]
+    if alarming:
         lines.append(f"- **The runs were computed in {len(groups)} different settings** (they differ in "
-                     f"{', '.join(differing)}). A network's counts depend on the BLAS kernel, the SIMD features "
-                     "and the library versions: from different settings, the same seed is not the same run.")
+                     f"{', '.join(alarming)}, which are part of the runs' identities): from different settings, "
+                     "the same seed is not the same run.")
+    if calm:
+        lines.append(f"- The runs were computed where {', '.join(calm)} differ, which no run's identity holds: "
+                     "no count depends on it.")
+    if differing:
         for group in groups:
             lines.append(f"  - {which_runs(group['runs'])}: "
                          + "; ".join(f"{label} {group['fields'][label]}" for label in differing))
