@@ -170,8 +170,9 @@ def header_lines(records, command, generated):
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
         f"tested on {records[0]['n_test']:,}",
         f"- {TEST_ONLY_FOR_SCORING[0].upper()}{TEST_ONLY_FOR_SCORING[1:]}: no classifier's fit was given a test image "
-        "or label; a classifier that watches data while it trains (an `eval_set`) was given the book's "
-        "validation images, and the runner scored the test images after each epoch itself",
+        "or label; a classifier that watches data while it trains (its `eval_set`, `eval_X` or `X_val`) was given "
+        "the book's validation images, and the runner scored the test images after each epoch or boosting round "
+        "itself",
     ]
 
 
