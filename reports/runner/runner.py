@@ -22,6 +22,7 @@ import, a build) is said and tried again next time, never stored.
 
 import contextlib
 import hashlib
+from functools import partial
 import sys
 import time
 from dataclasses import dataclass
@@ -111,15 +112,16 @@ def wanted_runs(request, say=print, dry_run=False):
     wanted, probing = [], False
     for experiment in request.experiments:
         how = seeding(experiment)
-        if how == "once" or request.n_seeds == 1:
+        n_seeds = request.seeds_of(experiment)
+        if how == "once" or n_seeds == 1:
             seeds = [0]
         elif how == "seeds":
-            seeds = list(range(request.n_seeds))
+            seeds = list(range(n_seeds))
         else:
             found = _probe_result(experiment, request.results, say, dry_run)
             probing |= found is None
             seeds = {None: list(PROBE_SEEDS), "alike": list(PROBE_SEEDS), "failed": [0]}.get(
-                found, list(range(request.n_seeds)))
+                found, list(range(n_seeds)))
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
     return wanted, probing
 
@@ -286,7 +288,7 @@ def render_report(request, paths, fingerprint, extra_failures=()):
 
     records, failures = records_from_runs(paths)
     failures = [*failures, *({"name": line.split(":")[0].split(" seed ")[0], "failed": line} for line in extra_failures)]
-    draw = render_chapter if request.kind == "chapter" else render
+    draw = partial(render_chapter, sequential=request.sequential) if request.kind == "chapter" else render
     table = draw(records, request.out, request.figures, request.command,
                  footer=footer(failures, f"{FINGERPRINT_PREFIX}{fingerprint} -->"))
     add_failures_to_summary(request.out, failures)
