@@ -395,7 +395,7 @@ def exercise_section(records):
     return lines
 
 
-def render_chapter(records, out, figures_dir, command, footer="", sequential=True):
+def render_chapter(records, out, figures_dir, command, footer="", sequential=True, lost=0):
     """Write the chapter's report for `records` to `out`, its figures to `figures_dir` and its CSVs
     beside it; `sequential`: whether the seeds were chosen by the rule (False: fixed by CHAPTER_SEEDS).
     Returns the main table as plain text for the terminal."""
@@ -413,7 +413,7 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
     failures = [line for r in records for line in failure_lines(r)]
     lines = [
         "# Chapter 1, reproduced", "",
-        *header_lines(records, command, generated), "",
+        *header_lines(records, command, generated, lost), "",
         "The chapter prints one run per experiment, the best of three for its networks. Here every "
         "experiment runs over several seeds, and each figure of the book is placed among them. Counts are of "
         "the 10,000 test images; *book measures* says which count the book printed: a network's best epoch, "

@@ -200,9 +200,17 @@ def arithmetic_lines(records):
     return lines
 
 
-def header_lines(records, command, generated):
+RUNS_NOT_COMPUTED = "Runs not computed"  # the section of a partial report that lists them
+
+
+def header_lines(records, command, generated, lost=0):
+    """The header; `lost` runs of the request that were not computed make it say first that it is partial."""
     shas = sorted({r["data_sha256"] for r in records})
+    partial = [f"- **Partial report: {lost} run{'s' * (lost != 1)} of this request {'were' if lost != 1 else 'was'} "
+               f"not computed** and {'are' if lost != 1 else 'is'} missing from every table and figure (each is "
+               f"listed under *{RUNS_NOT_COMPUTED}* at the end); run the same command again to complete it"] if lost else []
     return [
+        *partial,
         f"- Generated: {generated} by `{command}`",
         *commit_lines(records),
         *setting_lines(records),

@@ -15,7 +15,7 @@ from reports.render import figures
 from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
-from reports.render.header import commits, header_lines, where
+from reports.render.header import RUNS_NOT_COMPUTED, commits, header_lines, where
 from reports.render.records import deterministic, with_interval
 
 def timestamp():
@@ -33,11 +33,14 @@ def first_failures(failures):
     return list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
 
 
-def footer(failures=(), last_line=""):
-    """The end of a report: the classifiers that failed, the first failure of each, and `last_line`
-    (the runner's fingerprint of the settings). Written with the report's body, in one file, at once."""
+def footer(failures=(), last_line="", lost=()):
+    """The end of a report: the runs that were not computed (`lost`, one line each), the classifiers
+    that failed, the first failure of each, and `last_line` (the runner's fingerprint of the settings).
+    Written with the report's body, in one file, at once."""
     listed = "".join(f"- {run['failed']}\n" + where_it_failed(run) for run in first_failures(failures))
-    return (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
+    missing = "".join(f"- {line}\n" for line in lost)
+    return ((f"\n## {RUNS_NOT_COMPUTED}\n\n{missing}" if missing else "")
+            + (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else ""))
 
 
 def where_it_failed(run):
@@ -118,7 +121,7 @@ def comparison_lines(pairs):
     return lines
 
 
-def render(records, out, figures_dir, command, footer=""):
+def render(records, out, figures_dir, command, footer="", lost=0):
     """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
@@ -136,7 +139,7 @@ def render(records, out, figures_dir, command, footer=""):
     pairs = comparisons.compare(records)
     lines = [
         "# MNIST accuracy report", "",
-        *header_lines(records, command, generated), "",
+        *header_lines(records, command, generated, lost), "",
         "## Accuracy on the test images", "",
         "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
         "interval is two-sided and says what it covers. For a classifier run over several seeds (*seeds and "

@@ -279,18 +279,19 @@ def report_fingerprint(path):
     return None
 
 
-def render_report(request, paths, fingerprint, extra_failures=()):
-    """Render the report of `paths` (run files) at request.out, its figures beside it. Returns the
-    main table as text and the names of the classifiers that failed."""
+def render_report(request, paths, fingerprint, lost=()):
+    """Render the report of `paths` (run files) at request.out, its figures beside it; `lost`: a line
+    for each run of the request that was not computed (the cluster lost it, its environment failed),
+    which make the report partial, said at its top and listed at its end. Returns the main table as
+    text and the names of the classifiers that failed."""
     from reports.render.chapter import render_chapter
     from reports.render.records import records_from_runs
     from reports.render.report import add_failures_to_summary, footer, render
 
     records, failures = records_from_runs(paths)
-    failures = [*failures, *({"name": line.split(":")[0].split(" seed ")[0], "failed": line} for line in extra_failures)]
     draw = partial(render_chapter, sequential=request.sequential) if request.kind == "chapter" else render
-    table = draw(records, request.out, request.figures, request.command,
-                 footer=footer(failures, f"{FINGERPRINT_PREFIX}{fingerprint} -->"))
+    table = draw(records, request.out, request.figures, request.command, lost=len(lost),
+                 footer=footer(failures, f"{FINGERPRINT_PREFIX}{fingerprint} -->", lost=lost))
     add_failures_to_summary(request.out, failures)
     return table, sorted({run["name"] for run in failures})
 
@@ -353,6 +354,7 @@ def _run_request(request, executor_for, dry_run, verbose, quiet, stream, render,
 def _finish(request, wanted, problems, quiet, stream, start, render):
     """Render the report if it is out of date; say what failed; the outcome."""
     present = tuple(w.path for w in wanted if w.path.is_file())
+    problems = [*problems, *unexplained(wanted, problems)]
     for line in problems:
         print(f"error: {line}", file=stream)
     if not present:
@@ -375,6 +377,14 @@ def _finish(request, wanted, problems, quiet, stream, start, render):
         print(f"error: failed, in the report's list of failures: {', '.join(failed)} (stored: RETRY=1 or "
               "--retry-failed fits them again)", file=stream)
     return Outcome(1 if failed or problems else 0, present, tuple(failed))
+
+
+def unexplained(wanted, problems):
+    """A line for each wanted run that has no file and no problem line naming it (a cluster that went
+    away before answering for it): every run missing from a report is said, never left out silently."""
+    named = {line.split(":")[0] for line in problems}
+    return [f"{w.label}: not computed (no result came back for it); run the same command again"
+            for w in wanted if not w.path.is_file() and w.label not in named]
 
 
 def _list(request, wanted, missing, probing, stream):
