@@ -115,3 +115,14 @@ def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitt
     assert lines[0].startswith("- Code: rendered at git commit 3333333; the runs were computed at 4 commits")
     assert lines[1:] == ["  - 1111111: network seed 2", "  - 1111111 (with uncommitted changes): network seed 1",
                          "  - 2222222: network seed 0", "  - 9999999: network seed 3"]  # not in this history: last
+
+
+def test_a_plugins_libraries_are_named_with_their_versions():
+    from reports.render.header import plugin_library_lines
+
+    lgbm = fixture_record("lgbm", [None])
+    lgbm["runs"][0]["identity"] = {"libraries": {"lightgbm": "4.6.0", "numpy": "2.4.6"}}
+    darkness = fixture_record("darkness", [None])
+    darkness["runs"][0]["identity"] = {"libraries": {"numpy": "2.4.6"}}
+    assert plugin_library_lines([darkness, lgbm]) == ["- Libraries of the classifiers beside those: lgbm: lightgbm 4.6.0"]
+    assert plugin_library_lines([darkness]) == []

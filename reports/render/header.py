@@ -203,6 +203,22 @@ def arithmetic_lines(records):
 RUNS_NOT_COMPUTED = "Runs not computed"  # the section of a partial report that lists them
 
 
+def plugin_library_lines(records):
+    """The libraries each classifier's code imports beyond those of the versions line (a plug-in's
+    lightgbm, say), with their versions, as its runs' identity recorded them."""
+    listed = set()
+    for record in records:
+        for run in record["runs"]:
+            listed |= set(((run.get("provenance") or {}).get("numerics") or {}).get("libraries") or {})
+    parts = []
+    for record in records:
+        libraries = (record["runs"][0].get("identity") or {}).get("libraries") or {}
+        extra = {name: version for name, version in libraries.items() if name not in listed}
+        if extra:
+            parts.append(f"{record['name']}: " + ", ".join(f"{name} {version}" for name, version in extra.items()))
+    return [f"- Libraries of the classifiers beside those: {'; '.join(parts)}"] if parts else []
+
+
 def header_lines(records, command, generated, lost=0):
     """The header; `lost` runs of the request that were not computed make it say first that it is partial."""
     shas = sorted({r["data_sha256"] for r in records})
@@ -214,6 +230,7 @@ def header_lines(records, command, generated, lost=0):
         f"- Generated: {generated} by `{command}`",
         *commit_lines(records),
         *setting_lines(records),
+        *plugin_library_lines(records),
         *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
         f"tested on {records[0]['n_test']:,}",

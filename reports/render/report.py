@@ -151,8 +151,11 @@ def render(records, out, figures_dir, command, footer="", lost=0):
         "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
         "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "
         "epoch with the best count on the book's validation images, which the network watches while it "
-        "trains: the honest figure. *book* is the figure printed in chapter 1 of Nielsen's "
-        "*Neural Networks and Deep Learning*.", "",
+        "trains: the honest figure (for a boosting plug-in, its rounds stand for epochs). *book* is the figure "
+        "printed in chapter 1 of Nielsen's *Neural Networks and Deep Learning*. *fit s* and *predict s* are the "
+        "mean wall-clock seconds of the runs as each was made, at whatever load the machine had then (runs "
+        "reused from earlier commands were timed then): a guide to the order of magnitude, not a benchmark "
+        "(`make bench` measures side by side).", "",
         table, "",
         f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",
         *book_notes(records),
