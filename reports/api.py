@@ -199,29 +199,24 @@ def compare(classifiers, *, seeds=None, results=RESULTS, report=None, jobs=None,
     column holds it. With `strict`, FailedRuns is raised instead, naming every reason. With
     `retry_failed`, runs stored as failures are computed again.
     """
-    from data import load_mnist
-    from reports.__main__ import executor_for
-    from reports.render.records import records_from_runs
+    from reports.publish import publish
+    from reports.render.summaries import summaries_of
     from reports.render.tables import runs_rows
-    from reports.runner.runner import run_request
-    from reports.runner.store import read_run
 
     builtins, specs = _entries(classifiers)
     request = make_request("report", seeds=seeds, extra="; ".join(specs), jobs=jobs, results=results, out=report,
                            scheduler=scheduler, builtins=builtins)
-    load_mnist(repair=True)
-    outcome = run_request(request, executor_for, quiet=quiet, render=report is not None, retry_failed=retry_failed)
-    if not outcome.runs:
+    published = publish(request, quiet=quiet, render=report is not None, retry_failed=retry_failed)
+    if not published.runs:
         raise RuntimeError("no run could be computed (the errors above say why)")
-    runs = {path: read_run(path) for path in outcome.runs}
-    failed = [run for run in runs.values() if "failed" in run]
+    failed = [run for run in published.runs.values() if "failed" in run]
     reasons = list(dict.fromkeys(run["failed"] for run in failed))
     for reason in reasons:  # quiet or not: a failure is never silent
         print(f"error: {reason}", file=sys.stderr, flush=True)
     if strict and reasons:
         raise FailedRuns("; ".join(reasons))
-    worked = [path for path, run in runs.items() if "failed" not in run]
-    rows = [*runs_rows(records_from_runs(worked)[0] if worked else []), *map(_failed_row, failed)]
+    worked = [run for run in published.runs.values() if "failed" not in run]
+    rows = [*runs_rows(summaries_of(worked)[0] if worked else []), *map(_failed_row, failed)]
     rows = [{**{key: "" for key in COLUMNS}, **row} for row in rows]
     try:
         import pandas

@@ -3,7 +3,7 @@ a classifier's failure: runs a cluster lost, and runs no answer ever came back f
 
 import concurrent.futures
 
-from reports.runner import runner
+from reports.publish import publish
 from reports.runner.request import make_request
 from tests.test_runner import InProcess
 
@@ -33,7 +33,7 @@ class LosesRuns(InProcess):
 
 def test_every_lost_run_is_listed_as_lost_and_the_report_says_it_is_partial(digits_mnist, tmp_path, capsys):
     request = make_request("report", only="random darkness", seeds="5", results=str(tmp_path))
-    status = runner.run_request(request, lambda _: LosesRuns(digits_mnist, silent={4})).status
+    status = publish(request, LosesRuns(digits_mnist, silent={4})).status
     said = capsys.readouterr().err
     report = (tmp_path / "report.md").read_text()
     top, _, end = report.partition("## Runs not computed")

@@ -5,7 +5,7 @@ shown with --verbose and in the report, and --retry-failed fits a stored failure
 import pytest
 
 import reports
-import reports.__main__ as cli
+from reports.publish import publish
 from reports.runner import runner
 from reports.runner.request import make_request
 from reports.runner.store import read_run
@@ -23,8 +23,7 @@ def in_process(digits_mnist, monkeypatch):
         made.append(InProcess(digits_mnist))
         return made[-1]
 
-    monkeypatch.setattr("data.mnist.load_mnist", lambda **_: digits_mnist)
-    monkeypatch.setattr(cli, "executor_for", executor)
+    monkeypatch.setattr(runner, "executor_for", executor)
     return made
 
 
@@ -51,7 +50,7 @@ def test_compare_raises_with_every_reason_when_strict(in_process, tmp_path, caps
 
 def test_the_run_file_keeps_the_plugins_last_frames_shown_verbose_and_in_the_report(in_process, tmp_path, capsys):
     request = make_request("report", only="darkness", extra=EXPLODES, results=str(tmp_path))
-    status = runner.run_request(request, cli.executor_for, verbose=True).status
+    status = publish(request, verbose=True).status
     said = capsys.readouterr().err
     assert status == 1
     failure = read_run(next((tmp_path / "runs/bad").glob("*.json")))
@@ -65,11 +64,11 @@ def test_the_run_file_keeps_the_plugins_last_frames_shown_verbose_and_in_the_rep
 
 def test_a_stored_failure_is_kept_until_asked_to_retry(in_process, tmp_path, capsys):
     request = make_request("report", only="darkness", extra=EXPLODES, results=str(tmp_path))
-    runner.run_request(request, cli.executor_for)
-    runner.run_request(request, cli.executor_for)
+    publish(request)
+    publish(request)
     assert [sorted(executor.computed) for executor in in_process] == [[("bad", 0), ("darkness", 0)]]
     assert "RETRY=1" in capsys.readouterr().err
-    runner.run_request(request, cli.executor_for, retry_failed=True)
+    publish(request, retry_failed=True)
     assert in_process[-1].computed == [("bad", 0)]  # the failure only, once
 
 
