@@ -180,7 +180,7 @@ class Runs(tuple):
 def _failed_row(run):
     """The row of a failed run: what was run and why it failed, the results blank."""
     from reports.runner.identity import digest
-    from reports.runner.registry import spec_of
+    from reports.render.tables import spec_of
 
     return {"classifier": run["name"], "seed": "" if run["seed"] is None else run["seed"], "n_test": "",
             "digest": digest(run["identity"]), "spec": spec_of(run["name"], run["factory"], run["params"]),
