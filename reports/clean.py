@@ -3,7 +3,8 @@
 Every file the project writes is named in the manifest of its folder (common/files.py: MANIFEST), as
 it is written: run files, run files set aside as unreadable, reports, tables, figures, benchmarks.
 Those are removed, with the temporaries of interrupted writes (.NAME.HOST-PID-XXXXXXXX.tmp.EXT) and
-the folders left empty; anything else stays, and the command says what it left. A RESULTS that is
+the folders left empty, and the lock of the commands that compute there
+(.lock, reports/runner/lock.py); anything else stays, and the command says what it left. A RESULTS that is
 the project, a folder that contains it, .git or a folder of the project's source is refused whole
 (request.py refuses them as RESULTS and REPORT_MD too, before anything is written). A RESULTS that is
 a symbolic link is cleaned where it points, and the link stays. Standard library only: it runs before
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from common.files import MANIFEST, TEMPORARY, written_here
+from reports.runner.lock import LOCK_NAME  # the project's, though no atomic write makes it
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHOWN_LEFT = 5  # files named in the line that says what was left
@@ -74,7 +76,7 @@ def clean(results, say=print):
             path = folder / name
             if name == MANIFEST:
                 continue
-            if (name in ours or TEMPORARY.fullmatch(name)) and not path.is_symlink():
+            if (name in ours or TEMPORARY.fullmatch(name) or name == LOCK_NAME) and not path.is_symlink():
                 path.unlink()
             else:
                 left.append(path.relative_to(real).as_posix())

@@ -45,11 +45,11 @@ def test_a_task_that_kills_its_process_fails_alone_and_the_others_go_on(pool):
 
 def test_a_process_killed_from_outside_is_lost_not_failed(pool):
     sleeping = pool.submit(time.sleep, 30)
-    running = iter(pool.as_completed([sleeping]))
-    pool._start_waiting()
+    while not sleeping.running():
+        time.sleep(0.01)
     [process] = [p for p in pool.processes if p.future is sleeping]
     os.kill(process.process.pid, signal.SIGKILL)
-    assert next(running) is sleeping
+    assert next(iter(pool.as_completed([sleeping]))) is sleeping
     error = sleeping.exception()
     assert pool.lost(error) and not pool.crashed(error) and "SIGKILL" in str(error)
 
@@ -59,8 +59,9 @@ def test_the_pool_processes_die_with_the_runner():
         import os, signal, time
         from reports.runner.local_pool import LocalPool
         pool = LocalPool(1)
-        pool.submit(time.sleep, 60)
-        pool._start_waiting()
+        task = pool.submit(time.sleep, 60)
+        while not task.running():
+            time.sleep(0.01)
         print(pool.processes[0].process.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)  # the runner killed outright: no clean-up of its own
     """)

@@ -22,6 +22,7 @@ from pathlib import Path
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
 from reports.runner.identity import code_paths, run_code_paths
 from reports.runner.local_pool import LocalPool  # noqa: F401 (one of the two executors)
+from reports.runner.provenance import COMMIT_FILE, git_commit
 
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 
@@ -75,7 +76,9 @@ class DaskPool:
         self.address = address
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
-        self.name = f"{len(self.client.nthreads())} Dask workers ({self.jobs} threads) at {address}"
+        workers = len(self.client.nthreads())
+        self.name = (f"{workers} Dask worker{'s' * (workers != 1)} ({self.jobs} thread{'s' * (self.jobs != 1)}) "
+                     f"at {address}")
         self._data = None
         send_code(self.client, experiments)
 
@@ -138,12 +141,12 @@ def code_files(experiments):
 
 
 def code_archive(files):
-    """(digest, zip bytes) of the files, the digest naming the content."""
+    """(digest, zip bytes) of the files ({name: path, or the bytes themselves}), the digest naming the content."""
     content = hashlib.sha256()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, path in files.items():
-            data = path.read_bytes()
+            data = path if isinstance(path, bytes) else path.read_bytes()
             content.update(name.encode() + b"\0" + data)
             archive.writestr(name, data)
     return content.hexdigest()[:16], buffer.getvalue()
@@ -155,7 +158,8 @@ def send_code(client, experiments):
     from distributed.diagnostics.plugin import WorkerPlugin
 
     files = code_files(experiments)
-    code_digest, archive = code_archive(files)
+    # The commit this code is at travels with it: the workers' copy is no git checkout (provenance.py).
+    code_digest, archive = code_archive({**files, COMMIT_FILE: git_commit().encode("utf-8")})
     tops = sorted({name.split("/")[0].removesuffix(".py") for name in files})
     here = os.getpid()  # a LocalCluster's scheduler runs in this very process, which has the code already
 

@@ -6,7 +6,8 @@ flight is lost with it, and nothing says which task killed it. Here each process
 a death is the death of the one task it was computing (WorkerDied, with the signal or exit status);
 the other tasks go on, and a new process takes the dead one's place.
 
-No orphans: every process is started fresh (spawn, so it imports the code as it is now), ignores
+No orphans: every process is started fresh (spawn, so it imports the code as it is now, without the
+caller's main module), ignores
 Ctrl-C (the runner handles it and keeps every finished run), and is killed by the kernel when the
 runner dies (Linux's parent-death signal); elsewhere, an idle process exits when its pipe closes.
 """
@@ -14,11 +15,13 @@ runner dies (Linux's parent-death signal); elsewhere, an idle process exits when
 import collections
 import concurrent.futures
 import ctypes
-import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
+
+from reports.runner.spawn import WithoutMain
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when the thread that started it ends
 STOP_SECONDS = 5  # for a process to end after SIGTERM, before it is killed
@@ -107,23 +110,36 @@ class _Process:
 
 
 class LocalPool:
-    """Processes of this machine, `jobs` at once (see the module's docstring)."""
+    """Processes of this machine, `jobs` at once (see the module's docstring). A thread of this process
+    starts the waiting tasks as processes come free and collects their answers into the futures."""
 
     name = "this machine"
 
     def __init__(self, jobs):
         self.jobs = jobs
-        self.context = multiprocessing.get_context("spawn")
+        self.context = WithoutMain()  # spawn, without re-running the caller's main module (reports/runner/spawn.py)
         self.waiting = collections.deque()  # (future, function, args) not started yet
         self.processes = []
+        self._lock = threading.Lock()
+        self._wake, self._woken = multiprocessing.connection.Pipe()
+        self._closing = False
+        self._thread = None
 
     def dataset(self):
         return None  # each process loads its own (worker.local_dataset)
 
     def submit(self, function, *args):
         future = concurrent.futures.Future()
-        self.waiting.append((future, function, args))
+        with self._lock:
+            self.waiting.append((future, function, args))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._manage, name="local pool", daemon=True)
+                self._thread.start()
+        self._wake.send(None)
         return future
+
+    def as_completed(self, futures):
+        return concurrent.futures.as_completed(futures)
 
     def lost(self, error):
         return isinstance(error, WorkerDied) and not error.by_itself
@@ -131,23 +147,22 @@ class LocalPool:
     def crashed(self, error):
         return isinstance(error, WorkerDied) and error.by_itself
 
-    def as_completed(self, futures):
-        """Yield each of `futures` as it completes, starting waiting tasks as processes come free."""
-        pending = set(futures)
-        while pending:
-            done = {future for future in pending if future.done()}
-            if not done:
+    def _manage(self):
+        """The pool's thread: start what waits, then wait for an answer, a death or a new task."""
+        while True:
+            with self._lock:
+                if self._closing:
+                    return
                 self._start_waiting()
                 busy = [p for p in self.processes if p.future is not None]
-                if not busy:
-                    raise RuntimeError("tasks are pending, but none is waiting or running")
-                multiprocessing.connection.wait([p.connection for p in busy] + [p.process.sentinel for p in busy])
+            ready = multiprocessing.connection.wait([self._woken] + [p.connection for p in busy]
+                                                    + [p.process.sentinel for p in busy])
+            if self._woken in ready:
+                while self._woken.poll():
+                    self._woken.recv()
+            with self._lock:
                 for process in busy:
                     self._collect(process)
-                continue
-            for future in done:
-                pending.discard(future)
-                yield future
 
     def _start_waiting(self):
         idle = [p for p in self.processes if p.future is None]
@@ -157,7 +172,12 @@ class LocalPool:
                 continue
             process = idle.pop() if idle else self._new_process()
             process.future = future
-            process.connection.send((function, args))
+            try:
+                process.connection.send((function, args))
+            except Exception as error:  # a task that cannot be pickled: its own error, said in one line
+                process.future = None
+                future.set_exception(RuntimeError(f"cannot send it to a worker process: {type(error).__name__}: "
+                                                  f"{error}"))
 
     def _new_process(self):
         process = _Process(self.context)
@@ -185,10 +205,17 @@ class LocalPool:
             process.future.set_exception(WorkerDied(process.process.exitcode))
 
     def close(self, interrupted=False):
-        """Stop the processes: when idle, by closing their pipes; when interrupted, by SIGTERM, then
-        SIGKILL for any that does not end within STOP_SECONDS."""
-        self.waiting.clear()
-        for process in self.processes:
+        """Stop the processes: when idle, by closing their pipes; when interrupted, by SIGTERM (they
+        unwind, removing their temporaries), then SIGKILL for any that does not end within
+        STOP_SECONDS. Tasks not started are cancelled. The pool's thread ends last: the processes it
+        started are killed by the kernel when it ends (PR_SET_PDEATHSIG)."""
+        with self._lock:
+            self._closing = True
+            for future, _, _ in self.waiting:
+                future.cancel()
+            self.waiting.clear()
+            processes = list(self.processes)
+        for process in processes:
             if interrupted:
                 process.process.terminate()
             else:
@@ -196,10 +223,14 @@ class LocalPool:
                     process.connection.send(None)
                 except OSError:
                     pass
-        for process in self.processes:
+        for process in processes:
             process.process.join(STOP_SECONDS)
             if process.process.is_alive():
                 process.process.kill()
                 process.process.join()
+        self._wake.send(None)
+        if self._thread is not None:
+            self._thread.join()
+        for process in processes:
             process.connection.close()
         self.processes = []
