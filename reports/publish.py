@@ -95,7 +95,7 @@ def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequ
     runs = list(runs)
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
     return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
-                        problems=problems,
+                        code=render_code(), problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
                         caps={name: experiment.chapter_seeds for name, experiment in BY_NAME.items()},
                         sequential=sequential)

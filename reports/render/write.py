@@ -12,6 +12,7 @@ and nothing of the runner is asked. It writes, each file atomically:
 - last, once the report links only the new figures, it removes the stale ones (figures.FIGURES).
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from tabulate import tabulate
 
 from common.files import write_text_atomic
 from reports.render import chapter, figures, report, tables
+from reports.render.figure_digest import rendering_code
 from reports.render.header import Made, made_by
 from reports.render.summaries import summaries_of
 
@@ -49,13 +51,15 @@ def failures_list(failures):
     return "".join(f"- {message}\n" for _, message in first_failures(failures))
 
 
-def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), problems=(), last_line="",
-                 images=None, no_images="", caps=None, sequential=True):
+def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), code=None, problems=(),
+                 last_line="", images=None, no_images="", caps=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
     `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
     pairs of runs that could not be computed, listed with the runs that failed; `command` is what a
     reader types to get the same report; `rendered_at`, the commit of this code, and `history`, the
-    checkout's commits oldest first (reports/render/header.py orders the runs' by it); `images`, the test
+    checkout's commits oldest first (reports/render/header.py orders the runs' by it); `code`, {path:
+    digest} of the code that renders, which a figure's digest covers (reports/render/figure_digest.py;
+    None: every figure is drawn); `images`, the test
     images the runs were scored on (or None, `no_images` saying why). The chapter's: `caps`, {name:
     the most seeds the request gives it}; `sequential`, whether its seeds were chosen by the rule
     (reports/sequential.py). Returns Written."""
@@ -65,11 +69,12 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
     summaries, failed_runs = summaries_of(runs)
     failures = [*((run["name"], run["failed"]) for run in failed_runs), *problems]
     made = Made(command, timestamp(), rendered_at, tuple(history))
-    if kind == "report":
-        lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
-    else:
-        capped = [{**summary, "cap": (caps or {}).get(summary["name"])} for summary in summaries]
-        lines, (headers, rows), drawn = chapter.render_chapter(capped, out, figures_dir, made, sequential)
+    with rendering_code(code) if code is not None else contextlib.nullcontext():
+        if kind == "report":
+            lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
+        else:
+            capped = [{**summary, "cap": (caps or {}).get(summary["name"])} for summary in summaries]
+            lines, (headers, rows), drawn = chapter.render_chapter(capped, out, figures_dir, made, sequential)
     tables.write_tables(summaries, out.parent, prefix=TABLES[kind])
     listed = failures_list(failures)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
