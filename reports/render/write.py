@@ -7,6 +7,8 @@ and nothing of the runner is asked. It writes, each file atomically:
   before the report, so that a report on disk says everything beside it is written too;
 - the summary beside it (NAME-summary.md, the block `make readme` pastes): how it was made, the
   main table and the classifiers that failed, in one write;
+- the counts beside it (NAME-counts.md, which docs/reproducibility.md pastes as the canonical
+  counts): each classifier's correct count seed by seed, and the arithmetic it computed in;
 - the report: its body, the classifiers that failed and `last_line` (the publish step's
   fingerprint), in one file, at once;
 - last, once the report links only the new figures, it removes the stale ones (figures.FIGURES).
@@ -51,6 +53,21 @@ def failures_list(failures):
     return "".join(f"- {message}\n" for _, message in first_failures(failures))
 
 
+def counts_table(summaries, made):
+    """Each classifier's correct count after its last epoch, seed by seed, with the arithmetic of its
+    runs (the network's portable C, where it built; else its libraries'), under how it was made."""
+    rows = []
+    for summary in summaries:
+        arithmetic = sorted({((run.get("identity") or {}).get("numerics") or {}).get("arithmetic")
+                             or "the installed libraries'" for run in summary["runs"]})
+        seeds = ", ".join("-" if run["seed"] is None else str(run["seed"]) for run in summary["runs"])
+        rows.append([summary["name"], seeds, " / ".join(f"{run['correct']:,}" for run in summary["runs"]),
+                     "; ".join(arithmetic)])
+    table = tabulate(rows, ["classifier", "seeds", "correct after the last epoch", "arithmetic"], tablefmt="github",
+                     disable_numparse=True)
+    return f"{made_by(summaries, made)}.\n\n{table}\n"
+
+
 def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), code=None, problems=(),
                  last_line="", images=None, no_images="", caps=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
@@ -81,6 +98,8 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
     write_text_atomic(out.with_name(out.stem + "-summary.md"),
                       f"{made_by(summaries, made)}; full report: `{out}`.\n\n{table}\n"
                       + (f"\nFailed, not in the table:\n\n{listed}" if listed else ""))
+    if kind == "report":
+        write_text_atomic(out.with_name(out.stem + "-counts.md"), counts_table(summaries, made))
     footer = (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
     write_text_atomic(out, "\n".join(lines) + "\n" + footer)
     figures.remove_stale(figures_dir, drawn, figures.FIGURES[kind])
