@@ -126,7 +126,7 @@ def test_the_experiments_are_listed_once_and_the_makefile_names_none():
     assert {e.name for e in EXPERIMENTS} == {e.name for k in ("report", "chapter") for e in experiments_of(k)}
     makefile = "\n".join(line for line in (ROOT / "Makefile").read_text().splitlines()
                          if not line.lstrip().startswith(("#", "@echo")))
-    named = [e.name for e in EXPERIMENTS if re.search(rf"(?<![\w-]){re.escape(e.name)}(?![\w-])", makefile)]
+    named = [e.name for e in EXPERIMENTS if re.search(rf"(?<![\w./-]){re.escape(e.name)}(?![\w./-])", makefile)]
     assert named == [], f"the Makefile names {named}: derive them from reports/runner/experiments.py"
 
 
@@ -137,7 +137,10 @@ def test_the_experiments_are_listed_once_and_the_makefile_names_none():
     ("numerics = dict\n", "mymodule"),
     ("import json\n\ndef fit():\n    numerics = 1\n", None),  # not at the top level: not the module's
 ])
-def test_a_modules_numerics_is_found_by_reading_it_not_running_it(user_module, source, home):
+def test_a_modules_numerics_is_found_by_reading_it_not_running_it(user_module, source, home, monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "mymodule", raising=False)  # an earlier test's, imported from its own folder
     user_module(source)
     assert identity.numerics_home("mymodule") == home
 
