@@ -101,13 +101,16 @@ def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequ
                         sequential=sequential)
 
 
-def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True):
+def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True,
+            stored=None):
     """Compute what `request` is missing (on `executor`, or the one the request names) and, with
     `render`, write its report if it is stale, from the runs there are even if some failed. Returns
-    the Published outcome; says on `stream` (stderr) what failed and what was written."""
+    the Published outcome; says on `stream` (stderr) what failed and what was written. `stored`: the
+    run files the command has read already (reports/runner/runner.py's Stored)."""
     stream = stream or sys.stderr
     start = time.monotonic()
-    outcome = run_request(request, executor, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream)
+    outcome = run_request(request, executor, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream,
+                          stored=stored)
     paths = tuple(outcome.runs)
     if dry_run:
         stale = outcome.missing or report_fingerprint(request.out) != render_fingerprint(request, paths)

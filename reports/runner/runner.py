@@ -210,16 +210,17 @@ def compute(missing, executor, results, progress, stored, verbose=False):
     return problems
 
 
-def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None):
+def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, stored=None):
     """Compute what `request` is missing on `executor` (when None, the one the request names, made
     only if something is missing: reports/runner/executors.py) and return the Outcome. A dry run
-    computes nothing and lists, one line each, what it would compute."""
+    computes nothing and lists, one line each, what it would compute. `stored`: the run files this
+    command has read already (a Stored), when it asks more than once (make chapter's rounds)."""
     stream = stream or sys.stderr
 
     def say(line):
         print(line, file=stream, flush=True)
 
-    stored = Stored(say, dry_run)
+    stored = stored if stored is not None else Stored(say, dry_run)
     problems = []
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
