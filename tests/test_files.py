@@ -123,8 +123,12 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
     gate.mkdir()
     (gate / "open-0").touch()  # seed 0 finishes; seed 1 waits at the gate until interrupted
     script = textwrap.dedent(f"""
+        import signal
         import sys
         import numpy as np
+        # Ctrl-C as a terminal delivers it, whatever this test's own parent did with SIGINT (a process
+        # started in the background of a shell without job control inherits it ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from sklearn.datasets import load_digits
         from data import mnist
         data = load_digits()
@@ -140,9 +144,13 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
     """)
     process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    assert wait_for(lambda: gate.glob("started-*-1"), process)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=scaled(60))
+    try:
+        assert wait_for(lambda: gate.glob("started-*-1"), process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=scaled(60))
+    finally:  # never leave the command waiting at the gate
+        (gate / "open").touch()
+        process.kill()
     assert process.returncode == 130
     assert err.splitlines()[-1] == "interrupted; finished runs are kept, run the same command to resume"
     assert "Traceback" not in err
