@@ -13,7 +13,8 @@ MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# A stamp inside the venv: the venv is (re)built when requirements.txt changes.
+# A stamp inside the venv: the venv is made if it is missing, and brought up to requirements.txt
+# whenever that changes (in place: it may be a link to a venv shared between checkouts).
 VENV_READY := $(VENV)/.requirements-installed
 DATA := data/mnist.npz
 
@@ -48,13 +49,14 @@ help:
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
 	@echo "make bench     measure the network, the SVC backends, make report and make chapter -> RESULTS/bench.md"
 	@echo "make crosscheck   the network's C epoch built by several compilers and for aarch64: one digest"
+	@echo "make self-test-digest   after a deliberate change of network/compiled_epoch.c: its new SELF_TEST_SHA256"
 	@echo "make plugin-example   the README's plug-in example: a second report (REPORT_MD) from the same runs"
 	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove what the project wrote in RESULTS;  make distclean: also the venv and the data"
 
 # ---------------------------------------------------------------- set-up and data
 $(VENV_READY): requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
@@ -72,8 +74,9 @@ venv: $(VENV_READY)
 data: | $(VENV_READY)
 	$(PY) -m data
 
+# Across every core (pytest-xdist): a worker that runs out of tests takes over those still queued on another.
 test: $(VENV_READY) $(DASK_READY)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 # ---------------------------------------------------------------- report and chapter
 # $(call quote,TEXT): TEXT as one shell word. Settings are passed unexpanded ($(value ...)), as typed,
@@ -156,3 +159,10 @@ crosscheck: | $(VENV_READY)
 		else echo "note: not installed:$$missing (install them as root to run every build)" >&2; fi; \
 	fi
 	$(PY) -m pytest -q -rs tests/test_crossbuild.py
+
+# After a deliberate change of the network's arithmetic (network/compiled_epoch.c), the digest its
+# self-test now gives, to be written into SELF_TEST_SHA256 in network/compiled_epoch.py; then
+# `make crosscheck` shows that every build gives it.
+.PHONY: self-test-digest
+self-test-digest: | $(VENV_READY)
+	$(PY) network/compiled_epoch.py digest
