@@ -114,6 +114,7 @@ class LocalPool:
     starts the waiting tasks as processes come free and collects their answers into the futures."""
 
     name = "this machine"
+    lost_words = "its worker process was killed from outside, each time it was tried"
 
     def __init__(self, jobs):
         self.jobs = jobs
@@ -168,10 +169,12 @@ class LocalPool:
         idle = [p for p in self.processes if p.future is None]
         while self.waiting and (idle or len(self.processes) < self.jobs):
             future, function, args = self.waiting.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
             process = idle.pop() if idle else self._new_process()
-            process.future = future
+            process.future = future  # before it is said to run: a running task always has its process
+            if not future.set_running_or_notify_cancel():
+                process.future = None
+                idle.append(process)
+                continue
             try:
                 process.connection.send((function, args))
             except Exception as error:  # a task that cannot be pickled: its own error, said in one line

@@ -281,8 +281,9 @@ def compute(missing, executor, results, progress, stored, verbose=False):
 
     futures = {submit(w): w for w in schedule(missing)}
     while futures:
-        for future in executor.as_completed(list(futures)):
-            w = futures.pop(future)
+        asked, futures = futures, {}  # what is given again this round; a run never answered for stays missing
+        for future in executor.as_completed(list(asked)):
+            w = asked[future]
             try:
                 run, said = _answer(future, w, executor)
             except EnvironmentFailure as error:
@@ -293,7 +294,8 @@ def compute(missing, executor, results, progress, stored, verbose=False):
                     futures[submit(w)] = w
                     continue
                 text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
-                what = f"its worker was lost on {executor.name}" if executor.lost(error) else "it could not be computed"
+                what = getattr(executor, "lost_words", "the cluster lost it") if executor.lost(error) \
+                    else "it could not be computed"
                 problems.append(w.problem(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same "
                                           "command again"))
                 continue
