@@ -85,7 +85,7 @@ def test_a_task_whose_worker_dies_is_computed_again_on_another(on_digits, tmp_pa
         there = make_request("report", only="darkness", results=str(tmp_path),
                              extra=f"k=tests.plugins:KillsItsProcessOnce marker={str(marker)!r}",
                              scheduler=cluster.scheduler_address)
-        status = runner.run_request(there, lambda r: DaskPool(r.scheduler, r.experiments), quiet=True).status
+        status = publish(there, quiet=True).status
     said = capsys.readouterr().err
     assert marker.exists(), "the plug-in never killed its worker"
     assert status == 0, said

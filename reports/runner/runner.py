@@ -76,13 +76,13 @@ class Wanted:
 
     experiment: object
     seed: int
-    identity: dict
     path: Path
+    identity: dict | None = None  # None: not checked by the worker
 
     @classmethod
     def of(cls, experiment, seed, results):
         ident = identity(experiment, seed)
-        return cls(experiment, seed, ident, run_path(results, experiment, seed, digest(ident)))
+        return cls(experiment, seed, run_path(results, experiment, seed, digest(ident)), ident)
 
     @property
     def label(self):
@@ -306,7 +306,7 @@ def compute(missing, executor, results, progress, stored, verbose=False):
                 library_warnings.setdefault(line, w.experiment.name)
             if path != w.path:
                 problems.append(w.problem(f"{w.label}: computed on {executor.name} under another identity ("
-                                          f"{differences(w.identity, run['identity']) or 'digest'} differ from this "
+                                          f"{differences(w.identity or {}, run['identity']) or 'digest'} differ from this "
                                           f"machine's), stored as {path.name}, not used for this report"))
             outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
             progress.finished(w.label, f"{w.label}: {outcome}")
