@@ -267,11 +267,14 @@ typedef struct {
     double *delta; /* m x width_out: this layer's errors */
     int64_t *ends_in, *ends_out, *ends_batch;
     /* This layer's input: one sparse row per example (`position` and `value` hold the entries of a
-     * hidden layer's rows), and the same entries as sparse columns, one per input, examples ascending. */
+     * hidden layer's rows), and the same entries as sparse columns, one per input, examples ascending:
+     * input i's column has column_count[i] entries, in the m_max slots from i * m_max. `touched`
+     * lists the inputs whose columns have entries, grouped by that count (see index_columns). */
     sparse *rows;
-    int32_t *position, *column_example;
+    int64_t m_max, touched_count;
+    int32_t *position, *column_example, *column_count, *touched, *first_seen;
     double *value, *column_value;
-    int64_t *column_start;
+    int64_t *count_start;
 } layer;
 
 /* Feedforward through one layer (chapter 1, eq. 22): a = sigmoid(w a_in + b), for each of m examples.
@@ -319,23 +322,34 @@ static void backpropagate(const layer *L, layer *below, int64_t m, int32_t *posi
 }
 
 /* The sparse columns of the layer's input (one per input: the examples where it is nonzero), from
- * its sparse rows: what the weight gradient sums over. */
+ * its sparse rows in one pass: each entry goes straight into its input's slots. The inputs that have
+ * entries are then listed grouped by their number of entries, so that the update's loop over a
+ * column runs the same number of times for input after input (a loop count the CPU predicts); the
+ * order in which inputs are updated changes no bit, as each weight's sum is its own. */
 static void index_columns(layer *L, int64_t m)
 {
-    int64_t *start = L->column_start;
-    memset(start, 0, (L->n_in + 1) * sizeof *start);
-    for (int64_t e = 0; e < m; e++)
-        for (int64_t j = 0; j < L->rows[e].count; j++)
-            start[L->rows[e].position[j] + 1]++;
-    for (int64_t i = 0; i < L->n_in; i++)
-        start[i + 1] += start[i];
-    for (int64_t e = 0; e < m; e++) /* start[i] advances past column i's entries as they are filled */
-        for (int64_t j = 0; j < L->rows[e].count; j++) {
-            const int64_t at = start[L->rows[e].position[j]]++;
-            L->column_example[at] = (int32_t)e, L->column_value[at] = L->rows[e].value[j];
+    int64_t seen = 0;
+    for (int64_t e = 0; e < m; e++) {
+        const sparse x = L->rows[e];
+        for (int64_t j = 0; j < x.count; j++) {
+            const int32_t i = x.position[j];
+            const int64_t k = L->column_count[i]++, at = i * L->m_max + k;
+            L->column_example[at] = (int32_t)e, L->column_value[at] = x.value[j];
+            L->first_seen[seen] = i; /* kept (seen moves past it) only if this is its first entry */
+            seen += k == 0;
         }
-    memmove(start + 1, start, L->n_in * sizeof *start);
-    start[0] = 0;
+    }
+    int64_t *start = L->count_start; /* by entries: start[c] is where inputs of c entries begin */
+    memset(start, 0, (m + 2) * sizeof *start);
+    for (int64_t t = 0; t < seen; t++)
+        start[L->column_count[L->first_seen[t]] + 1]++;
+    for (int64_t c = 0; c <= m; c++)
+        start[c + 1] += start[c];
+    for (int64_t t = 0; t < seen; t++) {
+        const int32_t i = L->first_seen[t];
+        L->touched[start[L->column_count[i]]++] = i;
+    }
+    L->touched_count = seen;
 }
 
 /* BP4 summed over a mini-batch of at most GEMM_Q examples, and the step (chapter 1, eq. 20), for a
@@ -364,11 +378,10 @@ INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t st
  * weights are left as they are. gradient: scratch of width_out. */
 static void update(layer *L, int64_t m, double step, double *gradient)
 {
-    for (int64_t i = 0; i < L->n_in; i++) {
-        const int64_t s = L->column_start[i];
-        const sparse column = {L->column_example + s, L->column_value + s, L->column_start[i + 1] - s};
-        if (column.count == 0)
-            continue;
+    for (int64_t t = 0; t < L->touched_count; t++) {
+        const int64_t i = L->touched[t], s = i * L->m_max;
+        const sparse column = {L->column_example + s, L->column_value + s, L->column_count[i]};
+        L->column_count[i] = 0; /* emptied for the next mini-batch */
         double *row = L->wt + i * L->width_out;
         if (m <= GEMM_Q) {
 #define STEP_CHUNK(lanes) chunk_step(lanes, column, L->delta + o, L->width_out, row + o, step)
@@ -417,8 +430,8 @@ static void free_layers(layer *layers, int64_t count)
     for (int64_t l = 0; layers && l < count; l++) {
         layer *L = &layers[l];
         free(L->wt), free(L->w), free(L->b), free(L->a), free(L->delta), free(L->ends_in), free(L->ends_out);
-        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->column_start);
-        free(L->column_example), free(L->column_value);
+        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->column_count);
+        free(L->touched), free(L->first_seen), free(L->count_start), free(L->column_example), free(L->column_value);
     }
     free(layers);
 }
@@ -446,12 +459,16 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         L->rows = malloc(m_max * sizeof *L->rows);
         L->position = l > 0 ? malloc(entries * sizeof *L->position) : NULL;
         L->value = l > 0 ? malloc(entries * sizeof *L->value) : NULL;
-        L->column_start = malloc((L->n_in + 1) * sizeof *L->column_start);
+        L->m_max = m_max;
+        L->column_count = calloc(L->n_in, sizeof *L->column_count);
+        L->touched = malloc(L->n_in * sizeof *L->touched);
+        L->first_seen = malloc((L->n_in + 1) * sizeof *L->first_seen); /* one past: see index_columns */
+        L->count_start = malloc((m_max + 2) * sizeof *L->count_start);
         L->column_example = malloc(entries * sizeof *L->column_example);
         L->column_value = malloc(entries * sizeof *L->column_value);
         if (!L->wt || (l > 0 && (!L->w || !L->position || !L->value)) || !L->b || !L->a || !L->delta
-            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->column_start
-            || !L->column_example || !L->column_value) {
+            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->column_count || !L->touched
+            || !L->first_seen || !L->count_start || !L->column_example || !L->column_value) {
             free_layers(layers, count);
             return NULL;
         }
