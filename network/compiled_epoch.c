@@ -292,11 +292,47 @@ INLINE void chunk_product(int lanes, sparse x, const int64_t *ends, const double
     }
 }
 
+/* The sparse columns of a layer's input, one per input: the examples where it is nonzero, ascending,
+ * with its values; what the weight gradient sums over. Input i's column has count[i] entries, in the
+ * m_max slots from i * m_max. They are filled as the feedforward reads the input (chunk_batch_product),
+ * then the inputs with entries are listed in `touched`, grouped by their number of entries
+ * (group_by_count), and emptied as the update uses them. */
+typedef struct {
+    int64_t m_max, seen, touched_count;
+    int32_t *count, *example, *first_seen, *touched;
+    double *value;
+    int64_t *count_start;
+} columns;
+
+/* The sums of one block of one example's entries, from x.position[j] up to the block's `end`, into
+ * sum (n vectors); returns the entry after the block's last. With `c`, each entry is also put into
+ * its input's column (as example e): this pass reads the entries anyway. */
+INLINE int64_t block_sums(int n, sparse x, int64_t j, int64_t end, const double *rows, int64_t stride, vec *sum,
+                          columns *c, int32_t e)
+{
+    for (; j < x.count && x.position[j] < end; j++) {
+        const vec v = splat(x.value[j]);
+        const double *row = rows + x.position[j] * stride;
+        for (int q = 0; q < n; q++)
+            sum[q] = vfma(v, load(row + LANE * q), sum[q]);
+        if (c) {
+            const int32_t i = x.position[j];
+            const int64_t k = c->count[i]++, at = i * c->m_max + k;
+            c->example[at] = e, c->value[at] = x.value[j];
+            c->first_seen[c->seen] = i; /* kept (seen moves past it) only if this is its first entry */
+            c->seen += k == 0;
+        }
+    }
+    return j;
+}
+
 /* chunk_product for the m sparse rows x[0:m], into out + e * out_stride: block after block, and within
  * a block example after example, so that the rows of a block, read by every example in turn, stay in
- * the fastest cache. Each example's sums are chunk_product's, in the same order. next: scratch of m. */
+ * the fastest cache. Each example's sums are chunk_product's, in the same order. The entries go into
+ * the columns `c` too, unless it is NULL; as each input is in one block, its column is filled in the
+ * examples' order. next: scratch of m. */
 INLINE void chunk_batch_product(int lanes, const sparse *x, int64_t m, const int64_t *ends, const double *rows,
-                                int64_t stride, double *out, int64_t out_stride, int64_t *next)
+                                int64_t stride, double *out, int64_t out_stride, int64_t *next, columns *c)
 {
     const int n = lanes / LANE;
     for (int64_t e = 0; e < m; e++) {
@@ -305,27 +341,19 @@ INLINE void chunk_batch_product(int lanes, const sparse *x, int64_t m, const int
             store(out + e * out_stride + LANE * q, (vec){0});
     }
     for (int unfinished = 1; unfinished; ends++) {
-        const int64_t end = *ends;
         unfinished = 0;
         for (int64_t e = 0; e < m; e++) {
-            const sparse xe = x[e];
-            int64_t j = next[e];
-            if (j >= xe.count)
+            if (next[e] >= x[e].count)
                 continue;
             vec sum[MAX_LANES / LANE];
             for (int q = 0; q < n; q++)
                 sum[q] = (vec){0};
-            for (; j < xe.count && xe.position[j] < end; j++) {
-                const vec v = splat(xe.value[j]);
-                const double *row = rows + xe.position[j] * stride;
-                for (int q = 0; q < n; q++)
-                    sum[q] = vfma(v, load(row + LANE * q), sum[q]);
-            }
+            next[e] = c ? block_sums(n, x[e], next[e], *ends, rows, stride, sum, c, (int32_t)e)
+                        : block_sums(n, x[e], next[e], *ends, rows, stride, sum, NULL, 0);
             double *o = out + e * out_stride;
             for (int q = 0; q < n; q++)
                 store(o + LANE * q, load(o + LANE * q) + sum[q]);
-            next[e] = j;
-            unfinished |= j < xe.count;
+            unfinished |= next[e] < x[e].count;
         }
     }
 }
@@ -373,22 +401,22 @@ typedef struct {
     double *delta; /* m x width_out: this layer's errors */
     int64_t *ends_in, *ends_out, *ends_batch;
     /* This layer's input: one sparse row per example (`position` and `value` hold the entries of a
-     * hidden layer's rows), and the same entries as sparse columns, one per input, examples ascending:
-     * input i's column has column_count[i] entries, in the m_max slots from i * m_max. `touched`
-     * lists the inputs whose columns have entries, grouped by that count (see index_columns). */
+     * hidden layer's rows), and the same entries as sparse columns. */
     sparse *rows;
-    int64_t m_max, touched_count, *next;
-    int32_t *position, *column_example, *column_count, *touched, *first_seen;
-    double *value, *column_value;
-    int64_t *count_start;
+    int32_t *position;
+    double *value;
+    columns columns;
+    int64_t *next; /* scratch for feedforward */
 } layer;
 
 /* Feedforward through one layer (chapter 1, eq. 22): a = sigmoid(w a_in + b), for each of m examples.
- * in: L->rows[e], the sparse input of example e (n_in); out: L->a, m x width_out. */
-static void feedforward(layer *L, int64_t m)
+ * in: L->rows[e], the sparse input of example e (n_in); out: L->a, m x width_out. With `index`, the
+ * input's entries are put into L->columns on the way, for the update. */
+static void feedforward(layer *L, int64_t m, int index)
 {
-#define FEEDFORWARD_CHUNK(lanes) \
-    chunk_batch_product(lanes, L->rows, m, L->ends_in, L->wt + o, L->width_out, L->a + o, L->width_out, L->next)
+#define FEEDFORWARD_CHUNK(lanes)                                                                   \
+    chunk_batch_product(lanes, L->rows, m, L->ends_in, L->wt + o, L->width_out, L->a + o, L->width_out, L->next, \
+                        index && o == 0 ? &L->columns : NULL)
     FOR_EACH_CHUNK(L->width_out, FEEDFORWARD_CHUNK);
 #undef FEEDFORWARD_CHUNK
     for (int64_t e = 0; e < m; e++)
@@ -427,35 +455,23 @@ static void backpropagate(const layer *L, layer *below, int64_t m, int32_t *posi
     }
 }
 
-/* The sparse columns of the layer's input (one per input: the examples where it is nonzero), from
- * its sparse rows in one pass: each entry goes straight into its input's slots. The inputs that have
- * entries are then listed grouped by their number of entries, so that the update's loop over a
- * column runs the same number of times for input after input (a loop count the CPU predicts); the
- * order in which inputs are updated changes no bit, as each weight's sum is its own. */
-static void index_columns(layer *L, int64_t m)
+/* The inputs whose columns have entries, listed in c->touched grouped by their number of entries, so
+ * that the update's loop over a column runs as many times for input after input (a loop count the CPU
+ * predicts); the order in which inputs are updated changes no bit, as each weight's sum is its own. */
+static void group_by_count(columns *c, int64_t m)
 {
-    int64_t seen = 0;
-    for (int64_t e = 0; e < m; e++) {
-        const sparse x = L->rows[e];
-        for (int64_t j = 0; j < x.count; j++) {
-            const int32_t i = x.position[j];
-            const int64_t k = L->column_count[i]++, at = i * L->m_max + k;
-            L->column_example[at] = (int32_t)e, L->column_value[at] = x.value[j];
-            L->first_seen[seen] = i; /* kept (seen moves past it) only if this is its first entry */
-            seen += k == 0;
-        }
-    }
-    int64_t *start = L->count_start; /* by entries: start[c] is where inputs of c entries begin */
+    int64_t *start = c->count_start; /* start[k]: where the inputs of k entries begin */
     memset(start, 0, (m + 2) * sizeof *start);
-    for (int64_t t = 0; t < seen; t++)
-        start[L->column_count[L->first_seen[t]] + 1]++;
-    for (int64_t c = 0; c <= m; c++)
-        start[c + 1] += start[c];
-    for (int64_t t = 0; t < seen; t++) {
-        const int32_t i = L->first_seen[t];
-        L->touched[start[L->column_count[i]]++] = i;
+    for (int64_t t = 0; t < c->seen; t++)
+        start[c->count[c->first_seen[t]] + 1]++;
+    for (int64_t k = 0; k <= m; k++)
+        start[k + 1] += start[k];
+    for (int64_t t = 0; t < c->seen; t++) {
+        const int32_t i = c->first_seen[t];
+        c->touched[start[c->count[i]]++] = i;
     }
-    L->touched_count = seen;
+    c->touched_count = c->seen;
+    c->seen = 0;
 }
 
 /* BP4 summed over a mini-batch of at most GEMM_Q examples, and the step (chapter 1, eq. 20), for a
@@ -484,10 +500,11 @@ INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t st
  * weights are left as they are. gradient: scratch of width_out. */
 static void update(layer *L, int64_t m, double step, double *gradient)
 {
-    for (int64_t t = 0; t < L->touched_count; t++) {
-        const int64_t i = L->touched[t], s = i * L->m_max;
-        const sparse column = {L->column_example + s, L->column_value + s, L->column_count[i]};
-        L->column_count[i] = 0; /* emptied for the next mini-batch */
+    columns *c = &L->columns;
+    for (int64_t t = 0; t < c->touched_count; t++) {
+        const int64_t i = c->touched[t], s = i * c->m_max;
+        const sparse column = {c->example + s, c->value + s, c->count[i]};
+        c->count[i] = 0; /* emptied for the next mini-batch */
         double *row = L->wt + i * L->width_out;
         if (m <= GEMM_Q) {
 #define STEP_CHUNK(lanes) chunk_step(lanes, column, L->delta + o, L->width_out, row + o, step)
@@ -536,8 +553,9 @@ static void free_layers(layer *layers, int64_t count)
     for (int64_t l = 0; layers && l < count; l++) {
         layer *L = &layers[l];
         free(L->wt), free(L->w), free(L->b), free(L->a), free(L->delta), free(L->ends_in), free(L->ends_out);
-        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->column_count);
-        free(L->touched), free(L->first_seen), free(L->count_start), free(L->next), free(L->column_example), free(L->column_value);
+        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->next);
+        columns *c = &L->columns;
+        free(c->count), free(c->example), free(c->value), free(c->first_seen), free(c->touched), free(c->count_start);
     }
     free(layers);
 }
@@ -565,17 +583,18 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         L->rows = malloc(m_max * sizeof *L->rows);
         L->position = l > 0 ? malloc(entries * sizeof *L->position) : NULL;
         L->value = l > 0 ? malloc(entries * sizeof *L->value) : NULL;
-        L->m_max = m_max;
-        L->column_count = calloc(L->n_in, sizeof *L->column_count);
-        L->touched = malloc(L->n_in * sizeof *L->touched);
-        L->first_seen = malloc((L->n_in + 1) * sizeof *L->first_seen); /* one past: see index_columns */
-        L->count_start = malloc((m_max + 2) * sizeof *L->count_start);
         L->next = malloc(m_max * sizeof *L->next);
-        L->column_example = malloc(entries * sizeof *L->column_example);
-        L->column_value = malloc(entries * sizeof *L->column_value);
+        columns *c = &L->columns;
+        c->m_max = m_max;
+        c->count = calloc(L->n_in, sizeof *c->count);
+        c->example = malloc(entries * sizeof *c->example);
+        c->value = malloc(entries * sizeof *c->value);
+        c->first_seen = malloc((L->n_in + 1) * sizeof *c->first_seen); /* one past: see block_sums */
+        c->touched = malloc(L->n_in * sizeof *c->touched);
+        c->count_start = malloc((m_max + 2) * sizeof *c->count_start);
         if (!L->wt || (l > 0 && (!L->w || !L->position || !L->value)) || !L->b || !L->a || !L->delta
-            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->column_count || !L->touched
-            || !L->first_seen || !L->count_start || !L->next || !L->column_example || !L->column_value) {
+            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !c->count || !c->example
+            || !c->value || !c->first_seen || !c->touched || !c->count_start) {
             free_layers(layers, count);
             return NULL;
         }
@@ -610,7 +629,7 @@ int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *we
             layer *L = &layers[l];
             L->rows[0] = l == 0 ? nonzeros(X + r * sizes[0], sizes[0], position, value)
                                 : nonzeros(layers[l - 1].a, L->n_in, L->position, L->value);
-            feedforward(L, 1);
+            feedforward(L, 1, 0);
         }
         memcpy(out + r * sizes[count], layers[count - 1].a, sizes[count] * sizeof *out);
     }
@@ -660,7 +679,7 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
                     used += L->rows[e].count;
                 }
             }
-            feedforward(L, m);
+            feedforward(L, m, 1);
         }
         /* BP1 at the output, then BP2 down through the layers, all with the weights before the step. */
         output_error(&layers[count - 1], m, Y, order + start);
@@ -668,7 +687,7 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
             backpropagate(&layers[l], &layers[l - 1], m, position, value);
         for (int64_t l = 0; l < count; l++) {
             block_ends(m, layers[l].ends_batch);
-            index_columns(&layers[l], m);
+            group_by_count(&layers[l].columns, m);
             update(&layers[l], m, step, value);
         }
     }
