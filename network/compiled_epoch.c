@@ -310,6 +310,8 @@ typedef struct {
 INLINE int64_t block_sums(int n, sparse x, int64_t j, int64_t end, const double *rows, int64_t stride, vec *sum,
                           columns *c, int32_t e)
 {
+    const columns in = c ? *c : (columns){0}; /* a copy the compiler can keep in registers */
+    int64_t seen = in.seen;
     for (; j < x.count && x.position[j] < end; j++) {
         const vec v = splat(x.value[j]);
         const double *row = rows + x.position[j] * stride;
@@ -317,12 +319,14 @@ INLINE int64_t block_sums(int n, sparse x, int64_t j, int64_t end, const double 
             sum[q] = vfma(v, load(row + LANE * q), sum[q]);
         if (c) {
             const int32_t i = x.position[j];
-            const int64_t k = c->count[i]++, at = i * c->m_max + k;
-            c->example[at] = e, c->value[at] = x.value[j];
-            c->first_seen[c->seen] = i; /* kept (seen moves past it) only if this is its first entry */
-            c->seen += k == 0;
+            const int64_t k = in.count[i]++, at = i * in.m_max + k;
+            in.example[at] = e, in.value[at] = x.value[j];
+            in.first_seen[seen] = i; /* kept (seen moves past it) only if this is its first entry */
+            seen += k == 0;
         }
     }
+    if (c)
+        c->seen = seen;
     return j;
 }
 
@@ -500,24 +504,34 @@ INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t st
  * weights are left as they are. gradient: scratch of width_out. */
 static void update(layer *L, int64_t m, double step, double *gradient)
 {
-    columns *c = &L->columns;
-    for (int64_t t = 0; t < c->touched_count; t++) {
-        const int64_t i = c->touched[t], s = i * c->m_max;
-        const sparse column = {c->example + s, c->value + s, c->count[i]};
-        c->count[i] = 0; /* emptied for the next mini-batch */
-        double *row = L->wt + i * L->width_out;
-        if (m <= GEMM_Q) {
-#define STEP_CHUNK(lanes) chunk_step(lanes, column, L->delta + o, L->width_out, row + o, step)
-            FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
+    const columns *c = &L->columns;
+    if (m <= GEMM_Q) {
+        /* Chunk after chunk of outputs, each over every input: a chunk's size is then a constant in the
+         * loop over inputs, which is most of the work. */
+#define STEP_CHUNK(lanes)                                                                           \
+    for (int64_t t = 0; t < c->touched_count; t++) {                                                \
+        const int64_t i = c->touched[t], s = i * c->m_max;                                          \
+        const sparse column = {c->example + s, c->value + s, c->count[i]};                          \
+        chunk_step(lanes, column, L->delta + o, L->width_out, L->wt + i * L->width_out + o, step); \
+    }
+        FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
 #undef STEP_CHUNK
-        } else {
+    } else {
+        for (int64_t t = 0; t < c->touched_count; t++) {
+            const int64_t i = c->touched[t], s = i * c->m_max;
+            const sparse column = {c->example + s, c->value + s, c->count[i]};
+            double *row = L->wt + i * L->width_out;
             product(column, L->ends_batch, L->delta, L->width_out, L->width_out, gradient);
             for (int64_t o = 0; o < L->width_out; o++)
                 row[o] = row[o] - gradient[o] * step;
         }
+    }
+    for (int64_t t = 0; t < c->touched_count; t++) {
+        const int64_t i = c->touched[t];
+        c->count[i] = 0; /* the column emptied for the next mini-batch */
         if (L->w)
             for (int64_t o = 0; o < L->n_out; o++)
-                L->w[o * L->width_in + i] = row[o];
+                L->w[o * L->width_in + i] = L->wt[i * L->width_out + o];
     }
     for (int64_t o = 0; o < L->n_out; o++) /* BP3: nabla_b = delta summed over the examples */
         L->b[o] = L->b[o] - pairwise_sum(L->delta + o, m, L->width_out) * step;
