@@ -117,7 +117,7 @@ readme: | $(VENV_READY)
 	$(PY) -m reports.render.readme README.md
 	rm -rf docs/results
 	mkdir -p docs/results
-	cd $(results_dir) && cp -r report.md runs.csv epochs.csv chapter1.md bench.md figures $(call quote,$(CURDIR))/docs/results/
+	cd $(results_dir) && cp -r report.md runs.csv epochs.csv chapter1.md chapter-runs.csv chapter-epochs.csv bench.md figures $(call quote,$(CURDIR))/docs/results/
 
 # The README's plug-in example, made by the very command the README shows: its own report, from the
 # same runs (only the plug-ins are evaluated; the built-in classifiers' runs are reused). Ridge is a

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info
 
 from bench import blas_kernels, network_speed, peers, report_speed, svc_speed
 from data import load_mnist
-from data.files import WriteError, write_text_atomic
+from common.files import WriteError, write_text_atomic
 from reports.runner.provenance import git_commit, library_versions
 
 

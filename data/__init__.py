@@ -4,8 +4,8 @@ __all__ = ["MNIST", "DataError", "Split", "fetch", "load_mnist"]
 
 
 def __getattr__(name):
-    # Loaded on first use, so that data.cli and data.files import without NumPy: a command can then
-    # take charge of Ctrl-C before its heavy imports.
+    # Loaded on first use, so that `python -m data` takes charge of Ctrl-C (common/cli.py) before NumPy
+    # loads, and a run's identity, which follows imports, holds only the modules of `data` it uses.
     if name in __all__:
         from data import mnist
         return getattr(mnist, name)

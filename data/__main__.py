@@ -1,6 +1,6 @@
 """`python -m data [--path FILE] [--quiet]`: fetch, verify and convert the book's MNIST; say what it holds."""
 
-from data.cli import interrupt_in_one_line, run_main
+from common.cli import interrupt_in_one_line, run_main
 
 INTERRUPTED = "interrupted; nothing half-written was kept, run the same command to resume"
 if __name__ == "__main__":
@@ -10,7 +10,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from data.files import WriteError  # noqa: E402
+from common.files import WriteError  # noqa: E402
 from data.mnist import ENV_VAR, DataError, fetch, load_mnist  # noqa: E402
 
 

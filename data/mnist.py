@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from data import sources
-from data.files import atomic_path, replace, sha256_of
+from common.files import atomic_path, replace, sha256_of
 
 DATA_DIR = Path(__file__).resolve().parent
 PKL_NAME = "mnist.pkl.gz"

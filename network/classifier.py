@@ -78,6 +78,9 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         The learning rate.
     random_state : int, numpy Generator, RandomState or None, default=None
         Seeds the initial weights and the shuffling of every epoch.
+    init : {"chapter1", "chapter3"}, default="chapter1"
+        The initial weights: chapter 1's, drawn from N(0, 1); or chapter 3's, drawn with standard
+        deviation 1/sqrt(n_in), n_in being the neuron's number of inputs. Biases are N(0, 1) in both.
     verbose : bool, default=False
         Print the book's "Epoch j: n / N" line after each epoch.
 
@@ -90,13 +93,15 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         project's runner gives the book's validation images as eval_set, never the test images.
     """
 
-    def __init__(self, hidden_sizes=(30,), epochs=30, mini_batch_size=10, eta=3.0, random_state=None, verbose=False):
+    def __init__(self, hidden_sizes=(30,), epochs=30, mini_batch_size=10, eta=3.0, random_state=None,
+                 verbose=False, init="chapter1"):
         self.hidden_sizes = hidden_sizes
         self.epochs = epochs
         self.mini_batch_size = mini_batch_size
         self.eta = eta
         self.random_state = random_state
         self.verbose = verbose
+        self.init = init
 
     def fit(self, X, y, eval_set=None, epoch_callback=None):
         """Train on X (n_samples, n_features) and labels y.
@@ -129,7 +134,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         one_hot = np.eye(len(self.classes_))[y_index]
         test_data = None if eval_set is None else self._eval_data(eval_set)
         sizes = [X.shape[1], *hidden_sizes, len(self.classes_)]
-        self.network_ = Network(sizes, random_state=_seed_for_generator(self.random_state))
+        self.network_ = Network(sizes, random_state=_seed_for_generator(self.random_state), init=self.init)
         return (X, one_hot), test_data
 
     def _eval_data(self, eval_set):

@@ -57,6 +57,9 @@ def _require_whole_number(name, value, minimum):
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
 
 
+INITS = ("chapter1", "chapter3")  # the initial weights: N(0, 1), or N(0, 1/n_in) (see Network.__init__)
+
+
 class Network:
     """A fully connected sigmoid network.
 
@@ -66,8 +69,10 @@ class Network:
     The input layer has no biases.
     """
 
-    def __init__(self, sizes, random_state=None, dtype=np.float64):
+    def __init__(self, sizes, random_state=None, dtype=np.float64, init="chapter1"):
         sizes = list(sizes)
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least 2 layers (input and output), got {sizes!r}")
         for n in sizes:
@@ -77,8 +82,12 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.rng = np.random.default_rng(random_state)
         self.biases = [self.rng.standard_normal((n, 1)).astype(self.dtype) for n in sizes[1:]]
-        self.weights = [self.rng.standard_normal((n_out, n_in)).astype(self.dtype)
-                        for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        # Chapter 1 draws every weight from N(0, 1). Chapter 3 ("Weight initialization") divides them by
+        # sqrt(n_in), the number of inputs of the neuron, so that z = w . a + b starts with a standard
+        # deviation near 1 instead of near sqrt(n_in), and the sigmoid does not start saturated. The same
+        # draws either way, in the same order: only their scale differs.
+        self.weights = [(self.rng.standard_normal((n_out, n_in)) / (np.sqrt(n_in) if init == "chapter3" else 1))
+                        .astype(self.dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
         self._workspaces = {}
 
     def feedforward(self, a):

@@ -16,7 +16,7 @@ from pathlib import Path
 # that folder still imports).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from data.cli import interrupt_in_one_line, run_main  # noqa: E402
+from common.cli import interrupt_in_one_line, run_main  # noqa: E402
 
 INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
 if __name__ == "__main__":
@@ -26,7 +26,7 @@ import argparse  # noqa: E402
 import time  # noqa: E402
 
 from data import DataError  # noqa: E402
-from data.files import WriteError  # noqa: E402
+from common.files import WriteError  # noqa: E402
 from reports.render.records import RecordError  # noqa: E402
 from reports.runner.dask_address import ClusterError  # noqa: E402
 from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402

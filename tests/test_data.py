@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from data import DataError, fetch, load_mnist, mnist, sources
-from data.files import atomic_path, sha256_of
+from common.files import atomic_path, sha256_of
 
 TINY = {"train": 5, "validation": 3, "test": 4}
 

@@ -89,11 +89,12 @@ def test_no_page_types_a_fact_of_the_code(page):
 
 # ---------------------------------------------------------------- every message explained
 
-# The errors the commands print in one line (data/cli.py's run_main and the commands' own handlers),
+# The errors the commands print in one line (common/cli.py's run_main and the commands' own handlers),
 # and the network's checks, which a plug-in spec of its estimator meets as "NAME: ValueError in fit".
 MESSAGE_ERRORS = {"ArgumentError", "CleanError", "ClusterError", "DataError", "EvaluationError", "FactoryError",
                   "RecordError", "RegistryError", "RequestError", "StoreError", "WriteError"}
-MESSAGE_FILES = [*sorted((ROOT / "reports").rglob("*.py")), *sorted((ROOT / "data").glob("*.py")),
+MESSAGE_FILES = [*sorted((ROOT / "reports").rglob("*.py")), *sorted((ROOT / "common").glob("*.py")),
+                 *sorted((ROOT / "data").glob("*.py")),
                  ROOT / "network" / "network.py", ROOT / "network" / "classifier.py"]
 SHORTEST_FRAGMENT = 12  # characters: shorter fixed parts of a message ("{path}: ") say nothing
 

@@ -11,7 +11,8 @@ from reports.runner.factory import FactoryError
 from reports.runner import store
 from reports.runner.identity import run_path
 from reports.runner.record import Run
-from reports.runner.registry import resolve, with_params
+from reports.runner.registry import resolve
+from tests.experiments import with_params
 
 
 def test_a_run_records_predictions_counts_history_and_provenance(digits_mnist):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = [path for folder in ("baselines", "bench", "data", "network", "reports") for path in (ROOT / folder).rglob("*.py")]
+CODE = [path for folder in ("baselines", "bench", "common", "data", "network", "reports") for path in (ROOT / folder).rglob("*.py")]
 
 # fact -> (the one file that may write it, a pattern that finds it written out)
 FACTS = {

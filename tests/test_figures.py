@@ -49,7 +49,7 @@ def inside(value, limits, margin=0.02):
 
 def test_the_books_figure_and_listing_lie_inside_the_epoch_axes(drawn, tmp_path):
     record = network_record()
-    figures.epochs_figure([record], {}, tmp_path / "epochs.png")
+    figures.epochs_figure([record], tmp_path / "epochs.png")
     ax = drawn["epochs.png"].axes[0]
     for count in [BOOK["network"].correct, *BOOK["network"].epochs.values()]:
         assert inside(100 * count / 10_000, ax.get_ylim())
@@ -58,7 +58,7 @@ def test_the_books_figure_and_listing_lie_inside_the_epoch_axes(drawn, tmp_path)
 
 def test_the_books_best_epoch_sits_on_the_row_of_our_best_epochs(drawn, tmp_path):
     record = network_record()
-    figures.accuracy_figure([record], {}, tmp_path / "accuracy.png")
+    figures.accuracy_figure([record], tmp_path / "accuracy.png")
     ax = drawn["accuracy.png"].axes[1]
     lines = {line.get_marker(): line for line in ax.get_lines() if line.get_xdata().size}
     book, dots = lines["x"], [line for line in ax.get_lines() if line.get_marker() == "o"]
@@ -130,7 +130,7 @@ def test_epoch_panels_share_one_scale_count_whole_steps_and_name_a_plugins_steps
     boosted["factory"] = "lightgbm:LGBMClassifier"
     network = network_record()
     network["factory"] = NETWORK
-    figures.epochs_figure([network, boosted], {}, tmp_path / "epochs.png")
+    figures.epochs_figure([network, boosted], tmp_path / "epochs.png")
     network_ax, boost_ax = drawn["epochs.png"].axes
     assert network_ax.get_ylim() == boost_ax.get_ylim()
     assert inside(70.0, boost_ax.get_ylim()) and inside(95.42, network_ax.get_ylim())  # both panels' extremes

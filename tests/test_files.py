@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from data import mnist
-from data.files import HOST, WriteError, atomic_path, write_text_atomic
+from common.files import HOST, WriteError, atomic_path, write_text_atomic
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,8 +53,8 @@ def test_a_file_size_limit_is_one_line_and_leaves_nothing(tmp_path):
     # RLIMIT_FSIZE holds even for root; Python ignores SIGXFSZ, so the write fails with EFBIG.
     script = textwrap.dedent(f"""
         import resource, sys
-        from data.cli import run_main
-        from data.files import WriteError, write_text_atomic
+        from common.cli import run_main
+        from common.files import WriteError, write_text_atomic
         resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
         sys.exit(run_main(lambda: write_text_atomic({str(tmp_path / "big.txt")!r}, "x" * 100_000), (WriteError,)))
     """)

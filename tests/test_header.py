@@ -47,9 +47,9 @@ def test_runs_from_two_kernels_are_said_to_differ_and_named():
     assert "- CPU: AMD EPYC 7B13, x86_64, 2 CPUs" in text  # what they share is said once
 
 
-def test_blas_as_a_dict_and_missing_fields():
+def test_the_blas_kernel_is_named_and_missing_fields_say_so():
     provenance = copy.deepcopy(PROVENANCE)
-    provenance["numerics"]["blas"] = [{"library": "openblas", "version": "0.3.30", "kernel": "Zen"}]
+    provenance["numerics"]["blas"] = ["openblas 0.3.30 (Zen)"]
     assert setting({"provenance": provenance})["BLAS"] == "openblas 0.3.30 (Zen kernel)"
     bare = setting({"provenance": {"commit": "x"}})
     assert set(bare.values()) == {"not recorded"}

@@ -82,6 +82,25 @@ def test_initialisation_is_standard_normal_with_the_books_shapes():
     assert abs(net.weights[0].mean()) < 0.02 and abs(net.weights[0].std() - 1) < 0.02
 
 
+def test_chapter3_initialisation_scales_the_same_draws_by_one_over_sqrt_n_in():
+    book, scaled = Network([784, 30, 10], random_state=1), Network([784, 30, 10], random_state=1, init="chapter3")
+    for w, v in zip(book.weights, scaled.weights):
+        np.testing.assert_array_equal(v, w / np.sqrt(w.shape[1]))  # same draws, same order: only the scale
+    for b, c in zip(book.biases, scaled.biases):
+        np.testing.assert_array_equal(b, c)  # biases stay N(0, 1)
+    assert abs(scaled.weights[0].std() * np.sqrt(784) - 1) < 0.02
+    with pytest.raises(ValueError, match="init must be one of"):
+        Network([4, 2], init="xavier")
+
+
+def test_the_classifiers_init_reaches_the_network_and_defaults_to_chapter_1(digits_split):
+    X_train, _, y_train, _ = digits_split
+    default = NetworkClassifier(epochs=0, random_state=3).fit(X_train, y_train).network_
+    scaled = NetworkClassifier(epochs=0, random_state=3, init="chapter3").fit(X_train, y_train).network_
+    np.testing.assert_array_equal(scaled.weights[0], default.weights[0] / np.sqrt(X_train.shape[1]))
+    assert NetworkClassifier().get_params()["init"] == "chapter1"
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"epochs": -1}, "epochs"), ({"epochs": 2.5}, "epochs"),
     ({"mini_batch_size": 0}, "mini_batch_size"),

@@ -9,7 +9,8 @@ from reports.runner import protocol
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
 from reports.runner.factory import build
-from reports.runner.registry import resolve, with_params
+from reports.runner.registry import resolve
+from tests.experiments import with_params
 
 
 def row_digests(images):
@@ -20,7 +21,7 @@ def row_digests(images):
 def spied(attr, dataset, training_set="train"):
     """A spy plug-in after the runner's fit and measure: what it was given, and the run's record."""
     experiment = resolve(f"spy=tests.plugins:{attr}")
-    spy = build(experiment, 0, quiet=True)
+    spy = build(experiment, 0)
     fitted = protocol.fit("spy", spy, dataset, training_set)
     measured = protocol.measure("spy", spy, dataset, fitted, warn=print)
     return spy, fitted, measured
@@ -69,7 +70,7 @@ def test_the_runner_scores_each_epoch_of_an_estimator_that_reports_them(digits_m
 def old_protocol(experiment, seed, dataset):
     """A run as the runner made it before the validation set (git a6040b9): fit given the test set as
     eval_set, its history_ the per-epoch test counts; then predict the test images."""
-    estimator = build(experiment, seed, quiet=True)
+    estimator = build(experiment, seed)
     train, test = dataset.train, dataset.test
     estimator.fit(train.images.copy(), train.labels.copy(), eval_set=[(test.images.copy(), test.labels.copy())])
     return estimator.predict(test.images.copy()).tolist(), estimator.history_

@@ -88,9 +88,9 @@ def test_plugin_modules_that_fail_to_import_are_one_line(tmp_path, monkeypatch):
 
 
 def test_select_narrows_to_only_and_adds_unique_plugins():
-    experiments, specs = select(["random", "darkness", "network"], only="darkness, random", extra=f"k={KNN}")
-    assert [e.name for e in experiments] == ["darkness", "random", "k"] and specs == {"k": f"k={KNN}"}
-    experiments, _ = select(["random"], extra="svc-tuned")  # a bare built-in name adds it
+    experiments = select(["random", "darkness", "network"], only="darkness, random", extra=f"k={KNN}")
+    assert [e.name for e in experiments] == ["darkness", "random", "k"] and experiments[2].factory == KNN
+    experiments = select(["random"], extra="svc-tuned")  # a bare built-in name adds it
     assert [e.name for e in experiments] == ["random", "svc-tuned"] and experiments[1] is BY_NAME["svc-tuned"]
 
 

@@ -110,7 +110,7 @@ def test_the_exercise_has_our_figures_beside_the_network(digit_records):
 
 def test_row_of_a_deterministic_classifier(digit_records):
     row = experiment_row(digit_records[0])
-    assert row[0] == "darkness" and row[5:9] == ["-", "-", "-", "-"] and row[-1].startswith("differs by ")
+    assert row[0] == "darkness" and row[6:10] == ["-", "-", "-", "-"] and row[-1].startswith("differs by ")
 
 
 def test_the_tuned_svc_rows_say_their_training_set_and_the_bound_of_9851():
@@ -145,9 +145,12 @@ def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     histories = [[9400, 9500 + k, 9490] for k in range(10)]  # best epochs 9,500-9,509, none reaches 9,542
     network = synthetic_record("network", [h[-1] for h in histories], histories)
     row = experiment_row(network)
-    assert row[5:8] == ["above all 10", "0 of 10", "below 59%"]
-    assert row[-1] == "above every run we made (best of 3: below 59% at 95%)"
-    assert "If best epochs were normally distributed" in "\n".join(note(network))
+    # 10 seeds is the first of the network's 5 planned looks (cap 160): 99% two-sided. 0 of 10: one run
+    # below 1 - 0.005^(1/10) = 41%, the best of 3 below 1 - 0.59^3 = 80%.
+    assert row[6:9] == ["above all 10", "0 of 10", "best of 3: 0% (0%-80%) at 99%"]
+    assert row[-1].startswith("undecided at 10 seeds: consistent with our runs (10 seeds cannot tell")
+    text = "\n".join(note(network))
+    assert "If best epochs were normally distributed" in text and "Student's t with 9 degrees of freedom" in text
 
 
 def test_a_verdict_says_how_many_runs_fail():
@@ -155,15 +158,17 @@ def test_a_verdict_says_how_many_runs_fail():
     network = synthetic_record("network-100", [h[-1] for h in histories], histories)
     for run in network["runs"][2:]:
         run["diagnostics"] = {"saturated_outputs": [3]}
-    # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784.
-    assert experiment_row(network)[-1] == "typical; 3 of 5 runs fail"
+    # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784, but 5 seeds' interval reaches below 1 in 5.
+    verdict = experiment_row(network)[-1]
+    assert verdict.startswith("undecided at 5 seeds") and verdict.endswith("; 3 of 5 runs fail")
+    assert experiment_row(network)[4] == "groups: 0 dead: 2; 1 dead: 3"  # no mean of two groups
 
 
-def test_a_figure_typical_of_runs_that_all_fail_says_so_without_a_contradiction():
+def test_a_figure_common_among_runs_that_all_fail_says_so_without_a_contradiction():
     # Every run collapses onto 4s and scores their 982 images, as the book's eta = 100 run printed.
     network = synthetic_record("network-eta100", [982] * 4, [[1009, 982]] * 4, answer=4)
     assert all(run["correct"] == 982 for run in network["runs"])
-    assert experiment_row(network)[-1] == "typical of our runs, all 4 of which fail"
+    assert experiment_row(network)[-1] == "consistent with our runs; all 4 of our runs fail"
 
 
 def test_the_chapters_exercise_is_in_the_chapter_plan_with_the_chapters_training_settings():

@@ -6,8 +6,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from reports.render.stats import (best_of, exact_interval, holm, normal_tail, paired_bootstrap, placement, spread,
-                                  wilson_interval)
+from scipy.stats import beta
+
+from reports.render.stats import (best_of, exact_interval, holm, holm_with_bounds, paired_bootstrap, predictive_tail,
+                                  seeds_and_images_interval, spread, wilson_interval)
 
 
 def test_wilson_interval_of_8_out_of_10_is_the_textbook_value():
@@ -91,32 +93,56 @@ def test_spread_uses_the_sample_standard_deviation():
     assert spread([2225])["std"] == 0.0
 
 
-def test_no_run_reaching_gives_the_rule_of_three_style_bound():
-    # 0 of 10: one-sided 95% bound 1 - 0.05^(1/10) = 0.2589; the best of three: 1 - 0.05^(3/10) = 0.5929.
-    low, high = exact_interval(0, 10)
-    assert low == 0 and high == pytest.approx(0.258866, abs=1e-6)
-    place = placement([9500] * 10, 9542)
-    assert (place.reaching, place.p1, place.p3) == (0, 0.0, 0.0)
-    assert place.p3_interval[1] == pytest.approx(0.592909, abs=1e-6)
+@pytest.mark.parametrize("k, n, confidence", [(0, 10, 0.95), (3, 10, 0.95), (10, 10, 0.95), (1, 80, 0.99),
+                                            (0, 160, 0.99)])
+def test_exact_interval_is_two_sided_clopper_pearson_as_beta_quantiles_give_it(k, n, confidence):
+    tail = (1 - confidence) / 2  # each side misses with at most this chance: two-sided
+    low = 0.0 if k == 0 else beta.ppf(tail, k, n - k + 1)
+    high = 1.0 if k == n else beta.ppf(1 - tail, k + 1, n - k)
+    assert exact_interval(k, n, confidence) == pytest.approx((low, high), abs=1e-9)
 
 
-def test_placement_of_a_figure_three_seeds_reach_against_a_hand_computation():
-    values = [9500] * 7 + [9545, 9550, 9560]
-    place = placement(values, 9545)
-    assert (place.below, place.equal, place.above, place.reaching) == (7, 1, 2, 3)
-    assert place.percentile == pytest.approx(75.0)  # 7 below, the tie counts half: (7 + 0.5) / 10
-    assert place.p1 == 0.3 and place.p3 == pytest.approx(1 - 0.7 ** 3)  # 0.657
-    # Clopper-Pearson for 3 of 10, as tabulated: (0.0667, 0.6525); mapped through 1 - (1 - p)^3.
-    assert place.p1_interval == pytest.approx((0.066739, 0.652453), abs=1e-6)
-    assert place.p3_interval == pytest.approx((1 - (1 - 0.066739) ** 3, 1 - (1 - 0.652453) ** 3), abs=1e-5)
+def test_exact_interval_of_3_of_10_is_the_tabulated_value_and_0_of_10_the_two_sided_bound():
+    assert exact_interval(3, 10) == pytest.approx((0.066739, 0.652453), abs=1e-6)
+    assert exact_interval(0, 10)[1] == pytest.approx(1 - 0.025 ** (1 / 10), abs=1e-12)  # 0.3085, not 0.2589
 
 
 def test_best_of_three():
     assert best_of(0.5) == 0.875 and best_of(0.0) == 0.0 and best_of(1.0) == 1.0
 
 
-def test_normal_tail_with_continuity_correction():
-    # mean 15, sd 7.07...: a count reaches 16 from 15.5 up, so the tail is P(Z >= 0.5 / sd).
+def test_predictive_tail_is_students_t_with_the_new_runs_scale():
+    # Two values, 10 and 20: mean 15, sd 50 ** 0.5, scale sd * sqrt(1 + 1/2); t with 1 degree of freedom
+    # is Cauchy, P(T >= x) = 1/2 - arctan(x) / pi: 1/2 at x = 0 and 1/4 at x = 1 (with continuity correction).
     values = [10, 20]
-    assert normal_tail(values, 15.5) == pytest.approx(0.5)
-    assert normal_tail(values, 15 + 1.959964 * np.std(values, ddof=1) + 0.5) == pytest.approx(0.025, abs=1e-6)
+    scale = 50 ** 0.5 * 1.5 ** 0.5
+    assert predictive_tail(values, 15.5) == pytest.approx(0.5)
+    assert predictive_tail(values, 15 + scale + 0.5) == pytest.approx(0.25)
+
+
+def test_holm_agrees_with_statsmodels_where_installed():
+    p = [0.01, 0.04, 0.03, 0.005, 0.2, 0.0002]
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
+    assert holm(p) == pytest.approx(multipletests(p, method="holm")[1].tolist())
+
+
+def test_a_holm_p_taken_from_a_floored_p_is_marked_as_a_bound():
+    floor = 2 / 10_001
+    adjusted = holm_with_bounds([floor, floor, 0.3], [True, True, False])
+    assert adjusted[0] == (pytest.approx(3 * floor), True) and adjusted[1] == (pytest.approx(3 * floor), True)
+    assert adjusted[2] == (pytest.approx(0.3), False)
+    # The floored p's scaled value is below the exact one's, so the running maximum is exact there.
+    assert holm_with_bounds([floor, 0.01], [True, False]) == [(pytest.approx(2 * floor), True), (0.01, False)]
+
+
+def test_seeds_and_images_interval_is_wilsons_when_seeds_agree_and_wider_when_they_do_not():
+    rng = np.random.default_rng(0)
+    one = rng.random(2_000) < 0.8
+    alike = seeds_and_images_interval(np.vstack([one] * 5), replicates=4_000)
+    wilson = wilson_interval(int(one.sum()), one.size)
+    assert alike == pytest.approx(wilson, abs=0.004)  # only the images vary
+    apart = seeds_and_images_interval(np.vstack([rng.random(2_000) < p for p in (0.6, 0.7, 0.8, 0.9, 0.95)]),
+                                      replicates=4_000)
+    assert apart[1] - apart[0] > 3 * (wilson[1] - wilson[0])  # the seeds' spread dominates
+
+

@@ -2,7 +2,10 @@
 each rule."""
 
 from reports.render.book import BOOK
-from reports.render.verdicts import deterministic_verdict, seed_verdict
+import pytest
+
+from reports.render.verdicts import (confidence_of, deterministic_verdict, expectation_verdict, n_looks, seed_verdict,
+                                     spending)
 
 
 def test_a_deterministic_classifier_reproduces_or_differs_by_a_count():
@@ -20,20 +23,41 @@ def test_above_98_5_percent_means_9851_or_more():
     assert deterministic_verdict(9845, 9851, "at least") == "not reached: 6 short"
 
 
-def test_a_figure_beyond_every_seed_gets_a_bound_not_an_estimate():
-    assert seed_verdict([9510] * 10, 9542, "best epoch") == "above every run we made (best of 3: below 59% at 95%)"
-    assert seed_verdict([1100] * 10, 982, "last epoch") == "below every run we made (one run: below 26% at 95%)"
+def test_no_seed_reaching_the_figure_is_lucky_only_once_the_seeds_bound_the_chance_below_1_in_5():
+    # 0 of 10 at 95% (two-sided): one run below 1 - 0.025^(1/10) = 31%, the best of 3 below 67%: undecided.
+    assert seed_verdict([9510] * 10, 9542, "best epoch", 3, 0.95).startswith(
+        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell")
+    # 0 of 80 at 99%: one run below 1 - 0.005^(1/80) = 6.4%, the best of 3 below 18%: decided.
+    assert seed_verdict([9510] * 80, 9542, "best epoch", 3, 0.99) == (
+        "lucky: no seed of 80 reaches it; the best of 3 does with chance below 18%")
+    assert seed_verdict([1100] * 40, 982, "last epoch", 3, 0.95) == (
+        "low: no seed of 40 scores this low; one run does with chance below 9%")
 
 
-def test_lucky_low_and_typical():
-    # 1 of 20 seeds reaches it: p3 = 1 - 0.95^3 = 0.143, below 1/5: about 1 in 7.
-    assert seed_verdict([9500] * 19 + [9550], 9542, "best epoch") == "lucky: about 1 in 7"
-    # 2 of 10 reach it: p3 = 1 - 0.8^3 = 0.488: typical, though above our median.
-    assert seed_verdict([9500] * 8 + [9550, 9560], 9542, "best epoch") == "typical"
-    # 1 of 10 scores this low or lower: one run in 10.
-    assert seed_verdict([982] + [1100] * 9, 982, "last epoch") == "low: about 1 in 10"
-    assert seed_verdict([1000, 1010, 990, 1005, 995], 1000, "final") == "typical"
+def test_lucky_low_consistent_and_undecided():
+    # 1 of 100 reaches it: the best of 3, 3.0%, within (0.08%, 16%) at 95%: about 1 in 34.
+    assert seed_verdict([9500] * 99 + [9550], 9542, "best epoch", 3, 0.95) == "lucky: about 1 in 34 (the best of 3)"
+    # 1 of 60 scores this low or lower: one run's chance 1.7% (0.04%-8.9%): about 1 in 60.
+    assert seed_verdict([982] + [1100] * 59, 982, "last epoch", 3, 0.95) == "low: about 1 in 60"
+    # Half of 40 reach it: both chances far above 1 in 5.
+    assert seed_verdict([9500] * 20 + [9550] * 20, 9542, "best epoch", 3, 0.99) == "consistent with our runs"
+    # 2 of 10 reach it: the best of 3's interval straddles 1 in 5.
+    assert seed_verdict([9500] * 8 + [9550, 9560], 9542, "best epoch", 3, 0.95).startswith("undecided at 10 seeds")
 
 
-def test_a_lower_bound_below_every_seed_is_simply_reached():
-    assert seed_verdict([9860] * 5, 9851, "at least") == "typical"
+def test_a_lower_bound_has_no_low_side():
+    assert seed_verdict([9860] * 20, 9851, "at least", 1, 0.95) == "consistent with our runs"
+
+
+def test_an_expectation_is_set_beside_our_mean_and_its_t_interval():
+    said = expectation_verdict([990, 1010, 1000, 995, 1005], 1000)
+    # mean 1000, sd 7.9, t(4) 2.776: half-width 2.776 * 7.906 / sqrt(5) = 9.8
+    assert said == "consistent: our mean 1,000.0, 95% two-sided t interval over 5 seeds 990.2-1,009.8, covers the expected 1,000"
+    assert expectation_verdict([950, 960, 955], 1000).startswith("differs: our mean 955.0")
+
+
+def test_the_error_is_spent_over_the_looks_the_cap_plans():
+    assert n_looks(80, 160) == 5 and n_looks(80, 160, sequential=False) == 1
+    assert n_looks(30, 160) == 1  # not a planned look: a count given by hand
+    assert confidence_of(40, 40) == pytest.approx(1 - 0.05 / 3)
+    assert "Bonferroni: 99% two-sided each" in spending(160, 160)

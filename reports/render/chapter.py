@@ -13,23 +13,23 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from network.classifier import SATURATED_ABOVE, SATURATED_BELOW, SATURATED_SHARE
 from reports.render import figures
-from reports.render.book import BOOK
+from reports.render.book import BOOK, measured
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
-from reports.render.failures import diagnose, digit_counts, failing_seeds, one_answer_epochs
+from reports.render.failures import dead_output_groups, diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import commits, header_lines, where
 from reports.render.report import format_count, timestamp, write_summary
-from reports.render.stats import BEST_OF, CONFIDENCE, best_of, exact_interval, normal_tail, placement
-from reports.render.verdicts import RARE, deterministic_verdict, percent, seed_verdict
+from reports.render.stats import BEST_OF, predictive_tail
+from reports.render.tables import write_tables
+from reports.render.verdicts import (chance_text, confidence_of, confidence_text, decision, deterministic_verdict, expectation_verdict,
+                                     percent, seed_verdict, spending)
+from reports.runner.experiments import BY_NAME
+from reports.sequential import ERROR, RARE, ROUNDS
 
-
-def measure(run, kind):
-    """A run's figure as the book measured it: its best epoch, or its final (= last epoch) count."""
-    if kind == "best epoch" and run.get("history"):
-        return max(run["history"])
-    return run["correct"]
+measure = measured  # a run's figure as the book measured it (reports/render/book.py)
+CHAPTER_TABLES = "chapter-"  # the chapter's CSVs: chapter-runs.csv and chapter-epochs.csv, beside chapter1.md
 
 
 def values(record):
@@ -37,100 +37,168 @@ def values(record):
     return [measure(run, BOOK[record["name"]].measure) for run in record["runs"]]
 
 
-def verdict(record):
+def cap(record):
+    """The most seeds `make chapter` gives the record's experiment by default."""
+    experiment = BY_NAME.get(record["name"])
+    return experiment.chapter_seeds if experiment else len(record["runs"])
+
+
+def confidence(record, sequential=True):
+    """The two-sided confidence of the record's intervals: its look's, under the sequential rule."""
+    return confidence_of(len(record["runs"]), cap(record), sequential)
+
+
+def verdict(record, sequential=True):
     book = BOOK[record["name"]]
     if book.correct is None:
         return book.no_figure or "-"
     if not record["stochastic"]:
         return deterministic_verdict(values(record)[0], book.correct, book.measure)
-    failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure "typical"
-    said, n = seed_verdict(values(record), book.correct, book.measure), len(record["runs"])
-    if said == "typical" and len(failing) == n:  # typical of runs that all fail, not a healthy result
-        return f"typical of our runs, all {n} of which fail"
+    if book.procedure == "expectation":
+        return expectation_verdict(values(record), book.correct)
+    failing = failing_seeds(record)  # said beside the verdict: a spread of failures makes any figure common
+    said, n = seed_verdict(values(record), book.correct, book.measure, book.runs, confidence(record, sequential)), \
+        len(record["runs"])
+    if failing and len(failing) == n:  # consistent with runs that all fail, not a healthy result
+        return f"{said}; all {n} of our runs fail"
     return said + (f"; {len(failing)} of {n} runs fail" if failing else "")
 
 
-def chances(record):
+def short_verdict(record, sequential=True):
+    """The verdict's first words, for a figure's panel title."""
+    return verdict(record, sequential).split(":")[0].split(";")[0]
+
+
+def chances(record, sequential=True):
     """The table's cells on the book's figure among our seeds: its percentile, how many runs reach it,
-    and the chance that the best of three does (95% interval, or only a bound)."""
+    and the chance that the book's procedure does (estimate and two-sided interval)."""
     book = BOOK[record["name"]]
-    if book.correct is None or not record["stochastic"]:
+    if book.correct is None or not record["stochastic"] or book.procedure == "expectation":
         return ["-", "-", "-"]
-    place = placement(values(record), book.correct)
-    if place.reaching == 0:
-        position, best = f"above all {place.n}", f"below {percent(place.p3_interval[1])}"
+    ours = np.asarray(values(record))
+    n, below, equal = ours.size, int(np.sum(ours < book.correct)), int(np.sum(ours == book.correct))
+    if below == n:
+        position = f"above all {n}"
+    elif below + equal == 0:
+        position = f"below all {n}"
     else:
-        position = f"below all {place.n}" if place.below + place.equal == 0 else f"{place.percentile:.0f}"
-        low, high = place.p3_interval
-        best = f"{percent(place.p3)} ({percent(low)}-{percent(high)})"
-    return [position, f"{place.reaching} of {place.n}", best]
+        position = f"{100 * (below + equal / 2) / n:.0f}"
+    found = decision(ours, book.correct, book.measure, book.runs, confidence(record, sequential))
+    return [position, f"{found.high.k} of {n}",
+            f"{book.procedure}: {chance_text(found.high)} at {confidence_text(found.high.confidence)}"]
 
 
-def experiment_row(record, with_training_size=False):
+def ours_cell(record):
+    """Our runs by the book's measure: mean ± sd where the runs form one group, else their groups (a
+    mean of several groups matches no run)."""
+    ours = values(record)
+    if len(ours) == 1:
+        return f"{ours[0]:,}"
+    groups = dead_output_groups(record)
+    if len(groups) > 1:
+        return "groups: " + "; ".join(f"{dead} dead: {len(runs)}" for dead, runs in groups.items())
+    return f"{np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}"
+
+
+def experiment_row(record, with_training_size=False, sequential=True):
     book = BOOK[record["name"]]
     ours = values(record)
     first = ours[:BEST_OF]  # runs are sorted by seed: the first three seeds, as the book ran three
-    best_of = f"{max(first):,}" if record["stochastic"] and len(ours) >= BEST_OF else "-"
-    measured = (f"nothing (ours: {book.measure})" if book.no_figure
-                else book.measure + (" (assumed)" if book.assumed else ""))
-    spread = f"{np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}" if len(ours) > 1 else f"{ours[0]:,}"
-    row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured, book.printed,
-           spread, f"{min(ours):,}-{max(ours):,}", *chances(record), best_of, verdict(record)]
+    best_of = (f"{max(first):,}" if record["stochastic"] and len(ours) >= BEST_OF and book.procedure != "expectation"
+               else "-")
+    measured_as = (f"nothing (ours: {book.measure})" if book.no_figure
+                   else book.measure + (" (assumed)" if book.assumed else ""))
+    row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured_as, book.printed,
+           str(len(ours)), ours_cell(record), f"{min(ours):,}-{max(ours):,}", *chances(record, sequential), best_of,
+           verdict(record, sequential)]
     return row
 
 
 def headers(with_training_size=False):
-    return ["experiment", *(["trained on"] if with_training_size else []), "book measures", "book",
-            "ours: mean ± sd", "our range", "percentile", "runs reaching it", f"best of {BEST_OF} reaches it",
-            f"first {BEST_OF} seeds' best", "verdict"]
+    return ["experiment", *(["trained on"] if with_training_size else []), "book measures", "book", "seeds",
+            "ours: mean ± sd, or groups", "our range", "percentile", "runs reaching it",
+            "the book's procedure reaches it (two-sided interval)", f"first {BEST_OF} seeds' best", "verdict"]
 
 
-def verdict_rules(n):
-    """The paragraphs that explain the table's chances and verdict words, for records of up to n seeds."""
-    one, three = exact_interval(0, n)[1], best_of(exact_interval(0, n)[1])
+def seeds_lines(records, sequential=True):
+    """How many seeds each seeded experiment took, and why: decided, its cap, or a fixed count."""
+    lines = []
+    for record in records:
+        book, n = BOOK[record["name"]], len(record["runs"])
+        if not record["stochastic"]:
+            continue
+        if not sequential:
+            how = "a fixed count (CHAPTER_SEEDS)"
+        elif book.correct is None or book.procedure == "expectation":
+            how = "a fixed count: the rule decides only a figure a run can reach"
+        elif "undecided" not in verdict(record, sequential):
+            how = f"decided at {n}; {spending(n, cap(record), sequential)}"
+        elif n >= cap(record):
+            how = f"undecided at its cap; {spending(n, cap(record), sequential)}"
+        else:
+            how = (f"undecided, below its cap of {cap(record)} (an interrupted run: the same command adds the "
+                   f"missing rounds); {spending(n, cap(record), sequential)}")
+        lines.append(f"- **{record['name']}**: {n} seeds; {how}.")
+    return lines
+
+
+def verdict_rules(records, sequential=True):
+    """The paragraphs that explain the table's chances and verdict words."""
+    rounds = ", ".join(map(str, ROUNDS))
+    rule = (f"Seeds were added in rounds ({rounds}, up to a cap per experiment) until the verdict was decided, "
+            f"every earlier run reused; the {ERROR:.0%} error is spent over each experiment's planned looks by "
+            "Bonferroni's inequality, so each look's interval has confidence 1 - 0.05 / (planned looks), and the "
+            "chance that any decided verdict is wrong stays within 5%." if sequential else
+            "The seeds were fixed by CHAPTER_SEEDS: one look, 95% two-sided intervals.")
     return [
         f"*percentile*: where the book's figure falls among our runs by the book's measure (ties count half). "
-        f"*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
-        f"chance that one run does. *best of {BEST_OF} reaches it*: the chance that the best of {BEST_OF} "
-        f"independent runs does, 1 - (1 - p)^{BEST_OF}, with an exact (Clopper-Pearson) {CONFIDENCE:.0%} "
-        f"interval carried over from p. With {n} seeds these chances are rough: one seed more or less reaching "
-        f"the figure moves p by 1/{n}, and the intervals say so. Where no seed reaches the figure, the share is 0 "
-        f"but the chance is not: only an upper bound is honest (for one run below 1 - 0.05^(1/n), {one:.0%} for "
-        f"n = {n}; for the best of {BEST_OF} below 1 - 0.05^({BEST_OF}/n), {three:.0%}). *first {BEST_OF} "
-        f"seeds' best*: the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
+        "*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
+        f"chance that one run does. *the book's procedure reaches it*: for a network, the best of {BEST_OF} "
+        f"independent runs, 1 - (1 - p)^{BEST_OF}, as the book took the best of {BEST_OF}; the interval is the "
+        "exact (Clopper-Pearson) two-sided interval of p, carried through, at the confidence shown. Where no seed "
+        "reaches the figure the estimate is 0 but the chance is not: the interval's upper end is what the seeds "
+        "allow. Random guessing's 'about ten percent' is an expectation, not a run: it is set beside our mean "
+        f"and its two-sided 95% t interval over seeds, with no best of {BEST_OF}. *first {BEST_OF} seeds' best*: "
+        f"the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
         "",
-        "*verdict*, in words derived from these numbers: **reproduced exactly** or **differs by N** for a "
-        "deterministic classifier (**reached** or **not reached: N short** for the book's lower bound); for the "
-        f"others **above every run we made** (no seed reaches it; the bound is given), **below every run we "
-        f"made**, **lucky: about 1 in N** (the best of {BEST_OF} reaches it with estimated chance below "
-        f"1/{round(1 / RARE)}, N = 1/chance), **low: about 1 in N** (one run scores this low or lower with "
-        f"estimated chance below 1/{round(1 / RARE)}; one run, not the best of {BEST_OF}, which reads a low "
-        "figure as favourably as possible), and **typical** otherwise. Where some of our runs fail (see below), "
-        f"the verdict says how many: a figure can be typical of the best of {BEST_OF} even when most single runs "
-        "fail.",
+        f"*verdict*: **reproduced exactly** or **differs by N** for a deterministic classifier (**reached** or "
+        f"**not reached: N short** for the book's lower bound); for a figure that depends on the seed, "
+        f"**lucky** (the book's procedure reaches it with chance below 1 in {round(1 / RARE)}: the whole interval "
+        f"lies below), **low** (one run scores this low or lower with chance below 1 in {round(1 / RARE)}; one run, "
+        f"not the best of {BEST_OF}, which reads a low figure as favourably as possible), **consistent with our "
+        f"runs** (both chances' intervals lie at or above 1 in {round(1 / RARE)}), and **undecided at N seeds** "
+        f"where an interval straddles 1 in {round(1 / RARE)}: N seeds cannot tell. {rule} Where some of our runs "
+        f"fail (below), the verdict says how many: a figure can be common for the best of {BEST_OF} even when "
+        "most single runs fail.",
+        "",
+        "Seeds per experiment:", "",
+        *seeds_lines(records, sequential),
     ]
 
 
-NORMAL_MIN_SEEDS = 10  # fewer seeds say too little about a spread to fit a normal to it
+NORMAL_MIN_SEEDS = 10  # fewer seeds say too little about a spread to fit a model to it
 
 
-def normal_note(record):
-    """For a figure beyond every seed of a classifier whose runs all train normally, what a normal fit
-    to our seeds would say: a model beside the bound, as ten seeds cannot check a distribution's tail."""
+def predictive_note(record):
+    """For a figure beyond every seed of a classifier whose runs all train normally, what a normal model
+    of our seeds would say of a new run (the predictive t): a model beside the interval, which the
+    seeds cannot check in the tail."""
     book = BOOK[record["name"]]
-    if book.correct is None or not record["stochastic"] or book.measure == "at least":
+    if book.correct is None or not record["stochastic"] or book.measure == "at least" or book.procedure == "expectation":
         return []
     ours = values(record)
-    if (len(ours) < NORMAL_MIN_SEEDS or placement(ours, book.correct).reaching
+    if (len(ours) < NORMAL_MIN_SEEDS or max(ours) >= book.correct
             or any(diagnose(run).fails for run in record["runs"] if run.get("history"))):
         return []
-    p1 = normal_tail(ours, book.correct)
-    p3 = best_of(p1)
+    p1 = predictive_tail(ours, book.correct)
+    p3 = 1 - (1 - p1) ** book.runs
     odds = f"about 1 in {round(1 / p3):,}" if p3 >= 1e-3 else "less than 1 in 1,000"
-    return [f"  No seed reaches the book's {book.correct:,}. If {book.measure}s were normally distributed "
-            f"with our mean and sd ({np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}), one run would reach it "
-            f"with chance {percent(p1)}, the best of {BEST_OF} with {percent(p3)} ({odds}). That rests on "
-            f"the normal tail, which {len(ours)} seeds cannot check; the verdict rests on the bound alone."]
+    return [f"  No seed of {len(ours)} reaches the book's {book.correct:,}. If {book.measure}s were normally "
+            f"distributed, a new run would reach it with chance {percent(p1)} and the {book.procedure} with "
+            f"{percent(p3)} ({odds}), from the predictive distribution of a new run (Student's t with {len(ours) - 1} "
+            f"degrees of freedom, centred on our mean {np.mean(ours):,.1f}, scale sd × sqrt(1 + 1/n) = "
+            f"{np.std(ours, ddof=1) * np.sqrt(1 + 1 / len(ours)):,.1f}). That rests on the normal tail, which "
+            f"{len(ours)} seeds cannot check; the verdict rests on the interval alone."]
 
 
 def note(record):
@@ -139,7 +207,26 @@ def note(record):
     if book.assumed:
         lines.append(f"  The measure is an assumption: {book.assumed}. Ours both ways: "
                      + "; ".join(_epochs_summary(record, kind) for kind in ("best epoch", "last epoch")) + ".")
-    return lines + normal_note(record)
+    return lines + predictive_note(record)
+
+
+def group_lines(records):
+    """The groups of each network experiment's runs by their number of dead (saturated) output neurons,
+    measured, with each group's counts by the book's measure: the outcome a mean cannot describe."""
+    lines = []
+    for record in records:
+        groups = dead_output_groups(record)
+        if not groups:
+            continue
+        kind = BOOK[record["name"]].measure if record["name"] in BOOK else "final"
+        parts = []
+        for dead, runs in groups.items():
+            counts = [measure(run, kind) for run in runs]
+            parts.append(f"{dead} dead output{'s' if dead != 1 else ''}: {_runs(len(runs))}, "
+                         + (f"{counts[0]:,}" if len(counts) == 1 else
+                            f"median {format_count(np.median(counts))}, {min(counts):,}-{max(counts):,}"))
+        lines.append(f"- **{record['name']}** ({len(record['runs'])} seeds, {kind}s): " + "; ".join(parts) + ".")
+    return lines
 
 
 def _epochs_summary(record, kind):
@@ -219,7 +306,7 @@ def failure_lines(record):
     lines = [f"- {name}: {len(failed)} of {len(record['runs'])} runs fail"
              + (f" (median {np.median([r['correct'] for r in failed]):,.0f} correct, against "
                 f"{np.median([r['correct'] for r in healthy]):,.0f} for the others)" if healthy else "") + ":"]
-    for run in failed:
+    for run in failed[:LISTED_FAILURES]:
         found = diagnose(run)
         top = int(np.argmax(found.answered))
         never = [c for c, a in zip(run["classes"], found.answered) if a == 0]
@@ -228,6 +315,9 @@ def failure_lines(record):
                      f"occur: {_digits(found.rare) or 'none'}" + (f" (never: {_digits(never)})" if never else "")
                      + f"; answers {run['classes'][top]} for {100 * found.answered[top] / run['n_test']:.1f}% "
                        "of the images.")
+    if len(failed) > LISTED_FAILURES:
+        lines.append(f"  - and {len(failed) - LISTED_FAILURES} more failing seeds, alike (each run's saturated "
+                     f"outputs are in {CHAPTER_TABLES}runs.csv).")
     collapsed = [run for run in failed if diagnose(run).collapsed]
     if collapsed:
         answers = Counter(run["classes"][int(np.argmax(diagnose(run).answered))] for run in collapsed)
@@ -237,6 +327,9 @@ def failure_lines(record):
                      f"scores exactly that digit's number of test images "
                      f"({', '.join(f'{in_test[d]:,} for {d}' for d in answers)}).")
     return lines + book_listing_lines(record, collapsed)
+
+
+LISTED_FAILURES = 5  # failing seeds described one by one per experiment; the groups above count them all
 
 
 def book_listing_lines(record, collapsed):
@@ -253,11 +346,14 @@ def book_listing_lines(record, collapsed):
     times = sum(len(epochs) for _, _, epochs in matches)
     ours = (f", as {len(collapsed)} of our runs did at the end (seed{'s' if len(collapsed) > 1 else ''} "
             f"{_digits(run['seed'] for run in collapsed)})" if collapsed else "")
-    chance = ("one equal count could be chance" if times == 1
-              else f"one equal count could be chance, {times} hardly")
+    if times == 1:  # one equal count can be chance: say what it would mean, and that it does not show it
+        return [f"  - The book's own listing: {told}. A network that answers {answers} for every image prints "
+                "exactly that, but one equal count can be chance: it does not show that the book's run collapsed"
+                + (f" (another count of that listing would show it; {_runs(len(collapsed))} of ours collapsed at "
+                   "the end)" if collapsed else "") + "."]
     return [f"  - The book's own listing: {told}. That is what a network prints when it answers one digit for "
-            f"every image ({answers}): at {'that epoch' if times == 1 else 'those epochs'} the book's run had "
-            f"collapsed{ours} ({chance})."]
+            f"every image ({answers}); {times} equal counts are hardly chance: at those epochs the book's run had "
+            f"collapsed{ours}."]
 
 
 def _epochs(epochs):
@@ -276,16 +372,43 @@ def _digits(values):
     return ", ".join(str(v) for v in values)
 
 
-def render_chapter(records, out, figures_dir, command, footer=""):
+def exercise_section(records):
+    """The chapter's exercise answered: the groups of its runs, and the sidebar with chapter 3's weights."""
+    by_name = {r["name"]: r for r in records}
+    if "network-0-hidden" not in by_name:
+        return []
+    sidebar = by_name.get("network-0-hidden-init3")
+    lines = [
+        "## The exercise: a network with no hidden layer", "",
+        "The chapter asks what accuracy [784, 10] achieves, and prints no figure. Its runs fall into groups by "
+        "how many output neurons end saturated (dead: their digit is then almost never answered), and each "
+        "group has its own accuracy; a mean over the groups would match no run. Counts are best epochs on the "
+        "test images, as the book quotes its networks.", "",
+        *group_lines([by_name["network-0-hidden"], *([sidebar] if sidebar else [])]), "",
+    ]
+    if sidebar:
+        healthy = len(dead_output_groups(sidebar).get(0, []))
+        lines += [f"The sidebar, **network-0-hidden-init3**, changes only the initial weights, to chapter 3's "
+                  "(standard deviation 1/sqrt(n_in) = 1/28 instead of 1): the weighted inputs of the output neurons "
+                  "start near 0, where the sigmoid is steep, instead of spread over ±28, where it is flat. "
+                  f"{healthy} of its {len(sidebar['runs'])} runs end with no dead output.", ""]
+    return lines
+
+
+def render_chapter(records, out, figures_dir, command, footer="", sequential=True):
+    """Write the chapter's report for `records` to `out`, its figures to `figures_dir` and its CSVs
+    beside it; `sequential`: whether the seeds were chosen by the rule (False: fixed by CHAPTER_SEEDS).
+    Returns the main table as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
     generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
     networks = [r for r in records if any(run.get("history") for run in r["runs"])]
     epochs_png = figures.chapter_figure(networks, figures_dir / "chapter1-epochs.png")
     placed = [r for r in records if BOOK[r["name"]].correct is not None]
-    book_png = figures.book_figure(placed, figures_dir / "chapter1-book.png", measure, verdict)
+    book_png = figures.book_figure(placed, figures_dir / "chapter1-book.png", measure,
+                                   lambda record: short_verdict(record, sequential))
     sizes = len({r["n_train"] for r in records}) > 1
-    rows = [experiment_row(r, sizes) for r in records]
+    rows = [experiment_row(r, sizes, sequential) for r in records]
     table = tabulate(rows, headers(sizes), tablefmt="github", disable_numparse=True)
     failures = [line for r in records for line in failure_lines(r)]
     lines = [
@@ -297,7 +420,7 @@ def render_chapter(records, out, figures_dir, command, footer=""):
         "its last epoch, a classifier's final count, or a lower bound (\"above 98.5 percent\" is 9,851 or "
         "more). Our runs are measured the same way.", "",
         table, "",
-        *verdict_rules(max(len(r["runs"]) for r in records)), "",
+        *verdict_rules(records, sequential), "",
         *[line for r in records for line in note(r)], "",
         "## The book's figures among our seeds", "",
         "Each dot is one seed, measured as the book measured its figure; below the dots, the book's figure (a "
@@ -308,6 +431,7 @@ def render_chapter(records, out, figures_dir, command, footer=""):
         "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
         "fail (below) are drawn in colour and named; the others in grey.", "",
         f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
+        *exercise_section(records),
         *epoch_choice_section(networks),
         "## Runs that fail, and why", "",
         "Measured on each run's test predictions and its trained output neurons. An output neuron is "
@@ -321,6 +445,7 @@ def render_chapter(records, out, figures_dir, command, footer=""):
         "the book's listings are read the same way.", "",
         *failures, "",
     ]
+    write_tables(records, out.parent, prefix=CHAPTER_TABLES)  # before the report, the sign that all is written
     write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
     write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
     return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.render.stats import BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Comparison, holm, paired_bootstrap
-from reports.runner.experiments import BY_NAME
+from reports.render.book import BOOK
+from reports.render.stats import BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Comparison, holm_with_bounds, paired_bootstrap
 
-SIGNIFICANCE = 0.05  # the chance of any false "better" allowed in each family
+SIGNIFICANCE = 0.05  # the chance of any false "better" allowed within each family (not over a whole report)
 FAMILIES = ("built-ins", "plug-ins against built-ins", "plug-ins among themselves")
 TITLES = {"built-ins": "The built-in classifiers among themselves",
           "plug-ins against built-ins": "Each plug-in against each built-in",
@@ -27,13 +27,15 @@ TITLES = {"built-ins": "The built-in classifiers among themselves",
 
 @dataclass(frozen=True)
 class Pair:
-    """A's comparison with B, the family it belongs to, and its Holm-adjusted p within that family."""
+    """A's comparison with B, the family it belongs to, and its Holm-adjusted p within that family
+    (`holm_is_bound`: only an upper bound, as it comes from a p at the bootstrap's floor)."""
 
     a: str
     b: str
     family: str
     comparison: Comparison
     p_holm: float
+    holm_is_bound: bool = False
 
     @property
     def significant(self):
@@ -44,10 +46,6 @@ class Pair:
         if not self.significant:
             return "no significant difference"
         return f"{self.a if self.comparison.difference > 0 else self.b} is better"
-
-
-def is_builtin(record):
-    return record["name"] in BY_NAME  # a plug-in may not take a built-in's name (reports/runner/registry.py)
 
 
 def right(record):
@@ -67,8 +65,8 @@ def between(a, b):
 
 def family_pairs(records):
     """{family: [(A, B), ...]}: every pair of records, in report order, a plug-in first against a built-in."""
-    builtins = [r for r in records if is_builtin(r)]
-    plugins = [r for r in records if not is_builtin(r)]
+    builtins = [r for r in records if r["name"] in BOOK]
+    plugins = [r for r in records if r["name"] not in BOOK]
     return {"built-ins": list(itertools.combinations(builtins, 2)),
             "plug-ins against built-ins": [(p, b) for p in plugins for b in builtins],
             "plug-ins among themselves": list(itertools.combinations(plugins, 2))}
@@ -79,8 +77,9 @@ def compare(records):
     pairs = []
     for family, members in family_pairs(records).items():
         comparisons = [between(a, b) for a, b in members]
-        adjusted = holm([c.p_value for c in comparisons])
-        pairs += [Pair(a["name"], b["name"], family, c, p) for (a, b), c, p in zip(members, comparisons, adjusted)]
+        adjusted = holm_with_bounds([c.p_value for c in comparisons], [c.p_value <= FLOOR for c in comparisons])
+        pairs += [Pair(a["name"], b["name"], family, c, p, bound)
+                  for (a, b), c, (p, bound) in zip(members, comparisons, adjusted)]
     return pairs
 
 
@@ -91,35 +90,41 @@ def _points(share):
 FLOOR = 2 / (1 + BOOTSTRAP_REPLICATES)  # the bootstrap's p when no replicate falls on the far side of zero
 
 
-def _p(p):
-    return f"≤ {FLOOR:.2g}" if p <= FLOOR else f"{p:.2g}"
+def _p(p, bound=False):
+    """A p-value as the table prints it: "≤ x" where x is only an upper bound (the floor, or Holm's
+    adjustment of it)."""
+    return f"≤ {p:.2g}" if bound else f"{p:.2g}"
 
 
-HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)", "95% interval", "p", "p, Holm",
-           f"verdict (p, Holm < {SIGNIFICANCE})"]
+HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)", "95% interval (two-sided)", "p (two-sided)",
+           "p, Holm (within the family)", f"verdict (p, Holm < {SIGNIFICANCE})"]
 
 
 def rows(pairs):
     return [[p.a, p.b, f"{p.comparison.runs_a}, {p.comparison.runs_b}", _points(p.comparison.difference),
-             f"{_points(p.comparison.interval[0])} to {_points(p.comparison.interval[1])}", _p(p.comparison.p_value),
-             f"{p.p_holm:.2g}", p.verdict] for p in pairs]
+             f"{_points(p.comparison.interval[0])} to {_points(p.comparison.interval[1])}",
+             _p(p.comparison.p_value, p.comparison.p_value <= FLOOR), _p(p.p_holm, p.holm_is_bound),
+             p.verdict] for p in pairs]
 
 
 def explanation():
     """The paragraph the report prints once, above the tables."""
     return (
         "Each pair of classifiers is compared over all their runs on the same test images. *A - B* is the mean "
-        "accuracy of A over its seeds minus that of B over its seeds, in percentage points. Its 95% interval "
+        "accuracy of A over its seeds minus that of B over its seeds, in percentage points. Its two-sided 95% interval "
         "comes from a paired two-level bootstrap that carries both sources of uncertainty: each of "
         f"{BOOTSTRAP_REPLICATES:,} replicates draws the test images with replacement (the same images for A and "
         "B, so that an image hard for both cancels out) and, independently, each classifier's seeds with "
         "replacement, and recomputes the difference. A deterministic classifier has one run, and then only "
         f"the test images vary. The draws come from a generator with the fixed seed {BOOTSTRAP_SEED}, so the "
-        "same runs always give the same numbers. *p* is twice the share of replicates on the far side of zero "
-        f"(never below 2/{BOOTSTRAP_REPLICATES + 1:,}, shown as ≤ {FLOOR:.2g}: the most {BOOTSTRAP_REPLICATES:,} "
-        "replicates can tell). Comparing many pairs gives many chances of a false alarm, so *p, Holm* corrects "
-        "it with Holm's step-down method, which keeps the chance of any false "
-        f"\"better\" below {SIGNIFICANCE} and calls every difference Bonferroni's method would, often more. The "
+        "same runs always give the same numbers. *p* is the two-sided p: twice the share of replicates on the far "
+        f"side of zero (never below 2/{BOOTSTRAP_REPLICATES + 1:,}, shown as ≤ {FLOOR:.2g}: the most "
+        f"{BOOTSTRAP_REPLICATES:,} replicates can tell). Comparing many pairs gives many chances of a false alarm, so "
+        "*p, Holm* corrects it with Holm's step-down method, which keeps the chance of any false "
+        f"\"better\" within each family below {SIGNIFICANCE} (not over the whole report: over F families, the "
+        "chance of a false \"better\" somewhere can reach F times that) and calls every difference "
+        "Bonferroni's method would, often more. A Holm p computed from a p at the floor is itself only a bound, "
+        "and printed with ≤. The "
         "correction is made within each family of questions the report asks, never across them: the built-in "
         "classifiers among themselves; each plug-in against each built-in; the plug-ins among themselves. "
         "So adding a plug-in never changes a verdict between built-ins. With few seeds the seed part of the "

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 
 from data import DataError, load_mnist  # noqa: E402
-from data.files import atomic_path  # noqa: E402
+from common.files import atomic_path  # noqa: E402
 from data.mnist import SHA256  # noqa: E402
 from reports.render.records import deterministic, median_run  # noqa: E402
 

@@ -61,3 +61,15 @@ def one_answer_epochs(listing, test_labels):
         if digit is not None:
             groups.setdefault(digit, []).append(epoch)
     return [(digit, listing[epochs[0]], epochs) for digit, epochs in groups.items()]
+
+
+def dead_output_groups(record):
+    """The record's runs grouped by how many output neurons ended saturated ("dead"), the measured
+    cause of a network's failures: {number of dead outputs: [runs]}, fewest first. Empty for a record
+    whose runs carry no network diagnostics."""
+    if not any((run.get("diagnostics") or {}).get("saturated_outputs") is not None for run in record["runs"]):
+        return {}
+    groups = {}
+    for run in record["runs"]:
+        groups.setdefault(len(diagnose(run).saturated), []).append(run)
+    return dict(sorted(groups.items()))

@@ -17,10 +17,10 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import PowerNorm  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
-from data.files import atomic_path  # noqa: E402
+from common.files import atomic_path  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
-from reports.render.records import deterministic, median_run  # noqa: E402
+from reports.render.records import deterministic, median_run, with_interval  # noqa: E402
 from reports.runner.experiments import NETWORK  # noqa: E402
 
 # The book's marks lie under our dots (zorder), so that a seed on the book's figure shows as a dot on a cross.
@@ -139,10 +139,9 @@ def steps_word(record):
     return "epoch" if record["factory"] == NETWORK else "round or epoch, as the estimator reports them (0 first)"
 
 
-def epochs_figure(records, book, path):
+def epochs_figure(records, path):
     """The report's epochs: one panel per classifier with a history, on one shared accuracy scale so
-    that panels compare at a glance (`book` is unused: the panel reads the book's measure and listing
-    from BOOK)."""
+    that panels compare at a glance."""
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
@@ -173,9 +172,9 @@ def chapter_figure(records, path):
     return _save(fig, path)
 
 
-def accuracy_figure(records, book, path):
+def accuracy_figure(records, path):
     """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
-    best epochs as a second row of dots, the mean with its 95% test-set interval below them, and the
+    best epochs as a second row of dots, the mean with its two-sided 95% interval (seeds and test images) below them, and the
     book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.75 * len(records) + 1.8), sharey=True)
     offsets = {"final": 0.0, "best": -0.27, "mean": 0.27}  # rows within one classifier's band
@@ -189,7 +188,8 @@ def accuracy_figure(records, book, path):
                 ax.plot([_percent(max(h), n) for h in histories], [y + offsets["best"]] * len(histories),
                         color="tab:orange", alpha=0.7, **SEED_STYLE)
             mean = 100 * record["summary"]["accuracy_mean"]
-            ci_low, ci_high = (100 * v for v in record["summary"]["ci95"])
+            summary = record["summary"] if "ci95" in record["summary"] else with_interval(record)["summary"]
+            ci_low, ci_high = (100 * v for v in summary["ci95"])
             ax.errorbar(mean, y + offsets["mean"], xerr=[[mean - ci_low], [ci_high - mean]], fmt="|",
                         color="black", capsize=3, markersize=8, zorder=3)
             entry = BOOK.get(record["name"])
@@ -207,7 +207,7 @@ def accuracy_figure(records, book, path):
     handles = [plt.Line2D([], [], color="tab:blue", alpha=0.6, label="one seed: final count (last epoch)",
                           **SEED_STYLE),
                plt.Line2D([], [], color="tab:orange", alpha=0.7, label="one seed: best epoch", **SEED_STYLE),
-               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, 95% Wilson interval"),
+               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, two-sided 95% interval (seeds and images)"),
                plt.Line2D([], [], label="the book, on the row of its measure", **BOOK_STYLE)]
     if any(BOOK.get(r["name"]) and BOOK[r["name"]].measure == "at least" for r in records):
         handles.append(plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE))

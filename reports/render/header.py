@@ -22,9 +22,7 @@ def commits(records):
 
 
 def _blas(entry):
-    """One BLAS library as "openblas 0.3.30 (Haswell kernel)", from a dict or the recorded string."""
-    if isinstance(entry, dict):
-        return f"{entry.get('library', '?')} {entry.get('version', '?')} ({entry.get('kernel') or 'unknown'} kernel)"
+    """One BLAS library as "openblas 0.3.30 (Haswell kernel)", from the recorded "openblas 0.3.30 (Haswell)"."""
     match = re.fullmatch(r"(.+) \((.+)\)", entry)
     return f"{match[1]} ({match[2]} kernel)" if match else entry
 

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 
 BLOCK = re.compile(r"(<!-- generated: (?P<source>\S+) -->\n).*?(<!-- end generated -->)", re.DOTALL)
 

@@ -10,17 +10,13 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from reports.render import figures
 from reports.render import comparisons, disagreements, tables
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.header import commits, header_lines, where
-from reports.render.records import deterministic
-
-def book_figures(records):
-    return {r["name"]: BOOK[r["name"]].correct for r in records if r["name"] in BOOK}
-
+from reports.render.records import deterministic, with_interval
 
 def timestamp():
     return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
@@ -71,7 +67,7 @@ def seed_spread(record):
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
 
-def main_table(records, book):
+def main_table(records):
     rows = []
     for r in records:
         s = r["summary"]
@@ -84,11 +80,12 @@ def main_table(records, book):
         best_epoch = format_count(np.mean([e.best_on_test for e in found])) if found else "-"
         chosen = [e.chosen for e in found if e.chosen is not None]
         rows.append([name, format_count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
-                     f"{100 * low:.2f}-{100 * high:.2f}%", seeds, best_epoch,
+                     f"{100 * low:.2f}-{100 * high:.2f}% ({s['ci95_covers']})", seeds, best_epoch,
                      format_count(np.mean(chosen)) if chosen else "-",
                      BOOK[r["name"]].printed if r["name"] in BOOK else "-",
                      f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
-    headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval", "seed spread",
+    headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval (two-sided)",
+               "seed spread",
                f"best epoch, {CHOSEN_ON_TEST}", f"epoch {CHOSEN_ON_VALIDATION}", "book", "fit s", "predict s"]
     return headers, rows
 
@@ -116,15 +113,15 @@ def render(records, out, figures_dir, command, footer=""):
     """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
     as plain text for the terminal."""
     out, figures_dir = Path(out), Path(figures_dir)
-    book = book_figures(records)
+    records = [with_interval(r) for r in records]
     relative = os.path.relpath(figures_dir, out.parent)
     generated = timestamp()
 
-    accuracy_png = figures.accuracy_figure(records, book, figures_dir / "accuracy.png")
-    epochs_png = figures.epochs_figure(records, book, figures_dir / "epochs.png")
+    accuracy_png = figures.accuracy_figure(records, figures_dir / "accuracy.png")
+    epochs_png = figures.epochs_figure(records, figures_dir / "epochs.png")
     confusion_pngs = [figures.confusion_figure(r, figures_dir / f"confusion-{r['name']}.png") for r in records]
 
-    headers, rows = main_table(records, book)
+    headers, rows = main_table(records)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     digit_headers, digit_rows = per_digit_table(records)
     pairs = comparisons.compare(records)
@@ -133,8 +130,12 @@ def render(records, out, figures_dir, command, footer=""):
         *header_lines(records, command, generated), "",
         "## Accuracy on the test images", "",
         "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
-        "interval (Wilson) is the uncertainty from testing on these 10,000 images only; the seed spread is the "
-        "variation from training again with another seed. *best epoch* is the mean over seeds of the best "
+        "interval is two-sided and says what it covers. For a classifier run over several seeds (*seeds and "
+        "images*) it is the interval of the mean accuracy over seeds from both sources of uncertainty, training "
+        "again with another seed and testing on other images: the two-level bootstrap of the comparisons "
+        "below, on one classifier. For a deterministic classifier, or a single run (*one run's, images*), it is "
+        "Wilson's interval from the test images alone. The seed spread is the variation of single runs. "
+        "*best epoch* is the mean over seeds of the best "
         "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
         "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "
         "epoch with the best count on the book's validation images, which the network watches while it "

@@ -2,12 +2,15 @@
 how often our runs reach a figure the book printed.
 
 - Wilson's 95% interval for an accuracy measured on n test images: the uncertainty that comes from
-  having only this test set, not from training again (the seed spread is reported beside it).
+  having only this test set, not from training again: the interval of a classifier with one run.
+- For a classifier run over several seeds, the interval of its mean accuracy from seeds and test
+  images together: a two-level bootstrap, the same as the comparisons' (below).
 - A paired two-level bootstrap for two classifiers over all their seeds, and Holm's adjustment for a
   family of such comparisons (explained where they are defined, below).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import binomtest
@@ -61,42 +64,76 @@ class Comparison:
     runs_b: int
 
 
+def _replicate_means(groups, replicates, seed):
+    """The two-level bootstrap's replicates of each group's mean accuracy over its runs: an array of
+    shape (replicates, len(groups)). `groups` are arrays of correctness, one row per run, one column per
+    test image, all on the same images (drawn alike for every group: paired)."""
+    sizes = [group.shape[0] for group in groups]
+    n = groups[0].shape[1]
+    patterns, counts = np.unique(np.vstack(groups).T, axis=0, return_counts=True)
+    patterns = patterns.astype(np.float64)  # one row per pattern: which runs get it right (float: BLAS, exact counts)
+    bounds = np.cumsum([0, *sizes])
+    rng = np.random.default_rng(seed)
+    means = np.empty((replicates, len(groups)))
+    for start in range(0, replicates, _CHUNK):
+        size = min(_CHUNK, replicates - start)
+        images = rng.multinomial(n, counts / n, size=size)  # how many images of each pattern are drawn
+        draws = [rng.multinomial(m, np.full(m, 1 / m), size=size) for m in sizes]  # how often each run is drawn
+        correct = images @ patterns  # each run's correct count on the drawn images
+        for g, (m, drawn) in enumerate(zip(sizes, draws)):
+            means[start:start + size, g] = np.sum(drawn * correct[:, bounds[g]:bounds[g + 1]], axis=1) / m / n
+    return means
+
+
 def paired_bootstrap(right_a, right_b, replicates=BOOTSTRAP_REPLICATES, seed=BOOTSTRAP_SEED):
     """Compare A and B from their runs' correctness on the same test images: `right_a` has one row of
     booleans per run of A (True where the run is right), one column per test image; `right_b` likewise."""
     right_a, right_b = np.atleast_2d(np.asarray(right_a, dtype=bool)), np.atleast_2d(np.asarray(right_b, dtype=bool))
-    (m, n), k = right_a.shape, right_b.shape[0]
-    if right_b.shape[1] != n:
-        raise ValueError(f"A is scored on {n} images, B on {right_b.shape[1]}: compare them on the same images")
-    patterns, counts = np.unique(np.vstack([right_a, right_b]).T, axis=0, return_counts=True)
-    patterns = patterns.astype(np.int64)  # one row per pattern: which of the m + k runs get such an image right
-    rng = np.random.default_rng(seed)
-    differences = np.empty(replicates)
-    for start in range(0, replicates, _CHUNK):
-        size = min(_CHUNK, replicates - start)
-        images = rng.multinomial(n, counts / n, size=size)  # how many images of each pattern are drawn
-        seeds_a = rng.multinomial(m, np.full(m, 1 / m), size=size)  # how often each run of A is drawn
-        seeds_b = rng.multinomial(k, np.full(k, 1 / k), size=size)
-        correct = images @ patterns  # each run's correct count on the drawn images
-        differences[start:start + size] = (np.sum(seeds_a * correct[:, :m], axis=1) / m
-                                           - np.sum(seeds_b * correct[:, m:], axis=1) / k) / n
+    if right_b.shape[1] != right_a.shape[1]:
+        raise ValueError(f"A is scored on {right_a.shape[1]} images, B on {right_b.shape[1]}: compare them on the "
+                         "same images")
+    means = _replicate_means([right_a, right_b], replicates, seed)
+    differences = means[:, 0] - means[:, 1]
     far_side = min(np.sum(differences <= 0), np.sum(differences >= 0))
     low, high = np.quantile(differences, [0.025, 0.975])
     return Comparison(float(right_a.mean() - right_b.mean()), (float(low), float(high)),
-                      min(1.0, 2 * (1 + int(far_side)) / (1 + replicates)), m, k)
+                      min(1.0, 2 * (1 + int(far_side)) / (1 + replicates)), right_a.shape[0], right_b.shape[0])
+
+
+def seeds_and_images_interval(right, replicates=BOOTSTRAP_REPLICATES, seed=BOOTSTRAP_SEED):
+    """The two-sided 95% interval of one classifier's mean accuracy over its seeds, from both sources of
+    uncertainty, seeds and test images: the same two-level bootstrap as `paired_bootstrap`, on one
+    classifier. `right`: one row of booleans per run, one column per test image."""
+    means = _replicate_means([np.atleast_2d(np.asarray(right, dtype=bool))], replicates, seed)[:, 0]
+    low, high = np.quantile(means, [0.025, 0.975])
+    return float(low), float(high)
 
 
 def holm(p_values):
     """Holm's step-down adjustment of a family of p-values, in their order: the smallest is multiplied
     by the family's size F, the next by F - 1, and so on, each kept at least as large as the one before
-    it. Calling those below alpha significant keeps the chance of any false call in the family below
-    alpha, as Bonferroni's does, and calls every difference Bonferroni calls, often more."""
+    it. Calling those below alpha significant keeps the chance of any false call within the family
+    below alpha, as Bonferroni's does, and calls every difference Bonferroni calls, often more."""
+    return [adjusted for adjusted, _ in holm_with_bounds(p_values, [False] * len(p_values))]
+
+
+def holm_with_bounds(p_values, bounds):
+    """Holm's adjustment where some p-values are only upper bounds (`bounds[i]` True: the bootstrap's
+    floor, the true p is at most that): [(adjusted p, whether it too is only an upper bound)]. An
+    adjusted p is a bound when the scaled p it was taken from is one: a smaller true p there could
+    only lower it."""
     p_values = np.asarray(p_values, dtype=float)
     order = np.argsort(p_values, kind="stable")
     scaled = p_values[order] * (len(p_values) - np.arange(len(p_values)))
-    adjusted = np.empty_like(p_values)
-    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
-    return adjusted.tolist()
+    source = np.zeros(len(p_values), dtype=int)  # for each position, where its running maximum comes from
+    for i in range(1, len(p_values)):
+        source[i] = i if scaled[i] >= scaled[source[i - 1]] else source[i - 1]
+    result = [None] * len(p_values)
+    for position, index in enumerate(order):
+        adjusted = min(1.0, float(scaled[source[position]]))
+        is_bound = bool(bounds[order[source[position]]]) and adjusted < 1.0
+        result[index] = (adjusted, is_bound)
+    return result
 
 
 def spread(counts):
@@ -117,20 +154,18 @@ def spread(counts):
 # The book prints one figure per experiment, and for its networks it kept the best of three runs. Our
 # seeds are independent draws of the same procedure, so the share of them that reach the book's figure
 # estimates p, the chance that one run does; three independent runs reach it with chance
-# 1 - (1 - p)^3. With ten seeds p is known only roughly, so every estimate carries an exact
-# (Clopper-Pearson) 95% interval, and where no seed reaches the figure only an upper bound is honest.
+# 1 - (1 - p)^3. Every estimate carries an exact (Clopper-Pearson) two-sided interval; how many seeds
+# are enough, and at which confidence each look is made, is the sequential rule's (reports/sequential.py).
 
 CONFIDENCE = 0.95
 BEST_OF = 3  # the book: "To generate results in this chapter I've taken best-of-three runs."
 
 
+@lru_cache(maxsize=4096)  # pure, and the sequential rule asks the same counts again and again
 def exact_interval(k, n, confidence=CONFIDENCE):
-    """Clopper-Pearson interval for a probability seen k times in n trials. At k = 0 (or k = n) the
-    interval is one-sided, (0, 1 - alpha^(1/n)), so that its upper bound is the usual 95% bound."""
-    if k == 0:
-        return 0.0, 1 - (1 - confidence) ** (1 / n)
-    if k == n:
-        return (1 - confidence) ** (1 / n), 1.0
+    """The two-sided Clopper-Pearson interval for a probability seen k times in n trials: each side
+    misses with chance at most (1 - confidence) / 2. At k = 0 it is (0, 1 - ((1 - confidence)/2)^(1/n)),
+    at k = n its mirror image."""
     interval = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="exact")
     return float(interval.low), float(interval.high)
 
@@ -140,48 +175,15 @@ def best_of(p, runs=BEST_OF):
     return 1 - (1 - p) ** runs
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where a figure falls among n values: how many lie below it, equal it and lie above it; the
-    share of runs reaching it (value >= figure) with its interval; the same for the best of three."""
-
-    n: int
-    below: int
-    equal: int
-    above: int
-    p1: float
-    p1_interval: tuple
-    p3: float
-    p3_interval: tuple
-
-    @property
-    def reaching(self):
-        return self.equal + self.above
-
-    @property
-    def percentile(self):
-        """The figure's mid-rank percentile among the values (ties count half)."""
-        return 100 * (self.below + self.equal / 2) / self.n
-
-
-def placement(values, figure, runs=BEST_OF):
-    """Place `figure` among `values` (one per seed) and estimate how often a run, and the best of
-    `runs`, reaches it."""
-    values = np.asarray(values)
-    below, equal = int(np.sum(values < figure)), int(np.sum(values == figure))
-    n = int(values.size)
-    reaching = n - below
-    low, high = exact_interval(reaching, n)
-    # best_of is increasing in p, so the interval maps through it endpoint by endpoint.
-    return Placement(n, below, equal, n - below - equal, reaching / n, (low, high), best_of(reaching / n, runs),
-                     (best_of(low, runs), best_of(high, runs)))
-
-
-def normal_tail(values, figure):
-    """P(X >= figure) for a count X drawn from the normal distribution with the values' mean and
-    sample standard deviation (with continuity correction: a count reaches 9,542 from 9,541.5 up). A
-    model, shown beside the distribution-free estimate, never instead of it."""
-    from scipy.stats import norm
+def predictive_tail(values, figure):
+    """P(X >= figure) for the count X of one new run, if runs were normally distributed: the
+    predictive distribution from the values' mean m and sample sd s, m + s sqrt(1 + 1/n) t with n - 1
+    degrees of freedom (it carries the uncertainty of m and s, which plugging them into a normal would
+    ignore), with continuity correction (a count reaches 9,542 from 9,541.5 up). A model, shown beside
+    the distribution-free estimate, never instead of it."""
+    from scipy.stats import t
 
     values = np.asarray(values, dtype=float)
-    return float(norm.sf(figure - 0.5, loc=values.mean(), scale=values.std(ddof=1)))
+    n = values.size
+    scale = values.std(ddof=1) * np.sqrt(1 + 1 / n)
+    return float(t.sf((figure - 0.5 - values.mean()) / scale, df=n - 1))

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from reports.render.epochs import epochs
 from reports.runner.identity import digest
 from reports.runner.registry import spec_of
@@ -17,7 +17,7 @@ from reports.runner.registry import spec_of
 RUNS_COLUMNS = ("classifier", "seed", "correct", "n_test", "accuracy", "best_epoch", "best_epoch_correct",
                 "fit_seconds", "predict_seconds", "backend", "digest", "n_train",
                 "spec", "params", "fit_cpu_seconds", "predict_cpu_seconds", "created", "chosen_epoch",
-                "chosen_epoch_correct")
+                "chosen_epoch_correct", "saturated_outputs")
 EPOCHS_COLUMNS = ("classifier", "seed", "epoch", "correct", "validation_correct")
 
 
@@ -27,6 +27,12 @@ def _blank(value):
 
 def _seconds(value):
     return "" if value is None else f"{value:.3f}"  # milliseconds: the digits beyond are one timer's noise
+
+
+def _saturated(run):
+    """The run's saturated output neurons, space-separated; empty for a run without that diagnosis."""
+    found = (run.get("diagnostics") or {}).get("saturated_outputs")
+    return "" if found is None else " ".join(map(str, found))
 
 
 def runs_rows(records):
@@ -47,6 +53,7 @@ def runs_rows(records):
                 "predict_cpu_seconds": _seconds(run.get("predict_cpu_seconds")), "created": _blank(run.get("created")),
                 "chosen_epoch": "" if found is None else _blank(found.chosen_epoch),
                 "chosen_epoch_correct": "" if found is None else _blank(found.chosen),
+                "saturated_outputs": _saturated(run),
             })
     return rows
 
@@ -68,9 +75,10 @@ def csv_text(columns, rows):
     return buffer.getvalue()
 
 
-def write_tables(records, directory):
-    """Write runs.csv and epochs.csv into `directory`, each atomically; return their paths."""
-    runs_csv, epochs_csv = directory / "runs.csv", directory / "epochs.csv"
+def write_tables(records, directory, prefix=""):
+    """Write runs.csv and epochs.csv (each name after `prefix`: the chapter's are chapter-runs.csv and
+    chapter-epochs.csv) into `directory`, each atomically; return their paths."""
+    runs_csv, epochs_csv = directory / f"{prefix}runs.csv", directory / f"{prefix}epochs.csv"
     write_text_atomic(runs_csv, csv_text(RUNS_COLUMNS, runs_rows(records)))
     write_text_atomic(epochs_csv, csv_text(EPOCHS_COLUMNS, epochs_rows(records)))
     return runs_csv, epochs_csv

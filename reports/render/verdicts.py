@@ -1,24 +1,27 @@
 """Verdicts on the book's figures, in words derived from numbers.
 
 A deterministic classifier either reproduces the book's count or differs from it by some number of
-images. For a figure that depends on the seed, the words come from `placement` (reports/render/stats.py):
+images. A figure that depends on the seed is judged by the sequential rule of reports/sequential.py,
+from the seeds there are: how likely the book's procedure (the best of 3 runs for its networks) is to
+reach the figure, and one run to score it or lower, each with a two-sided Clopper-Pearson interval at
+the confidence of the rule's looks, against the threshold RARE (1 in 5):
 
-- "above every run we made": no seed reaches the figure. Then only an upper bound is honest: with
-  n seeds, a run reaches it with chance below 1 - 0.05^(1/n) (95%), the best of three below
-  1 - 0.05^(3/n); about 26% and 59% for ten seeds.
-- "below every run we made": every seed scores more; a run scores this low with chance below
-  1 - 0.05^(1/n).
-- "lucky: about 1 in N": the best of three reaches the figure with estimated chance p3 below 1/5;
-  N = 1/p3, rounded.
-- "low: about 1 in N": one run scores this low or lower with estimated chance below 1/5. One run,
-  not the best of three: a selection of the best could only make a low figure rarer, and a verdict
-  should read the book as favourably as the data allow.
-- "typical" otherwise.
+- "lucky": the book's procedure reaches the figure with chance below 1 in 5 (the whole interval);
+- "low": one run scores this low or lower with chance below 1 in 5. One run, not the best of 3: a
+  selection of the best could only make a low figure rarer, and a verdict should read the book as
+  favourably as the data allow;
+- "consistent with our runs": both chances are 1 in 5 or more (the whole intervals);
+- "undecided at N seeds": an interval straddles 1 in 5, so N seeds cannot tell.
+
+A figure the book gives as an expectation ("about ten percent") is no run at all: it is set beside the
+mean over our seeds and its t interval, never beside a best of 3.
 """
 
-from reports.render.stats import CONFIDENCE, exact_interval, placement
+import numpy as np
+from scipy.stats import t
 
-RARE = 1 / 5  # rarer than this is "lucky" (a high figure) or "low" (a low figure)
+from reports.render.stats import CONFIDENCE
+from reports.sequential import ERROR, RARE, decide, look_confidence, looks
 
 
 def deterministic_verdict(ours, book, kind):
@@ -30,21 +33,75 @@ def deterministic_verdict(ours, book, kind):
     return f"differs by {abs(ours - book):,} (ours {'higher' if ours > book else 'lower'})"
 
 
-def seed_verdict(values, book, kind):
+def n_looks(n, cap, sequential=True):
+    """How many looks shared the error when n seeds were run: the planned looks up to the cap if n is
+    one of them and the rule chose it, else one (a fixed count, CHAPTER_SEEDS=N)."""
+    return len(looks(cap)) if sequential and n in looks(cap) else 1
+
+
+def decision(values, book, kind, runs, confidence):
+    """The sequential rule's decision on `values` (one per seed, by the book's measure)."""
+    values = np.asarray(values)
+    reaching, at_or_below = int(np.sum(values >= book)), int(np.sum(values <= book))
+    return decide(reaching, at_or_below, values.size, runs, confidence, low_side=kind != "at least")
+
+
+def chance_text(chance):
+    """"27% (5%-60%)": an estimate and its interval."""
+    low, high = chance.interval
+    return f"{percent(chance.estimate)} ({percent(low)}-{percent(high)})"
+
+
+def seed_verdict(values, book, kind, runs, confidence):
     """The words for a figure among the values of several seeds, by the book's own measure."""
-    place = placement(values, book)
-    if place.reaching == 0:
-        return (f"above every run we made (best of 3: below {percent(place.p3_interval[1])} at "
-                f"{CONFIDENCE:.0%})")
-    if place.p3 < RARE:
-        return f"lucky: about 1 in {round(1 / place.p3)}"
-    at_or_below = place.below + place.equal
-    if kind != "at least" and at_or_below == 0:
-        bound = exact_interval(0, place.n)[1]
-        return f"below every run we made (one run: below {percent(bound)} at {CONFIDENCE:.0%})"
-    if kind != "at least" and at_or_below / place.n < RARE:
-        return f"low: about 1 in {round(place.n / at_or_below)}"
-    return "typical"
+    found = decision(values, book, kind, runs, confidence)
+    n, procedure = len(values), "the best of 3" if runs == 3 else "one run" if runs == 1 else f"the best of {runs}"
+    if found.verdict == "lucky":
+        if found.high.k == 0:
+            return f"lucky: no seed of {n} reaches it; {procedure} does with chance below {percent(found.high.interval[1])}"
+        return f"lucky: about 1 in {round(1 / found.high.estimate)} ({procedure})"
+    if found.verdict == "low":
+        return f"low: about 1 in {round(n / found.low.k)}" if found.low.k else (
+            f"low: no seed of {n} scores this low; one run does with chance below {percent(found.low.interval[1])}")
+    if found.verdict == "consistent":
+        return "consistent with our runs"
+    return f"undecided at {n} seeds: consistent with our runs ({n} seeds cannot tell whether it is rarer than 1 in {round(1 / RARE)})"
+
+
+def expectation_verdict(values, book):
+    """An expected count (the book's "about ten percent") against the mean over our seeds, with its
+    two-sided 95% t interval over seeds."""
+    values = np.asarray(values, dtype=float)
+    low, high = mean_interval(values)
+    covers = low <= book <= high
+    return (f"{'consistent' if covers else 'differs'}: our mean {values.mean():,.1f}, 95% two-sided t interval over "
+            f"{values.size} seeds {low:,.1f}-{high:,.1f}, {'covers' if covers else 'misses'} the expected {book:,}")
+
+
+def mean_interval(values, confidence=CONFIDENCE):
+    """The two-sided t interval of the mean of `values` (over seeds)."""
+    values = np.asarray(values, dtype=float)
+    half = t.ppf(1 - (1 - confidence) / 2, df=values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return float(values.mean() - half), float(values.mean() + half)
+
+
+def confidence_of(n, cap, sequential=True):
+    """Each look's two-sided confidence for n seeds of an experiment capped at `cap`."""
+    return look_confidence(n_looks(n, cap, sequential))
+
+
+def confidence_text(confidence):
+    """A confidence as a percentage, with a decimal only where it has one: 95%, 99%, 98.3%."""
+    return f"{100 * confidence:.1f}".removesuffix(".0") + "%"
+
+
+def spending(n, cap, sequential=True):
+    """In words: how the error was spent for n seeds."""
+    k = n_looks(n, cap, sequential)
+    if k == 1:
+        return f"one look at {n} seeds: {confidence_text(1 - ERROR)} two-sided"
+    return (f"{k} planned looks at {', '.join(map(str, looks(cap)))} seeds, {ERROR:.0%} spent over them by "
+            f"Bonferroni: {confidence_text(look_confidence(k))} two-sided each")
 
 
 def percent(p):

@@ -82,11 +82,11 @@ def _json_problem(value):
     return None
 
 
-def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
+def evaluate(experiment, seed, dataset, quiet=False):
     """Fit `experiment` (seeded with `seed` if stochastic) on its training images and score it on
     dataset.test. Returns the run's record (reports/runner/record.py)."""
     prefix = label(experiment, seed)
-    estimator = build(experiment, seed, quiet=quiet)
+    estimator = build(experiment, seed)
     n_train = training_size(dataset, experiment.training_set)
     if not quiet:
         say(prefix, f"fitting {type(estimator).__name__} on {n_train:,} images ...")
@@ -95,8 +95,8 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
         if not quiet:
             print(f"Epoch {epoch}: {correct} / {n_test}", file=sys.stderr, flush=True)
 
-    labelled = _PrefixedLines(sys.stderr, prefix) if label_output else sys.stderr
-    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), contextlib.redirect_stderr(labelled):
+    with (contextlib.nullcontext() if quiet else heartbeat(prefix, "fitting")), \
+            contextlib.redirect_stderr(_PrefixedLines(sys.stderr, prefix)):
         fitted = fit(experiment.name, estimator, dataset, experiment.training_set, on_epoch=epoch_line)
     measured = measure(experiment.name, estimator, dataset, fitted, warn=lambda message: say(prefix, message))
     test = dataset.test
@@ -128,7 +128,7 @@ def evaluate(experiment, seed, dataset, quiet=False, label_output=True):
     )
 
 
-def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_output=True, keep_failures=False):
+def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, keep_failures=False):
     """Evaluate `experiment` for each of `seeds`, writing each run file as soon as it is computed, so
     that an interrupted command keeps the seeds it finished. Yields (seed, path written).
 
@@ -137,7 +137,7 @@ def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, label_o
     said = set()
     for seed in seeds:
         try:
-            run = evaluate(experiment, seed, dataset, quiet=quiet, label_output=label_output)
+            run = evaluate(experiment, seed, dataset, quiet=quiet)
         except (EvaluationError, FactoryError) as error:
             if not keep_failures:
                 raise

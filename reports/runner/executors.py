@@ -24,7 +24,7 @@ from reports.runner.identity import search_path, source_files
 from reports.runner.provenance import PROJECT_ROOT
 from reports.runner.worker import ignore_interrupts
 
-PACKAGES = ("data", "baselines", "network", "reports")
+PACKAGES = ("common", "data", "baselines", "network", "reports")
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 TASK_RETRIES = 2  # a task whose worker died is computed again, this many times at most
 

@@ -39,15 +39,12 @@ def import_factory(path, name=None):
     return obj
 
 
-def build(experiment, seed, quiet=False):
-    """A fresh estimator for `experiment`, seeded with `seed` if it is stochastic; its progress
-    parameters (the network's epoch lines) are given unless `quiet`."""
+def build(experiment, seed):
+    """A fresh estimator for `experiment`, seeded with `seed` if it is stochastic."""
     factory = import_factory(experiment.factory, experiment.name)
     params = dict(experiment.params)
     if experiment.stochastic:
         params["random_state"] = seed
-    if not quiet:
-        params.update(experiment.progress_params)
     try:
         estimator = factory(**params)
     except (Exception, SystemExit) as error:  # a plug-in's factory may raise anything; name it in one line

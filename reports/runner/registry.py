@@ -22,7 +22,6 @@ counts in its runs' identity (reports/runner/identity.py).
 """
 
 import ast
-import dataclasses
 import difflib
 import inspect
 import io
@@ -209,8 +208,8 @@ def resolve(name_or_spec):
 
 
 def select(builtins, only="", extra=""):
-    """The experiments of a report and the specs of its plug-ins ({name: spec}): `builtins` (names),
-    narrowed to `only` (names separated by spaces or commas) if given, plus the entries of `extra`.
+    """The experiments of a report: `builtins` (names), narrowed to `only` (names separated by
+    spaces or commas) if given, plus the entries of `extra`.
     Every name appears once; all of it is checked before anything runs."""
     chosen = list(builtins)
     wanted = [name for name in re.split(r"[\s,]+", only) if name]
@@ -220,15 +219,14 @@ def select(builtins, only="", extra=""):
             raise RegistryError(f"ONLY names {', '.join(map(repr, unknown))}, not built-in classifiers; "
                                 f"built-in: {', '.join(BY_NAME)}")
         chosen = list(dict.fromkeys(wanted))
-    experiments, specs = [BY_NAME[name] for name in chosen], {}
+    experiments = [BY_NAME[name] for name in chosen]
     for entry in split_entries(extra):
         experiment = resolve(entry)
         if experiment.name in {e.name for e in experiments}:
             raise RegistryError(f"{experiment.name!r} appears twice in the report; every classifier needs its "
                                 "own name")
         experiments.append(experiment)
-        specs[experiment.name] = entry
-    return experiments, specs
+    return experiments
 
 
 def spec_of(name, factory, params):
@@ -242,8 +240,3 @@ def spec_of(name, factory, params):
 
 def is_plugin(experiment):
     return experiment.name not in BY_NAME
-
-
-def with_params(experiment, **params):
-    """A copy of `experiment` with other parameters (for tests and small runs)."""
-    return dataclasses.replace(experiment, params=dict(experiment.params, **params))

@@ -8,7 +8,7 @@ directory and the report's file. Nothing is written and nothing is fitted before
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from reports.runner.experiments import experiments_of
@@ -32,8 +32,7 @@ class RequestError(Exception):
 class Request:
     """What to compute and where to put it.
 
-    kind: "report" or "chapter"; experiments: the classifiers, built-ins first; specs: a plug-in's
-    name -> its spec as the user wrote it; n_seeds: seeds of each stochastic classifier; jobs:
+    kind: "report" or "chapter"; experiments: the classifiers, built-ins first; n_seeds: seeds of each stochastic classifier; jobs:
     processes at once on this machine (a cluster decides its own); results: the directory of runs,
     report and figures; out: the report's markdown file; scheduler: a Dask scheduler's address, or
     None for this machine; command: the command a reader types to get the same report.
@@ -41,14 +40,12 @@ class Request:
 
     kind: str
     experiments: tuple
-    specs: dict
     n_seeds: int
     jobs: int
     results: Path
     out: Path
     scheduler: str | None = None
     command: str = ""
-    settings: dict = field(default_factory=dict)
 
     @property
     def figures(self):
@@ -109,7 +106,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
                            f"e.g. {out_path / REPORT_FILES[kind]}")
     if builtins is None:
         builtins = [experiment.name for experiment in experiments_of(kind)]
-    experiments, specs = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)
+    experiments = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)
     if not experiments:
         raise RequestError("no classifier to evaluate: name built-in classifiers or plug-ins")
     if kind == "chapter" and not blank["ONLY"]:
@@ -121,5 +118,5 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
              if not blank[name] and str(value).strip() != defaults.get(name)}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
                                           if name not in ("JOBS", "DASK_SCHEDULER"))])
-    return Request(kind, tuple(experiments), specs, n_seeds, n_jobs, results_dir, out_path,
-                   None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command, shown)
+    return Request(kind, tuple(experiments), n_seeds, n_jobs, results_dir, out_path,
+                   None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command)

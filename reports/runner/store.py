@@ -7,7 +7,7 @@ stored count disagrees with its predictions, is a StoreError naming it, never sh
 
 from pathlib import Path
 
-from data.files import write_text_atomic
+from common.files import write_text_atomic
 from reports.runner.record import Run, RunRecordError, SchemaError
 
 class StoreError(Exception):
