@@ -40,7 +40,7 @@ help:
 	@echo "               settings: SEEDS=N  ONLY='random darkness'  EXTRA='NAME=module:attr k=v; ...'"
 	@echo "                         JOBS=N  QUIET=1  VERBOSE=1  DASK_SCHEDULER=tcp://host:8786"
 	@echo "                         RESULTS=results  REPORT_MD=results/other/report.md"
-	@echo "make chapter   every experiment of chapter 1 over CHAPTER_SEEDS=N seeds -> RESULTS/chapter1.md"
+	@echo "make chapter   every experiment of chapter 1, seeds added until each verdict is decided (CHAPTER_SEEDS=N fixes them) -> RESULTS/chapter1.md"
 	@echo "make -n report (or chapter)   list what would be computed; write nothing"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"

@@ -192,9 +192,21 @@ def convert(pkl_path, npz_path, *, sha256=SHA256, sizes=BOOK_SIZES):
         _check_split(name, images, labels, sizes[name])
         arrays[f"{name}_images"] = images.astype(np.float32, copy=False)
         arrays[f"{name}_labels"] = labels.astype(np.int64, copy=False)
+    digests = {_digest_key(name): np.array(content_sha256(_of_split(arrays, name))) for name in SPLITS}
+    # content_sha256 (all arrays at once) is what earlier versions check: kept, so that they trust
+    # this file as it is instead of converting it again.
     with atomic_path(npz_path) as tmp:
-        np.savez(tmp, source_sha256=np.array(sha256), content_sha256=np.array(content_sha256(arrays)), **arrays)
+        np.savez(tmp, source_sha256=np.array(sha256), content_sha256=np.array(content_sha256(arrays)), **digests,
+                 **arrays)
     return npz_path
+
+
+def _digest_key(split):
+    return f"{split}_sha256"
+
+
+def _of_split(arrays, split):
+    return {f"{split}_{part}": arrays[f"{split}_{part}"] for part in ("images", "labels")}
 
 
 def content_sha256(arrays):
@@ -208,23 +220,29 @@ def content_sha256(arrays):
     return digest.hexdigest()
 
 
-def _read_npz(npz_path, sha256, sizes):
-    """The MNIST held in `npz_path`, or None if the file is unreadable, stale or malformed."""
+def _verified_split(npz, split, size):
+    """One split of the open `npz`, checked against its own digest (written when it was converted)
+    and against the book's shapes and ranges: each split can be read alone, and trusted alone."""
+    arrays = {name: npz[name] for name in (f"{split}_images", f"{split}_labels")}
+    key = _digest_key(split)
+    if key not in npz.files or str(npz[key]) != content_sha256(arrays):
+        raise DataError("its arrays are not those it was converted with (edited, or from an older version)")
+    images, labels = arrays.values()
+    _check_split(split, images, labels, size)
+    return Split(images, labels)
+
+
+def _read_npz(npz_path, sha256, sizes, splits=SPLITS):
+    """({split: Split} of the `splits` held in `npz_path`, None), or (None, why they cannot be used:
+    None when the file was simply made from another source). Only those splits' arrays are read."""
     try:
         with np.load(npz_path, allow_pickle=False) as npz:
             if str(npz["source_sha256"]) != sha256:
-                return None
-            arrays = {f"{name}_{part}": npz[f"{name}_{part}"] for name in SPLITS for part in ("images", "labels")}
-            if "content_sha256" not in npz.files or str(npz["content_sha256"]) != content_sha256(arrays):
-                raise DataError("its arrays are not those it was converted with (edited, or from an older version)")
-            splits = {name: Split(arrays[f"{name}_images"], arrays[f"{name}_labels"]) for name in SPLITS}
-        for name, split in splits.items():
-            _check_split(name, split.images, split.labels, sizes[name])
+                return None, None
+            return {name: _verified_split(npz, name, sizes[name]) for name in splits}, None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, DataError) as error:
         # zipfile checks each member's CRC-32 as it reads, so a flipped byte lands here too.
-        _say(f"{npz_path}: unreadable ({type(error).__name__}: {error}); converting it again.")
-        return None
-    return MNIST(**splits, sha256=sha256)
+        return None, f"{type(error).__name__}: {error}"
 
 
 def load_mnist(path=None, *, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES, remote_sources=None,
@@ -239,17 +257,33 @@ def load_mnist(path=None, *, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES,
     """
     npz_path = Path(data_dir) / NPZ_NAME
     if path is None and npz_path.is_file():
-        mnist = _read_npz(npz_path, sha256, sizes)
-        if mnist is not None:
-            return mnist
+        splits, why = _read_npz(npz_path, sha256, sizes)
+        if splits is not None:
+            return MNIST(**splits, sha256=sha256)
         if not repair:
             raise DataError(f"{npz_path}: unreadable; run `make data` to rebuild it.")
+        if why is not None:
+            _say(f"{npz_path}: unreadable ({why}); converting it again.")
         replace(npz_path, npz_path.with_name(npz_path.name + ".bad"))
     elif not repair:
         raise DataError(f"{npz_path}: missing; run `make data` first.")
     pkl_path = fetch(path, data_dir=data_dir, sha256=sha256, remote_sources=remote_sources)
     convert(pkl_path, npz_path, sha256=sha256, sizes=sizes)
-    mnist = _read_npz(npz_path, sha256, sizes)
-    if mnist is None:
+    splits, _ = _read_npz(npz_path, sha256, sizes)
+    if splits is None:
         raise DataError(f"{npz_path}: just written but unreadable; is the disk full?")
-    return mnist
+    return MNIST(**splits, sha256=sha256)
+
+
+def load_test_split(*, data_dir=DATA_DIR, sha256=SHA256, sizes=BOOK_SIZES):
+    """The test split alone, from the cached ``mnist.npz`` made from the file with this `sha256`: a
+    seventh of the file read, and verified by the test arrays' own digest. Nothing is fetched or
+    rebuilt (for the reports, which show images but never train): a missing or unusable cache is a
+    DataError that says to run `make data`."""
+    npz_path = Path(data_dir) / NPZ_NAME
+    if not npz_path.is_file():
+        raise DataError(f"{npz_path}: missing; run `make data` first.")
+    splits, why = _read_npz(npz_path, sha256, sizes, splits=("test",))
+    if splits is None:
+        raise DataError(f"{npz_path}: {why or 'made from another file'}; run `make data` to rebuild it.")
+    return splits["test"]

@@ -33,6 +33,7 @@ from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E40
 from reports.runner.factory import FactoryError  # noqa: E402
 from reports.runner.registry import RegistryError, is_plugin, resolve  # noqa: E402
 from reports.runner.request import DEFAULT_SEEDS, RESULTS, RequestError, make_request  # noqa: E402
+from reports.rounds import run_rounds  # noqa: E402
 from reports.runner.runner import run_request  # noqa: E402
 from reports.runner.store import StoreError, read_run  # noqa: E402
 
@@ -60,7 +61,8 @@ def command_run(args):
                            seeds_variable=args.seeds_variable)
     if not args.dry_run:
         load_mnist(repair=True)  # verified (and repaired) once, here, before any worker reads it
-    return run_request(request, executor_for, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
+    run = run_rounds if request.sequential else run_request  # make chapter: seeds until each verdict is decided
+    return run(request, executor_for, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
 
 
 def command_evaluate(args):

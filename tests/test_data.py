@@ -241,3 +241,40 @@ def test_jobs_that_may_not_repair_the_cache_say_so_instead_of_racing_to_rebuild_
     npz.unlink()
     with pytest.raises(DataError, match="missing; run `make data` first"):
         load_mnist(data_dir=data_dir, sha256=digest, sizes=TINY, repair=False)
+
+
+def test_the_test_split_is_read_alone_and_trusted_only_by_its_own_digest(tmp_path, good_file):
+    path, digest = good_file
+    load_mnist(path, data_dir=tmp_path, sha256=digest, sizes=TINY)
+    test = mnist.load_test_split(data_dir=tmp_path, sha256=digest, sizes=TINY)
+    np.testing.assert_array_equal(test.images, fake_triple()[2][0])
+    npz = tmp_path / "mnist.npz"
+    with np.load(npz) as held:
+        arrays = dict(held)
+    arrays["test_labels"] = (arrays["test_labels"] + 1) % 10  # every test label changed, digests kept
+    np.savez(npz, **arrays)
+    with pytest.raises(DataError, match=r"mnist.npz: DataError: its arrays are not those it was converted with "
+                                        r".*; run `make data` to rebuild it.$"):
+        mnist.load_test_split(data_dir=tmp_path, sha256=digest, sizes=TINY)
+    with pytest.raises(DataError, match="made from another file; run `make data`"):
+        mnist.load_test_split(data_dir=tmp_path, sha256="0" * 64, sizes=TINY)
+    npz.unlink()
+    with pytest.raises(DataError, match="missing; run `make data` first"):
+        mnist.load_test_split(data_dir=tmp_path, sha256=digest, sizes=TINY)
+
+
+def test_a_cache_without_each_splits_digest_is_converted_again_once(tmp_path, good_file, capsys):
+    path, digest = good_file
+    load_mnist(path, data_dir=tmp_path, sha256=digest, sizes=TINY)
+    npz = tmp_path / "mnist.npz"
+    with np.load(npz) as held:  # as an earlier version wrote it: one digest of all the arrays
+        arrays = {name: value for name, value in held.items()
+                  if name not in {f"{split}_sha256" for split in mnist.SPLITS}}
+    assert sorted(arrays) == sorted(["source_sha256", "content_sha256", *(f"{split}_{part}" for split in mnist.SPLITS
+                                                                         for part in ("images", "labels"))])
+    np.savez(npz, **arrays)
+    with pytest.raises(DataError, match="run `make data` to rebuild it"):
+        mnist.load_test_split(data_dir=tmp_path, sha256=digest, sizes=TINY)
+    load_mnist(data_dir=tmp_path, sha256=digest, sizes=TINY, remote_sources=[])
+    assert "from an older version)); converting it again" in capsys.readouterr().err
+    mnist.load_test_split(data_dir=tmp_path, sha256=digest, sizes=TINY)

@@ -99,7 +99,7 @@ def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, mo
     def missing(**_):
         raise DataError("data/mnist.npz: missing; run `make data` first.")
 
-    monkeypatch.setattr(disagreements, "load_mnist", missing)
+    monkeypatch.setattr(disagreements, "load_test_split", missing)
     records = [fake_record("a", truth, truth), fake_record("b", truth, wrong_at(truth, [1]))]
     lines, _ = section(records, compare(records), tmp_path, "figures")
     assert "No figure: the test images could not be read: data/mnist.npz: missing; run `make data` first." in lines

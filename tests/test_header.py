@@ -2,6 +2,7 @@
 
 import copy
 
+from reports.render import header
 from reports.render.header import header_lines, setting, training_sizes, which_runs
 
 PROVENANCE = {
@@ -73,3 +74,16 @@ def test_the_header_says_when_network_counts_are_not_the_canonical_ones():
     [line] = arithmetic_lines([record("network", "NumPy")])
     assert line.startswith("- **Not the canonical counts:** network trained in NumPy")
     assert arithmetic_lines([{"name": "darkness", "runs": [{"identity": {"numerics": {"blas": []}}}]}]) == []
+
+
+def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitted_trees(monkeypatch):
+    older, newer = "1" * 40, "2" * 40
+    monkeypatch.setattr(header, "history", lambda: [older, newer])
+    monkeypatch.setattr(header, "git_commit", lambda: "3333333")
+    record = {"name": "network", "runs": [{"seed": seed, "provenance": {"commit": commit}} for seed, commit in
+                                          [(0, "2222222"), (1, "1111111 (with uncommitted changes)"),
+                                           (2, "1111111"), (3, "9999999")]]}
+    lines = header.commit_lines([record])
+    assert lines[0].startswith("- Code: rendered at git commit 3333333; the runs were computed at 4 commits")
+    assert lines[1:] == ["  - 1111111: network seed 2", "  - 1111111 (with uncommitted changes): network seed 1",
+                         "  - 2222222: network seed 0", "  - 9999999: network seed 3"]  # not in this history: last

@@ -95,6 +95,26 @@ def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
         assert (tmp_path / "figures" / png).read_bytes()[:4] == b"\x89PNG"
     assert "## Runs that fail, and why" in text
     assert (tmp_path / "chapter1-summary.md").is_file()
+
+
+def test_the_chapters_csvs_hold_every_run_of_its_table_and_are_documented(digit_records, tmp_path):
+    import csv
+    from pathlib import Path
+
+    render_chapter(copy.deepcopy(digit_records), tmp_path / "chapter1.md", tmp_path / "figures", "make chapter")
+    with open(tmp_path / "chapter-runs.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    text = (tmp_path / "chapter1.md").read_text(encoding="utf-8")
+    for record in digit_records:  # the table's seeds column, and each run's count, from the same runs
+        mine = [row for row in rows if row["classifier"] == record["name"]]
+        assert f"| {record['name']} " in text and len(mine) == len(record["runs"])
+        assert [int(row["correct"]) for row in mine] == [run["correct"] for run in record["runs"]]
+    with open(tmp_path / "chapter-epochs.csv", newline="", encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == sum(len(run.get("history") or []) for r in digit_records
+                                                        for run in r["runs"])
+    assert not (tmp_path / "runs.csv").exists()  # the report's own tables are left alone
+    docs = (Path(__file__).parents[1] / "docs" / "results-files.md").read_text(encoding="utf-8")
+    assert "chapter-runs.csv" in docs and "chapter-epochs.csv" in docs
     assert "- Test images used only for scoring: no classifier's fit was given a test image" in text
     assert "## Which epoch: chosen on the test set, or on the validation set" in text
     assert "by " in text.split("Choosing the epoch on the test set flattered")[1]

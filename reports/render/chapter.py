@@ -403,7 +403,7 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
     generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
     networks = [r for r in records if any(run.get("history") for run in r["runs"])]
-    epochs_png = figures.chapter_figure(networks, figures_dir / "chapter1-epochs.png")
+    epochs_png = figures.chapter_figure(networks, figures_dir / "chapter1-epochs.png") if networks else None
     placed = [r for r in records if BOOK[r["name"]].correct is not None]
     book_png = figures.book_figure(placed, figures_dir / "chapter1-book.png", measure,
                                    lambda record: short_verdict(record, sequential))
@@ -427,10 +427,11 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
         "red cross; an arrow for a lower bound), and above each panel its verdict. Failing seeds have the "
         "colours of the epoch figure; a deterministic classifier has one black dot.", "",
         f"![the book's figures among our seeds]({relative}/{book_png.name})", "",
-        "## Every epoch of every seed", "",
-        "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
-        "fail (below) are drawn in colour and named; the others in grey.", "",
-        f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", "",
+        *([] if epochs_png is None else [
+            "## Every epoch of every seed", "",
+            "The book's listings (\"Epoch j: n / 10000\") are the red crosses; each line is one seed. Runs that "
+            "fail (below) are drawn in colour and named; the others in grey.", "",
+            f"![test accuracy per epoch, every network experiment]({relative}/{epochs_png.name})", ""]),
         *exercise_section(records),
         *epoch_choice_section(networks),
         "## Runs that fail, and why", "",

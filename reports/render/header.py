@@ -9,16 +9,56 @@ import json
 import re
 from importlib import metadata
 
-from reports.runner.provenance import NUMERICS_VARIABLES, git_commit
+from reports.runner.provenance import NUMERICS_VARIABLES, git_commit, history
 
 UNKNOWN = "not recorded"
 TEST_ONLY_FOR_SCORING = "test images used only for scoring"  # the guarantee of reports/runner/protocol.py
 
 
+DIRTY = " (with uncommitted changes)"  # how reports/runner/provenance.py marks a tree with uncommitted changes
+
+
+def in_history_order(commits_found):
+    """The recorded commits ("abc1234", "abc1234 (with uncommitted changes)", ...) oldest first, as the
+    checkout's history has them, each clean tree before its uncommitted changes; commits this history
+    does not hold (another branch's) last, by name."""
+    positions = {}
+    for position, full in enumerate(history()):
+        positions.setdefault(full[:7], position)
+
+    def key(commit):
+        sha = commit.removesuffix(DIRTY)
+        position = next((p for short, p in positions.items() if sha.startswith(short) or short.startswith(sha)), None)
+        return (position is None, position or 0, sha, commit.endswith(DIRTY))
+
+    return sorted(commits_found, key=key)
+
+
+def runs_by_commit(records):
+    """{commit: {record name: [seeds]}}, commits in history order: which runs each commit computed."""
+    found = {}
+    for r in records:
+        for run in r["runs"]:
+            commit = (run.get("provenance") or {}).get("commit") or UNKNOWN
+            found.setdefault(commit, {}).setdefault(r["name"], []).append(run["seed"])
+    return {commit: found[commit] for commit in in_history_order(found)}
+
+
 def commits(records):
-    """Which commits computed the runs, and which rendered them."""
-    found = sorted({run["provenance"]["commit"] for r in records for run in r["runs"]})
-    return f"runs computed at git commit {', '.join(found)}; rendered at {git_commit()}"
+    """Which commits computed the runs (oldest first), and which rendered them: the summary's phrase."""
+    return f"runs computed at git commit {', '.join(runs_by_commit(records))}; rendered at {git_commit()}"
+
+
+def commit_lines(records):
+    """The header's lines on code: the commit that rendered the report, then each commit that computed
+    runs, oldest first, with the runs it computed, and which came from a tree with uncommitted changes."""
+    by_commit = runs_by_commit(records)
+    if len(by_commit) == 1:
+        return [f"- Code: {commits(records)}"]
+    return [f"- Code: rendered at git commit {git_commit()}; the runs were computed at {len(by_commit)} commits, "
+            "oldest first (a tree with uncommitted changes is not the commit it names: its runs cannot be "
+            "recomputed from the history alone):",
+            *(f"  - {commit}: {which_runs(runs)}" for commit, runs in by_commit.items())]
 
 
 def _blas(entry):
@@ -137,7 +177,7 @@ def header_lines(records, command, generated):
     shas = sorted({r["data_sha256"] for r in records})
     return [
         f"- Generated: {generated} by `{command}`",
-        f"- Code: {commits(records)}",
+        *commit_lines(records),
         *setting_lines(records),
         *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "

@@ -76,6 +76,16 @@ def machine():
             "variables": {name: os.environ[name] for name in NUMERICS_VARIABLES if name in os.environ}}
 
 
+def history():
+    """The full hashes of the checkout's commits, oldest first (empty outside a git checkout)."""
+    try:
+        listed = subprocess.run(["git", "rev-list", "--reverse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return listed.split()
+
+
 def git_commit():
     """The short commit of the project's checkout, marked when tracked files have uncommitted changes."""
     def git(*args):

@@ -8,7 +8,7 @@ directory and the report's file. Nothing is written and nothing is fitted before
 import os
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports.runner.experiments import experiments_of
@@ -35,7 +35,10 @@ class Request:
     kind: "report" or "chapter"; experiments: the classifiers, built-ins first; n_seeds: seeds of each stochastic classifier; jobs:
     processes at once on this machine (a cluster decides its own); results: the directory of runs,
     report and figures; out: the report's markdown file; scheduler: a Dask scheduler's address, or
-    None for this machine; command: the command a reader types to get the same report.
+    None for this machine; command: the command a reader types to get the same report; sequential:
+    True for `make chapter` without CHAPTER_SEEDS, whose seeds the sequential rule chooses
+    (reports/rounds.py); seed_counts: seeds of the named classifiers where they differ from n_seeds
+    (the rule's rounds set them).
     """
 
     kind: str
@@ -46,6 +49,12 @@ class Request:
     out: Path
     scheduler: str | None = None
     command: str = ""
+    sequential: bool = False
+    seed_counts: dict = field(default_factory=dict)
+
+    def seeds_of(self, experiment):
+        """How many seeds the stochastic `experiment` runs over."""
+        return self.seed_counts.get(experiment.name, self.n_seeds)
 
     @property
     def figures(self):
@@ -119,4 +128,5 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
                                           if name not in ("JOBS", "DASK_SCHEDULER"))])
     return Request(kind, tuple(experiments), n_seeds, n_jobs, results_dir, out_path,
-                   None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command)
+                   None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command,
+                   sequential=kind == "chapter" and blank[seeds_variable])

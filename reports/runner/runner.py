@@ -19,6 +19,7 @@ said and tried again next time, never stored.
 """
 
 import hashlib
+from functools import partial
 import sys
 import time
 from dataclasses import dataclass
@@ -106,14 +107,15 @@ def wanted_runs(request, say=print, dry_run=False):
     wanted, probing = [], False
     for experiment in request.experiments:
         how = seeding(experiment)
-        if how == "once" or request.n_seeds == 1:
+        n_seeds = request.seeds_of(experiment)
+        if how == "once" or n_seeds == 1:
             seeds = [0]
         elif how == "seeds":
-            seeds = list(range(request.n_seeds))
+            seeds = list(range(n_seeds))
         else:
             random = _probe_result(experiment, request.results, say, dry_run)
             probing |= random is None
-            seeds = list(PROBE_SEEDS) if random is None else list(range(request.n_seeds)) if random else [0]
+            seeds = list(PROBE_SEEDS) if random is None else list(range(n_seeds)) if random else [0]
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
     return wanted, probing
 
@@ -207,7 +209,7 @@ def render_report(request, paths, fingerprint, extra_failures=()):
 
     records, failures = records_from_runs(paths)
     failures = [*failures, *({"name": line.split(":")[0].split(" seed ")[0], "failed": line} for line in extra_failures)]
-    draw = render_chapter if request.kind == "chapter" else render
+    draw = partial(render_chapter, sequential=request.sequential) if request.kind == "chapter" else render
     table = draw(records, request.out, request.figures, request.command,
                  footer=footer(failures, f"{FINGERPRINT_PREFIX}{fingerprint} -->"))
     add_failures_to_summary(request.out, failures)

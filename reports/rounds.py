@@ -1,0 +1,106 @@
+"""`make chapter` by the sequential rule: seeds in rounds until every verdict is decided.
+
+Each round asks the runner (reports/runner/runner.py) for the runs of the seeds there are, reusing every
+run file that exists, on one executor for all rounds (a local pool, or the Dask cluster of
+DASK_SCHEDULER). After a round, each seeded experiment with a book figure looks at its runs
+(reports/sequential.py): decided, or at its cap, it stops; else its next round adds seeds. Experiments
+without a figure, and deterministic ones, have a fixed count and finish in the first round. Then the
+chapter is rendered once from every run. `CHAPTER_SEEDS=N` fixes the count instead and never comes here.
+"""
+
+import sys
+from dataclasses import replace
+
+from reports.render.book import BOOK, measured
+from reports.runner.runner import run_request, wanted_runs
+from reports.runner.store import read_run
+from reports.sequential import decide, look_confidence, looks, next_count
+
+
+def is_sequential(experiment):
+    """Whether the rule chooses the experiment's seeds: seeded, with a figure a run can reach."""
+    book = BOOK.get(experiment.name)
+    return (experiment.stochastic and book is not None and book.correct is not None
+            and book.procedure != "expectation")
+
+
+def first_counts(experiments):
+    """Each experiment's seeds in the first round: the first look of the rule's, else its fixed count."""
+    return {e.name: looks(e.chapter_seeds)[0] if is_sequential(e) else e.chapter_seeds for e in experiments}
+
+
+def verdict_of(experiment, paths):
+    """The rule's decision on an experiment from its run files among `paths`."""
+    book = BOOK[experiment.name]
+    runs = [read_run(path) for path in paths if path.parent.name == experiment.name]
+    values = [measured(run, book.measure) for run in runs if "failed" not in run]
+    if not values:
+        return None
+    reaching, at_or_below = sum(v >= book.correct for v in values), sum(v <= book.correct for v in values)
+    return decide(reaching, at_or_below, len(values), book.runs, look_confidence(len(looks(experiment.chapter_seeds))),
+                  low_side=book.measure != "at least")
+
+
+class _Shared:
+    """One executor for every round: closed only at the end (or at once, on Ctrl-C)."""
+
+    def __init__(self, executor_for):
+        self.executor_for, self.executor = executor_for, None
+
+    def __call__(self, request):
+        if self.executor is None:
+            self.executor = self.executor_for(request)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.executor, name)
+
+    def close(self, interrupted=False):
+        if interrupted and self.executor is not None:
+            self.executor.close(interrupted=True)
+            self.executor = None
+
+    def finish(self):
+        if self.executor is not None:
+            self.executor.close()
+
+
+def run_rounds(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None):
+    """Compute `request` (make chapter, sequential) round by round, then render it. Returns the Outcome.
+    A dry run goes through the rounds whose runs all exist, lists what the first incomplete one would
+    compute, and says that more rounds may follow."""
+    stream = stream or sys.stderr
+    counts = first_counts(request.experiments)
+    shared = _Shared(executor_for)
+    try:
+        while True:
+            this_round = replace(request, seed_counts=dict(counts))
+            if dry_run and not all(path.is_file() for path in wanted_paths(this_round)):
+                outcome = run_request(this_round, shared, dry_run=True, quiet=quiet, stream=stream)
+                print("then more rounds wherever a verdict is still undecided, up to "
+                      + ", ".join(f"{e.name} {e.chapter_seeds}" for e in request.experiments if is_sequential(e))
+                      + " seeds", file=stream)
+                return outcome
+            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream, render=False)
+            grow = {}
+            for experiment in filter(is_sequential, request.experiments):
+                found = verdict_of(experiment, outcome.runs)
+                after = next_count(counts[experiment.name], experiment.chapter_seeds)
+                if found is not None and not found.decided and after is not None:
+                    grow[experiment.name] = after
+            if outcome.status or not grow:
+                break
+            if not quiet:
+                print("next round, where the verdict is undecided: "
+                      + ", ".join(f"{name} {counts[name]} -> {n} seeds" for name, n in grow.items()), file=stream)
+            counts.update(grow)
+        return run_request(replace(request, seed_counts=dict(counts)), shared, dry_run=dry_run, verbose=verbose,
+                           quiet=quiet, stream=stream)
+    finally:
+        shared.finish()
+
+
+def wanted_paths(request):
+    """The run files `request` wants (a probe's later seeds aside: the chapter has no plug-ins)."""
+    wanted, _ = wanted_runs(request, say=lambda line: None, dry_run=True)
+    return [w.path for w in wanted]
