@@ -202,9 +202,11 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
         Returns the classes whose output neuron is saturated (activation below SATURATED_BELOW or above
         SATURATED_ABOVE on at least SATURATED_SHARE of X): there the sigmoid is so flat that the quadratic cost's gradient
-        (a - y) * sigma'(z) all but vanishes, and gradient descent can no longer move the neuron.
+        (a - y) * sigma'(z) all but vanishes, and gradient descent can no longer move the neuron. The
+        thresholds are returned too, so that a report explains a run by the rule it was diagnosed with.
         """
         check_is_fitted(self)
         outputs = self.network_.feedforward(validate_data(self, X, reset=False, dtype=np.float64).T)
         saturated = np.mean((outputs < SATURATED_BELOW) | (outputs > SATURATED_ABOVE), axis=1) >= SATURATED_SHARE
-        return {"saturated_outputs": self.classes_[saturated].tolist()}
+        return {"saturated_outputs": self.classes_[saturated].tolist(),
+                "saturated_when": {"below": SATURATED_BELOW, "above": SATURATED_ABOVE, "share": SATURATED_SHARE}}

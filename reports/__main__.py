@@ -27,15 +27,13 @@ import time  # noqa: E402
 
 from data import DataError  # noqa: E402
 from common.files import WriteError  # noqa: E402
-from reports.render.records import RecordError  # noqa: E402
+from reports.render.errors import RecordError  # noqa: E402
 from reports.runner.dask_address import ClusterError  # noqa: E402
-from reports.runner.evaluate import EvaluationError, evaluate_seeds  # noqa: E402
+from reports.runner.evaluate import EvaluationError  # noqa: E402
 from reports.runner.factory import FactoryError  # noqa: E402
-from reports.runner.registry import RegistryError, is_plugin, resolve  # noqa: E402
+from reports.runner.registry import RegistryError  # noqa: E402
 from reports.runner.request import DEFAULT_SEEDS, RESULTS, RequestError, make_request  # noqa: E402
-from reports.rounds import run_rounds  # noqa: E402
-from reports.runner.runner import run_request  # noqa: E402
-from reports.runner.store import StoreError, read_run  # noqa: E402
+from reports.runner.store import StoreError  # noqa: E402
 
 
 class ArgumentError(Exception):
@@ -46,27 +44,24 @@ ERRORS = (ArgumentError, ClusterError, DataError, EvaluationError, FactoryError,
           RequestError, StoreError, WriteError)
 
 
-def executor_for(request):
-    """A Dask cluster if the request names a scheduler, else a pool of `request.jobs` local processes."""
-    from reports.runner.executors import DaskPool, LocalPool
-
-    return DaskPool(request.scheduler, request.experiments) if request.scheduler else LocalPool(request.jobs)
-
-
 def command_run(args):
-    from data import load_mnist
+    from reports.publish import publish
 
     request = make_request(args.kind, seeds=args.seeds, only=args.only, extra=args.extra, jobs=args.jobs,
                            results=args.results, out=args.out, scheduler=args.scheduler,
                            seeds_variable=args.seeds_variable)
-    if not args.dry_run:
-        load_mnist(repair=True)  # verified (and repaired) once, here, before any worker reads it
-    run = run_rounds if request.sequential else run_request  # make chapter: seeds until each verdict is decided
-    return run(request, executor_for, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
+    if request.sequential:  # make chapter: seeds in rounds until each verdict is decided
+        from reports.rounds import run_rounds
+
+        return run_rounds(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
+    return publish(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
 
 
 def command_evaluate(args):
     from data import load_mnist
+    from reports.runner.evaluate import evaluate_seeds
+    from reports.runner.registry import is_plugin, resolve
+    from reports.runner.store import read_run
 
     experiment = resolve(args.classifier)
     seeds = args.seeds if experiment.stochastic else args.seeds[:1]
@@ -90,19 +85,16 @@ def check_render_arguments(runs, out, figures):
 
 
 def command_render(args):
-    from reports.render.chapter import render_chapter
-    from reports.render.records import records_from_runs
-    from reports.render.report import add_failures_to_summary, footer, render
+    from reports.publish import read_runs, write
 
     check_render_arguments(args.runs, args.out, args.figures)
     start = time.perf_counter()
-    records, failures = records_from_runs(args.runs)
-    draw = render_chapter if args.chapter else render
-    table = draw(records, args.out, args.figures, args.command, footer=footer(failures))
-    add_failures_to_summary(args.out, failures)
-    for run in failures:
-        print(f"failed, not in the report: {run['failed']}", file=sys.stderr)
-    print(table)
+    runs = read_runs(args.runs)
+    written = write("chapter" if args.chapter else "report", runs, args.out, args.figures, args.command)
+    for run in runs:
+        if "failed" in run:
+            print(f"failed, not in the report: {run['failed']}", file=sys.stderr)
+    print(written.table)
     print(f"\nwrote {args.out} and its figures in {args.figures}/ ({time.perf_counter() - start:.1f} s)")
 
 

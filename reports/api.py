@@ -96,21 +96,18 @@ def compare(classifiers, *, seeds=None, results=RESULTS, report=None, jobs=None,
     the columns of runs.csv (docs/results-files.md). With `report` (a markdown file's path) the
     report is rendered there too, its figures beside it, as `make report` renders its own.
     """
-    from data import load_mnist
-    from reports.__main__ import executor_for
-    from reports.render.records import records_from_runs
+    from reports.publish import publish
+    from reports.render.summaries import summaries_of
     from reports.render.tables import runs_rows
-    from reports.runner.runner import run_request
 
     builtins, specs = _entries(classifiers)
     request = make_request("report", seeds=seeds, extra="; ".join(specs), jobs=jobs, results=results, out=report,
                            scheduler=scheduler, builtins=builtins)
-    load_mnist(repair=True)
-    outcome = run_request(request, executor_for, quiet=quiet, render=report is not None)
-    if not outcome.runs:
+    published = publish(request, quiet=quiet, render=report is not None)
+    if not published.runs:
         raise RuntimeError("no run could be computed (the errors above say why)")
-    records, _ = records_from_runs(outcome.runs)
-    rows = runs_rows(records)
+    summaries, _ = summaries_of(published.runs.values())
+    rows = runs_rows(summaries)
     try:
         import pandas
     except ImportError:

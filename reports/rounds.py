@@ -5,15 +5,16 @@ run file that exists, on one executor for all rounds (a local pool, or the Dask 
 DASK_SCHEDULER). After a round, each seeded experiment with a book figure looks at its runs
 (reports/sequential.py): decided, or at its cap, it stops; else its next round adds seeds. Experiments
 without a figure, and deterministic ones, have a fixed count and finish in the first round. Then the
-chapter is rendered once from every run. `CHAPTER_SEEDS=N` fixes the count instead and never comes here.
+chapter is published once from every run (reports/publish.py). `CHAPTER_SEEDS=N` fixes the count instead and never comes here.
 """
 
 import sys
 from dataclasses import replace
 
+from reports.publish import publish
 from reports.render.book import BOOK, measured
-from reports.runner.runner import run_request, wanted_runs
-from reports.runner.store import read_run
+from reports.runner.executors import executor_for
+from reports.runner.runner import Stored, run_request, wanted_runs
 from reports.sequential import decide, look_confidence, looks, next_count
 
 
@@ -29,10 +30,10 @@ def first_counts(experiments):
     return {e.name: looks(e.chapter_seeds)[0] if is_sequential(e) else e.chapter_seeds for e in experiments}
 
 
-def verdict_of(experiment, paths):
-    """The rule's decision on an experiment from its run files among `paths`."""
+def verdict_of(experiment, runs):
+    """The rule's decision on an experiment from its runs among `runs` ({path: Run})."""
     book = BOOK[experiment.name]
-    runs = [read_run(path) for path in paths if path.parent.name == experiment.name]
+    runs = [run for path, run in runs.items() if path.parent.name == experiment.name]
     values = [measured(run, book.measure) for run in runs if "failed" not in run]
     if not values:
         return None
@@ -42,17 +43,15 @@ def verdict_of(experiment, paths):
 
 
 class _Shared:
-    """One executor for every round: closed only at the end (or at once, on Ctrl-C)."""
+    """One executor for every round, `executor` or the one the request names, made when a round first
+    needs it; closed only at the end (or at once, on Ctrl-C)."""
 
-    def __init__(self, executor_for):
-        self.executor_for, self.executor = executor_for, None
-
-    def __call__(self, request):
-        if self.executor is None:
-            self.executor = self.executor_for(request)
-        return self
+    def __init__(self, request, executor=None):
+        self.request, self.executor = request, executor
 
     def __getattr__(self, name):
+        if self.executor is None:
+            self.executor = executor_for(self.request)
         return getattr(self.executor, name)
 
     def close(self, interrupted=False):
@@ -65,42 +64,42 @@ class _Shared:
             self.executor.close()
 
 
-def run_rounds(request, executor_for, *, dry_run=False, verbose=False, quiet=False, stream=None):
-    """Compute `request` (make chapter, sequential) round by round, then render it. Returns the Outcome.
+def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None):
+    """Compute `request` (make chapter, sequential) round by round, then publish it. Returns the Published.
     A dry run goes through the rounds whose runs all exist, lists what the first incomplete one would
     compute, and says that more rounds may follow."""
     stream = stream or sys.stderr
     counts = first_counts(request.experiments)
-    shared = _Shared(executor_for)
+    shared = _Shared(request, executor)
     try:
         while True:
             this_round = replace(request, seed_counts=dict(counts))
             if dry_run and not all(path.is_file() for path in wanted_paths(this_round)):
-                outcome = run_request(this_round, shared, dry_run=True, quiet=quiet, stream=stream)
+                published = publish(this_round, shared, dry_run=True, quiet=quiet, stream=stream)
                 print("then more rounds wherever a verdict is still undecided, up to "
                       + ", ".join(f"{e.name} {e.chapter_seeds}" for e in request.experiments if is_sequential(e))
                       + " seeds", file=stream)
-                return outcome
-            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream, render=False)
+                return published
+            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream)
             grow = {}
             for experiment in filter(is_sequential, request.experiments):
                 found = verdict_of(experiment, outcome.runs)
                 after = next_count(counts[experiment.name], experiment.chapter_seeds)
                 if found is not None and not found.decided and after is not None:
                     grow[experiment.name] = after
-            if outcome.status or not grow:
+            if outcome.problems or any("failed" in run for run in outcome.runs.values()) or not grow:
                 break
             if not quiet:
                 print("next round, where the verdict is undecided: "
                       + ", ".join(f"{name} {counts[name]} -> {n} seeds" for name, n in grow.items()), file=stream)
             counts.update(grow)
-        return run_request(replace(request, seed_counts=dict(counts)), shared, dry_run=dry_run, verbose=verbose,
-                           quiet=quiet, stream=stream)
+        return publish(replace(request, seed_counts=dict(counts)), shared, dry_run=dry_run, verbose=verbose,
+                       quiet=quiet, stream=stream)
     finally:
         shared.finish()
 
 
 def wanted_paths(request):
     """The run files `request` wants (a probe's later seeds aside: the chapter has no plug-ins)."""
-    wanted, _ = wanted_runs(request, say=lambda line: None, dry_run=True)
+    wanted, _ = wanted_runs(request, Stored(say=lambda line: None, dry_run=True))
     return [w.path for w in wanted]

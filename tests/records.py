@@ -1,9 +1,9 @@
-"""Records made up for the rendering tests: runs on a test set with MNIST's digit counts, each with
-a chosen number of correct answers, built through the same `record` as real runs."""
+"""Summaries made up for the rendering tests: runs on a test set with MNIST's digit counts, each with
+a chosen number of correct answers, built through the same `summary` as real runs."""
 
 import numpy as np
 
-from reports.render.records import record
+from reports.render.summaries import summary
 
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the book's test set, per digit
 TRUTH = np.repeat(np.arange(10), MNIST_TEST_COUNTS)
@@ -24,4 +24,9 @@ def synthetic_record(name, corrects, histories=None, n_train=50_000, stochastic=
                      "seed": k if stochastic else None, "fit_seconds": 1.0, "predict_seconds": 1.0,
                      "history": None if histories is None else histories[k],
                      "diagnostics": {"saturated_outputs": []}, "provenance": {"commit": "abc"}})
-    return record(runs)
+    return summary(runs)
+
+
+def runs_of(summaries):
+    """The runs of `summaries`, as the renderer's entry point takes them."""
+    return [run for summary in summaries for run in summary["runs"]]

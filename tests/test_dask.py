@@ -10,14 +10,29 @@ pytest.importorskip("distributed")
 
 from distributed import LocalCluster  # noqa: E402
 
+from reports.publish import publish  # noqa: E402
 from reports.runner import runner  # noqa: E402
-from reports.runner.executors import DaskPool  # noqa: E402
 from reports.runner.request import make_request  # noqa: E402
 from reports.runner.store import read_run  # noqa: E402
 from tests.test_runner import InProcess  # noqa: E402
 
 # What legitimately differs between two computations of one run: timings, timestamps, where it ran.
 VARYING = ("fit_seconds", "predict_seconds", "fit_cpu_seconds", "predict_cpu_seconds", "created", "provenance")
+
+
+class Unused:
+    """An executor that fails the test if anything is computed on it."""
+
+    name, jobs = "an executor that must not be used", 1
+
+    def submit(self, *args):
+        pytest.fail("nothing to compute, but a run was submitted")
+
+    def dataset(self):
+        pytest.fail("nothing to compute, but the data was asked for")
+
+    def close(self, interrupted=False):
+        pass
 
 
 @pytest.fixture
@@ -39,13 +54,13 @@ def request(results, scheduler=None):
 
 def test_a_cluster_computes_the_very_run_files_this_machine_does(on_digits, tmp_path):
     here = request(tmp_path / "here")
-    assert runner.run_request(here, lambda _: InProcess(on_digits), quiet=True).status == 0
+    assert publish(here, InProcess(on_digits), quiet=True).status == 0
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as cluster:
         there = request(tmp_path / "there", cluster.scheduler_address)
-        assert runner.run_request(there, lambda r: DaskPool(r.scheduler, r.experiments), quiet=True).status == 0
+        assert publish(there, quiet=True).status == 0  # the executor the request names: its Dask cluster
         # Nothing missing the second time: the cluster is not even asked.
-        assert runner.run_request(there, lambda r: pytest.fail("nothing to compute"), quiet=True).status == 0
+        assert publish(there, Unused(), quiet=True).status == 0
     assert run_files(tmp_path / "here") == run_files(tmp_path / "there")
     assert (tmp_path / "there/report.md").is_file()
 
@@ -55,7 +70,7 @@ def test_a_worker_with_other_numerics_files_its_runs_under_its_own_identity(on_d
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
                       env={"OPENBLAS_CORETYPE": kernel}) as cluster:
         there = make_request("report", only="darkness", results=str(tmp_path), scheduler=cluster.scheduler_address)
-        status = runner.run_request(there, lambda r: DaskPool(r.scheduler, r.experiments), quiet=True).status
+        status = publish(there, quiet=True).status
     said = capsys.readouterr().err
     assert status == 1 and "under another identity (numerics differ from this machine's)" in said
     [stored] = (tmp_path / "runs/darkness").glob("*.json")

@@ -5,10 +5,12 @@ import pytest
 
 from data import DataError
 from data.mnist import SHA256
+from reports.publish import load_test_images
 from reports.render import disagreements
 from reports.render.disagreements import choose_pairs, disagreeing, disagreement_figure, section, side_of
-from reports.render.records import record
+from reports.render.summaries import summary
 from reports.render.comparisons import compare
+from tests.records import runs_of
 
 
 @pytest.fixture
@@ -26,7 +28,7 @@ def wrong_at(truth, indices):
 def fake_record(name, truth, *predictions, sha=SHA256):
     """A record of one run per predictions given (seeds 0, 1, ... if more than one)."""
     stochastic = len(predictions) > 1
-    return record([{"name": name, "factory": f"tests:{name}", "params": {}, "stochastic": stochastic,
+    return summary([{"name": name, "factory": f"tests:{name}", "params": {}, "stochastic": stochastic,
                     "seed": seed if stochastic else None, "training_set": "train", "data_sha256": sha,
                     "n_train": 1200, "n_test": len(truth), "classes": list(range(10)),
                     "predictions": p.tolist(), "test_labels": truth.tolist(), "fit_seconds": 0.0,
@@ -93,14 +95,14 @@ def test_the_section_draws_each_pair_and_names_the_median_seed(digits_mnist, tru
 
 def test_without_the_images_the_section_says_why_in_one_line(truth, tmp_path, monkeypatch):
     records = [fake_record("a", truth, truth, sha="other"), fake_record("b", truth, wrong_at(truth, [1]), sha="other")]
-    lines, _ = section(records, compare(records), tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures", *load_test_images(runs_of(records)))
     assert "No figure: the runs were not tested on the book's MNIST, whose images the figure would show." in lines
 
     def missing(**_):
         raise DataError("data/mnist.npz: missing; run `make data` first.")
 
-    monkeypatch.setattr(disagreements, "load_test_split", missing)
+    monkeypatch.setattr("data.mnist.load_test_split", missing)
     records = [fake_record("a", truth, truth), fake_record("b", truth, wrong_at(truth, [1]))]
-    lines, _ = section(records, compare(records), tmp_path, "figures")
+    lines, _ = section(records, compare(records), tmp_path, "figures", *load_test_images(runs_of(records)))
     assert "No figure: the test images could not be read: data/mnist.npz: missing; run `make data` first." in lines
     assert not list(tmp_path.glob("*.png"))

@@ -14,12 +14,12 @@ import pytest
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.chapter import measure
-from reports.render.records import record
-from reports.render.report import render
+from reports.render.summaries import summary
+from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
-from reports.runner.experiments import BY_NAME, NETWORK
+from reports.runner.experiments import BY_NAME
 from reports.runner.registry import parse_plugin
-from tests.records import synthetic_record
+from tests.records import runs_of, synthetic_record
 
 
 @pytest.fixture
@@ -107,17 +107,18 @@ def test_the_books_listing_lies_inside_the_chapter_axes_far_above_our_runs(drawn
 
 
 def test_a_render_removes_the_report_figures_it_did_not_write_and_nothing_else(digits_mnist, tmp_path):
-    darkness, knn = (record([evaluate(experiment, 0, digits_mnist, quiet=True)])
+    darkness, knn = (summary([evaluate(experiment, 0, digits_mnist, quiet=True)])
                      for experiment in (BY_NAME["darkness"], parse_plugin("knn=tests.plugins:nearest_neighbours")))
     out, figures_dir = tmp_path / "report.md", tmp_path / "figures"
-    render([copy.deepcopy(darkness), knn], out, figures_dir, "make report EXTRA=...")
+    write_report("report", runs_of([copy.deepcopy(darkness), knn]), out, figures_dir, "make report EXTRA=...",
+                 rendered_at="abc")
     assert (figures_dir / "confusion-knn.png").is_file()
     (figures_dir / "disagreements-knn-vs-darkness.png").write_bytes(b"drawn by an earlier render")
     (figures_dir / "epochs.png").write_bytes(b"drawn by an earlier render")
     theirs = ["notes.txt", "my-plot.png", "chapter1-book.png", "confusion.png.bak"]  # not names the report draws
     for name in theirs:
         (figures_dir / name).write_text("someone else's")
-    render([darkness], out, figures_dir, "make report")
+    write_report("report", runs_of([darkness]), out, figures_dir, "make report", rendered_at="abc")
     assert sorted(path.name for path in figures_dir.iterdir()) == sorted(
         ["accuracy.png", "confusion-darkness.png", *theirs])
     assert all((figures_dir / name).read_text() == "someone else's" for name in theirs)
@@ -128,8 +129,7 @@ def test_a_render_removes_the_report_figures_it_did_not_write_and_nothing_else(d
 def test_epoch_panels_share_one_scale_count_whole_steps_and_name_a_plugins_steps(drawn, tmp_path):
     boosted = synthetic_record("boost", [9300], [[7000, 8500, 9300]], stochastic=False)
     boosted["factory"] = "lightgbm:LGBMClassifier"
-    network = network_record()
-    network["factory"] = NETWORK
+    network = network_record()  # a built-in: its history counts the book's epochs
     figures.epochs_figure([network, boosted], tmp_path / "epochs.png")
     network_ax, boost_ax = drawn["epochs.png"].axes
     assert network_ax.get_ylim() == boost_ax.get_ylim()

@@ -3,7 +3,7 @@
 import copy
 
 from reports.render import header
-from reports.render.header import header_lines, setting, training_sizes, which_runs
+from reports.render.header import Made, header_lines, setting, training_sizes, which_runs
 
 PROVENANCE = {
     "commit": "abc1234",
@@ -21,7 +21,7 @@ def fixture_record(name, seeds, provenance=PROVENANCE, n_train=50_000):
 
 def test_one_setting_is_named_field_by_field():
     text = "\n".join(header_lines([fixture_record("network", [0, 1]), fixture_record("darkness", [None])],
-                                  "make report", "today"))
+                                  Made("make report", "today", "def5678")))
     assert "- CPU: AMD EPYC 7B13, x86_64, 2 CPUs" in text
     assert "- BLAS: openblas 0.3.30 (Haswell kernel)" in text
     assert "- BLAS threads: openblas 2 threads" in text
@@ -39,7 +39,7 @@ def test_runs_from_two_kernels_are_said_to_differ_and_named():
     skylake["machine"]["variables"] = {"OPENBLAS_CORETYPE": "SkylakeX"}
     network = fixture_record("network", [0, 1, 2])
     network["runs"][2]["provenance"] = skylake
-    text = "\n".join(header_lines([network, fixture_record("darkness", [None])], "make report", "today"))
+    text = "\n".join(header_lines([network, fixture_record("darkness", [None])], Made("make report", "today", "def5678")))
     assert "**The runs were computed in 2 different settings** (they differ in BLAS, numerics variables)" in text
     assert ("  - network seeds 0-1; darkness: BLAS openblas 0.3.30 (Haswell kernel); numerics variables "
             "OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set") in text
@@ -76,14 +76,13 @@ def test_the_header_says_when_network_counts_are_not_the_canonical_ones():
     assert arithmetic_lines([{"name": "darkness", "runs": [{"identity": {"numerics": {"blas": []}}}]}]) == []
 
 
-def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitted_trees(monkeypatch):
+def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitted_trees():
     older, newer = "1" * 40, "2" * 40
-    monkeypatch.setattr(header, "history", lambda: [older, newer])
-    monkeypatch.setattr(header, "git_commit", lambda: "3333333")
+    made = Made("make report", "today", rendered_at="3333333", history=(older, newer))
     record = {"name": "network", "runs": [{"seed": seed, "provenance": {"commit": commit}} for seed, commit in
                                           [(0, "2222222"), (1, "1111111 (with uncommitted changes)"),
                                            (2, "1111111"), (3, "9999999")]]}
-    lines = header.commit_lines([record])
+    lines = header.commit_lines([record], made)
     assert lines[0].startswith("- Code: rendered at git commit 3333333; the runs were computed at 4 commits")
     assert lines[1:] == ["  - 1111111: network seed 2", "  - 1111111 (with uncommitted changes): network seed 1",
                          "  - 2222222: network seed 0", "  - 9999999: network seed 3"]  # not in this history: last

@@ -9,11 +9,12 @@ from sklearn.datasets import load_digits
 
 from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
-from reports.render.chapter import experiment_row, failure_lines, measure, note, render_chapter
-from reports.render.records import record
+from reports.render.chapter import experiment_row, failure_lines, measure, note
+from reports.render.summaries import summary
+from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
-from tests.records import synthetic_record
+from tests.records import runs_of, synthetic_record
 
 
 def test_measure_takes_the_best_epoch_only_where_the_book_did():
@@ -81,12 +82,13 @@ def digit_records(digits_mnist):
         if experiment.stochastic:  # fewer epochs: the digits are small and the test is about the report
             experiment = dataclasses.replace(experiment, params=dict(experiment.params, epochs=5))
         runs = [evaluate(experiment, seed, dataset, quiet=True) for seed in range(3 if experiment.stochastic else 1)]
-        records.append(record(runs))
+        records.append(summary(runs))
     return records
 
 
 def test_chapter_report_has_every_row_and_the_figure(digit_records, tmp_path):
-    table = render_chapter(copy.deepcopy(digit_records), tmp_path / "chapter1.md", tmp_path / "figures", "make chapter")
+    table = write_report("chapter", runs_of(copy.deepcopy(digit_records)), tmp_path / "chapter1.md",
+                         tmp_path / "figures", "make chapter", rendered_at="abc").table
     text = (tmp_path / "chapter1.md").read_text()
     for name in ("darkness", "network", "network-0-hidden", "network-eta100"):
         assert f"| {name} " in text
@@ -101,7 +103,8 @@ def test_the_chapters_csvs_hold_every_run_of_its_table_and_are_documented(digit_
     import csv
     from pathlib import Path
 
-    render_chapter(copy.deepcopy(digit_records), tmp_path / "chapter1.md", tmp_path / "figures", "make chapter")
+    write_report("chapter", runs_of(copy.deepcopy(digit_records)), tmp_path / "chapter1.md", tmp_path / "figures",
+                 "make chapter", rendered_at="abc")
     with open(tmp_path / "chapter-runs.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     text = (tmp_path / "chapter1.md").read_text(encoding="utf-8")
@@ -163,7 +166,7 @@ def test_the_books_listing_is_explained_by_the_digit_counts_beside_our_collapsed
 
 def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     histories = [[9400, 9500 + k, 9490] for k in range(10)]  # best epochs 9,500-9,509, none reaches 9,542
-    network = synthetic_record("network", [h[-1] for h in histories], histories)
+    network = {**synthetic_record("network", [h[-1] for h in histories], histories), "cap": 160}  # the request's
     row = experiment_row(network)
     # 10 seeds is the first of the network's 5 planned looks (cap 160): 99% two-sided. 0 of 10: one run
     # below 1 - 0.005^(1/10) = 41%, the best of 3 below 1 - 0.59^3 = 80%.

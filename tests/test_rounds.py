@@ -24,7 +24,7 @@ def test_an_undecided_verdict_adds_rounds_up_to_the_cap_on_one_executor(digits_m
     # No guess reaches the book's 9,542 of the digits' 597 test images, but 40 seeds cannot bound the
     # best of 3's chance below 1 in 5 at 98.3%: rounds of 10, 20 and 40 seeds, then the cap.
     executor = InProcess(digits_mnist)
-    outcome = rounds.run_rounds(chapter_request(tmp_path, 40), lambda _: executor, quiet=False)
+    outcome = rounds.run_rounds(chapter_request(tmp_path, 40), executor, quiet=False)
     assert outcome.status == 0 and len(outcome.runs) == 40
     assert [seed for _, seed in executor.computed] == list(range(40))  # every earlier run reused
     assert executor.closed == "closed"  # once, at the end
@@ -33,7 +33,7 @@ def test_an_undecided_verdict_adds_rounds_up_to_the_cap_on_one_executor(digits_m
     assert "undecided at 40 seeds" in (tmp_path / "results/chapter1.md").read_text(encoding="utf-8")
     # Run again: nothing to compute, the same 40 runs.
     again = InProcess(digits_mnist)
-    assert len(rounds.run_rounds(chapter_request(tmp_path, 40), lambda _: again, quiet=True).runs) == 40
+    assert len(rounds.run_rounds(chapter_request(tmp_path, 40), again, quiet=True).runs) == 40
     assert again.computed == []
 
 
@@ -42,13 +42,13 @@ def test_a_decided_verdict_stops_before_the_cap(digits_mnist, tmp_path, monkeypa
     # with chance below 12% at 99%), long before the cap of 160.
     monkeypatch.setitem(rounds.BOOK, "network", dataclasses.replace(BOOK["network"], correct=0, measure="last epoch"))
     executor = InProcess(digits_mnist)
-    outcome = rounds.run_rounds(chapter_request(tmp_path, 160), lambda _: executor, quiet=True)
+    outcome = rounds.run_rounds(chapter_request(tmp_path, 160), executor, quiet=True)
     assert len(outcome.runs) == 40 and len(run_files(tmp_path / "results")) == 40
 
 
 def test_a_dry_run_lists_the_first_round_and_says_more_may_follow(digits_mnist, tmp_path, capsys):
     executor = InProcess(digits_mnist)
-    rounds.run_rounds(chapter_request(tmp_path, 40), lambda _: executor, dry_run=True)
+    rounds.run_rounds(chapter_request(tmp_path, 40), executor, dry_run=True)
     said = capsys.readouterr().err
     assert said.count("would compute network seed") == 10 and "up to network 40 seeds" in said
     assert executor.computed == [] and not (tmp_path / "results").exists()

@@ -1,6 +1,7 @@
 """The runner computes exactly the missing runs, files each under the identity it was computed with,
-keeps what is finished when interrupted, and renders only when something changed. On the 8x8 digits,
-with an executor that runs each task in this process (the local pool and Dask are tested apart)."""
+and keeps what is finished when interrupted; the publish step renders only when something changed.
+On the 8x8 digits, with an executor that runs each task in this process (the local pool and Dask are
+tested apart)."""
 
 import concurrent.futures
 import json
@@ -8,6 +9,7 @@ import json
 import pytest
 
 import tests.plugins
+from reports.publish import publish
 from reports.runner import identity, runner, worker
 from reports.runner.request import RequestError, make_request
 from reports.runner.store import read_run
@@ -57,7 +59,7 @@ def run(digits_mnist, tmp_path, capsys):
         request = make_request(kind, **settings)
         executor = InProcess(digits_mnist, interrupt_after)
         executors.append(executor)
-        status = runner.run_request(request, lambda _: executor, dry_run=dry_run, quiet=False).status
+        status = publish(request, executor, dry_run=dry_run, quiet=False).status
         return status, executor.computed, capsys.readouterr().err
 
     return go
@@ -207,11 +209,10 @@ def test_paths_with_spaces_and_quotes_are_fine(run, tmp_path):
 
 def test_the_python_api_uses_the_same_runs_as_make_report(run, digits_mnist, tmp_path, monkeypatch):
     import reports
-    import reports.__main__ as cli
     from sklearn.neighbors import KNeighborsClassifier
 
     monkeypatch.setattr("data.mnist.load_mnist", lambda **_: digits_mnist)
-    monkeypatch.setattr(cli, "executor_for", lambda request: InProcess(digits_mnist))
+    monkeypatch.setattr(runner, "executor_for", lambda request: InProcess(digits_mnist))
     run(extra="knn=sklearn.neighbors:KNeighborsClassifier n_neighbors=3")
     before = run_files(tmp_path / "results")
     rows = reports.compare(["random", "darkness", ("knn", KNeighborsClassifier(n_neighbors=3))], seeds=2,
@@ -238,9 +239,9 @@ def test_the_python_api_refuses_what_workers_cannot_import(tmp_path):
 def test_library_warnings_are_said_once_at_the_end_and_not_at_all_when_quiet(digits_mnist, tmp_path, capsys):
     request = make_request("report", only="darkness", seeds="3", results=str(tmp_path),
                            extra="warns=tests.plugins:Warns")
-    runner.run_request(request, lambda _: InProcess(digits_mnist))
+    publish(request, InProcess(digits_mnist))
     said = capsys.readouterr().err
     assert said.count("warning (warns): UserWarning: this estimator is noisy") == 1
-    runner.run_request(make_request("report", only="darkness", seeds="3", results=str(tmp_path / "quiet"),
-                                    extra="warns=tests.plugins:Warns"), lambda _: InProcess(digits_mnist), quiet=True)
+    publish(make_request("report", only="darkness", seeds="3", results=str(tmp_path / "quiet"),
+                         extra="warns=tests.plugins:Warns"), InProcess(digits_mnist), quiet=True)
     assert "noisy" not in capsys.readouterr().err

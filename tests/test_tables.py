@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from reports.render import tables
-from reports.render.records import record
-from reports.render.report import render
+from reports.render.summaries import summary
+from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
 from reports.runner.identity import digest
+from tests.records import runs_of
 from reports.runner.registry import parse_plugin
 
 
@@ -24,7 +25,7 @@ from reports.runner.registry import parse_plugin
 def digit_records(digits_mnist):
     """darkness (deterministic, no history), random over 3 seeds, and a short network with a history."""
     network = dataclasses.replace(BY_NAME["network"], params=dict(BY_NAME["network"].params, epochs=3))
-    return [record([evaluate(experiment, seed, digits_mnist, quiet=True) for seed in seeds])
+    return [summary([evaluate(experiment, seed, digits_mnist, quiet=True) for seed in seeds])
             for experiment, seeds in [(BY_NAME["darkness"], [0]), (BY_NAME["random"], [0, 1, 2]), (network, [4, 1])]]
 
 
@@ -84,7 +85,7 @@ def test_every_column_is_documented_in_the_docs():
 
 
 def test_runs_csv_carries_the_spec_parameters_cpu_seconds_and_when(digits_mnist, digit_records, tmp_path):
-    knn = record([evaluate(parse_plugin("knn=tests.plugins:nearest_neighbours n_neighbors=3"), 0, digits_mnist,
+    knn = summary([evaluate(parse_plugin("knn=tests.plugins:nearest_neighbours n_neighbors=3"), 0, digits_mnist,
                            quiet=True)])
     network = copy.deepcopy(digit_records[2])
     network["runs"][0].update(fit_cpu_seconds=12.34567, predict_cpu_seconds=0.5)
@@ -106,6 +107,7 @@ def test_runs_csv_carries_the_spec_parameters_cpu_seconds_and_when(digits_mnist,
 
 def test_the_report_writes_the_tables_beside_itself(digit_records, tmp_path):
     out = tmp_path / "plugin-example" / "report.md"
-    render(copy.deepcopy(digit_records), out, tmp_path / "figures", "make report")
+    write_report("report", runs_of(copy.deepcopy(digit_records)), out, tmp_path / "figures", "make report",
+                 rendered_at="abc")
     assert len(read(out.parent / "runs.csv")) == 6 and len(read(out.parent / "epochs.csv")) == 6
     assert not (tmp_path / "runs.csv").exists()

@@ -1,4 +1,4 @@
-"""Render chapter 1 reproduced: classifier records -> results/chapter1.md and its figures.
+"""Chapter 1 reproduced: the classifiers' summaries -> the markdown of results/chapter1.md and its figures.
 
 The book prints single runs (its networks: the best of three). For each experiment this places the
 book's figure among our seeds by the book's own measure, says how often the book's procedure would
@@ -6,6 +6,7 @@ reach it (reports/render/verdicts.py), and explains failed runs, ours and the bo
 measured, not from what the book says.
 """
 
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -13,19 +14,15 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from common.files import write_text_atomic
-from network.classifier import SATURATED_ABOVE, SATURATED_BELOW, SATURATED_SHARE
 from reports.render import figures
 from reports.render.book import BOOK, measured
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.failures import dead_output_groups, diagnose, digit_counts, failing_seeds, one_answer_epochs
-from reports.render.header import commits, header_lines, where
-from reports.render.report import format_count, timestamp, write_summary
+from reports.render.header import header_lines
+from reports.render.report import format_count
 from reports.render.stats import BEST_OF, predictive_tail
-from reports.render.tables import write_tables
 from reports.render.verdicts import (chance_text, confidence_of, confidence_text, decision, deterministic_verdict, expectation_verdict,
                                      percent, seed_verdict, spending)
-from reports.runner.experiments import BY_NAME
 from reports.sequential import ERROR, RARE, ROUNDS
 
 measure = measured  # a run's figure as the book measured it (reports/render/book.py)
@@ -38,9 +35,9 @@ def values(record):
 
 
 def cap(record):
-    """The most seeds `make chapter` gives the record's experiment by default."""
-    experiment = BY_NAME.get(record["name"])
-    return experiment.chapter_seeds if experiment else len(record["runs"])
+    """The most seeds `make chapter` gives the record's experiment by default (the request's, given to
+    the renderer as the summary's "cap"), or its number of runs."""
+    return record.get("cap") or len(record["runs"])
 
 
 def confidence(record, sequential=True):
@@ -372,6 +369,19 @@ def _digits(values):
     return ", ".join(str(v) for v in values)
 
 
+def saturation_rule(records):
+    """The sentence that says when an output neuron counts as saturated, with the thresholds the runs
+    were diagnosed with (the network's diagnose() stores them in each run)."""
+    rules = {json.dumps(run["diagnostics"]["saturated_when"], sort_keys=True) for r in records for run in r["runs"]
+             if (run.get("diagnostics") or {}).get("saturated_when")}
+    if len(rules) != 1:
+        return ("An output neuron is *saturated* when its activation stays near 0 or 1 on almost every test image "
+                "(the thresholds are those of each run's diagnosis)")
+    rule = json.loads(rules.pop())
+    return (f"An output neuron is *saturated* when its activation stays below {rule['below']} or above "
+            f"{rule['above']} on {rule['share']:.0%} of the test images")
+
+
 def exercise_section(records):
     """The chapter's exercise answered: the groups of its runs, and the sidebar with chapter 3's weights."""
     by_name = {r["name"]: r for r in records}
@@ -395,17 +405,16 @@ def exercise_section(records):
     return lines
 
 
-def render_chapter(records, out, figures_dir, command, footer="", sequential=True):
-    """Write the chapter's report for `records` to `out`, its figures to `figures_dir` and its CSVs
-    beside it; `sequential`: whether the seeds were chosen by the rule (False: fixed by CHAPTER_SEEDS).
-    Returns the main table as plain text for the terminal."""
+def render_chapter(records, out, figures_dir, made, sequential=True):
+    """Chapter 1 reproduced, for `records` (the classifiers' summaries), as (its markdown lines, the
+    main table's headers and rows, the figures drawn), its figures drawn into `figures_dir`;
+    `sequential`: whether the seeds were chosen by the rule (False: fixed by CHAPTER_SEEDS)."""
     out, figures_dir = Path(out), Path(figures_dir)
-    generated = timestamp()
     relative = os.path.relpath(figures_dir, out.parent)
     networks = [r for r in records if any(run.get("history") for run in r["runs"])]
-    epochs_png = figures.chapter_figure(networks, figures_dir / "chapter1-epochs.png") if networks else None
+    epochs_png = figures.chapter_figure(networks, figures.CHAPTER_EPOCHS.path(figures_dir)) if networks else None
     placed = [r for r in records if BOOK[r["name"]].correct is not None]
-    book_png = figures.book_figure(placed, figures_dir / "chapter1-book.png", measure,
+    book_png = figures.book_figure(placed, figures.CHAPTER_BOOK.path(figures_dir), measure,
                                    lambda record: short_verdict(record, sequential))
     sizes = len({r["n_train"] for r in records}) > 1
     rows = [experiment_row(r, sizes, sequential) for r in records]
@@ -413,7 +422,7 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
     failures = [line for r in records for line in failure_lines(r)]
     lines = [
         "# Chapter 1, reproduced", "",
-        *header_lines(records, command, generated), "",
+        *header_lines(records, made), "",
         "The chapter prints one run per experiment, the best of three for its networks. Here every "
         "experiment runs over several seeds, and each figure of the book is placed among them. Counts are of "
         "the 10,000 test images; *book measures* says which count the book printed: a network's best epoch, "
@@ -435,9 +444,8 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
         *exercise_section(records),
         *epoch_choice_section(networks),
         "## Runs that fail, and why", "",
-        "Measured on each run's test predictions and its trained output neurons. An output neuron is "
-        f"*saturated* when its activation stays below {SATURATED_BELOW} or above {SATURATED_ABOVE} on "
-        f"{SATURATED_SHARE:.0%} of the test images: there the "
+        "Measured on each run's test predictions and its trained output neurons. "
+        f"{saturation_rule(networks)}: there the "
         "sigmoid is flat, the quadratic cost's gradient (a - y) σ'(z) all but vanishes, and gradient descent "
         "can no longer move it, so the digit it stands for is (almost) never answered. A run *fails* when it "
         "has a saturated output neuron or answers some digit less than half as often as it occurs. A network "
@@ -446,7 +454,4 @@ def render_chapter(records, out, figures_dir, command, footer="", sequential=Tru
         "the book's listings are read the same way.", "",
         *failures, "",
     ]
-    write_tables(records, out.parent, prefix=CHAPTER_TABLES)  # before the report, the sign that all is written
-    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
-    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
-    return tabulate(rows, headers(sizes), tablefmt="simple", disable_numparse=True)
+    return lines, (headers(sizes), rows), [epochs_png, book_png]

@@ -11,8 +11,9 @@ images drawn with a fixed seed from all such images (all of them if fewer), show
 under their index, captioned with the true digit above and, in red, the wrong answer below (the right
 answer is the true digit).
 
-The run files hold predictions, not pixels: the test images (those alone) are read from
-data/mnist.npz when this figure is drawn, and when they cannot be the report says why in one line instead.
+The run files hold predictions, not pixels: the caller reads the test images (those alone, from
+data/mnist.npz: reports/publish.py) and passes them in; when they cannot be had, the report says why
+in one line instead.
 """
 
 
@@ -23,10 +24,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from data import DataError  # noqa: E402
-from data.mnist import SHA256, load_test_split  # noqa: E402
 from reports.render.figure_digest import drawn_once, save  # noqa: E402
-from reports.render.records import deterministic, median_run  # noqa: E402
+from reports.render.figures import DISAGREEMENTS  # noqa: E402
+from reports.render.summaries import deterministic, median_run  # noqa: E402
 
 MAX_PAIRS = 3
 PER_PANEL = 12
@@ -138,19 +138,6 @@ def disagreement_figure(images, truth, a, b, path):
     return save(fig, path)
 
 
-def load_test_images(records, truth):
-    """(the test images the runs were scored on, None), or (None, why they cannot be had)."""
-    if {r["data_sha256"] for r in records} != {SHA256}:
-        return None, "the runs were not tested on the book's MNIST, whose images the figure would show"
-    try:
-        test = load_test_split()
-    except DataError as error:
-        return None, f"the test images could not be read: {error}"
-    if not np.array_equal(test.labels, truth):
-        return None, "the test images of data/mnist.npz are not the ones the runs were scored on"
-    return test.images, None
-
-
 def _label(record, run):
     return record["name"] if deterministic(record) else f"{record['name']} (seed {run['seed']})"
 
@@ -163,10 +150,11 @@ def significant_pairs(ranked, comparisons):
             for pair in comparisons if pair.significant}
 
 
-def section(records, comparisons, figures_dir, relative, images=None):
+def section(records, comparisons, figures_dir, relative, images, no_images=""):
     """The report's section on disagreements, as (markdown lines, the figures drawn), drawing its
     figures into `figures_dir` (linked as `relative`/NAME.png). `comparisons` are the report's pairs
-    with their verdicts; `images`, the test images, are read from the data when not given."""
+    with their verdicts; `images`, the test images the runs were scored on, or None and `no_images`
+    saying why."""
     ranked = ranking(records)
     truth = np.asarray(records[0]["runs"][0]["test_labels"])
     significant = significant_pairs(ranked, comparisons)
@@ -185,9 +173,7 @@ def section(records, comparisons, figures_dir, relative, images=None):
         "",
     ]
     if images is None:
-        images, why = load_test_images(records, truth)
-        if images is None:
-            return lines + [f"No figure: {why.rstrip('.')}.", ""], []
+        return lines + [f"No figure: {no_images.rstrip('.')}.", ""], []
     by_name = {r["name"]: r for r in records}
     drawn = []
     for name_a, name_b, why in pairs:
@@ -196,7 +182,7 @@ def section(records, comparisons, figures_dir, relative, images=None):
                           for p, q in ((run_a, run_b), (run_b, run_a)))
         png = disagreement_figure(images, truth, (_label(a, run_a), run_a["predictions"]),
                                   (_label(b, run_b), run_b["predictions"]),
-                                  figures_dir / f"disagreements-{name_a}-vs-{name_b}.png")
+                                  DISAGREEMENTS.path(figures_dir, name_a, name_b))
         drawn.append(png)
         lines += [f"**{_label(a, run_a)} vs {_label(b, run_b)}**: {why}; only {name_a} is right on "
                   f"{only_a:,} images, only {name_b} on {only_b:,}.", "",

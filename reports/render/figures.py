@@ -5,6 +5,7 @@ invisible); the book's figure is set against ours measured the same way (its bes
 epochs); every seed is a visible mark; failing runs are named; colour scales are shared and shown.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -20,8 +21,7 @@ from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
 from reports.render.figure_digest import drawn_once, save  # noqa: E402
-from reports.render.records import deterministic, median_run, with_interval  # noqa: E402
-from reports.runner.experiments import NETWORK  # noqa: E402
+from reports.render.summaries import deterministic, median_run, with_interval  # noqa: E402
 
 # The book's marks lie under our dots (zorder), so that a seed on the book's figure shows as a dot on a cross.
 BOOK_STYLE = {"color": "tab:red", "marker": "x", "linestyle": "none", "markersize": 9, "mew": 2, "zorder": 3}
@@ -36,19 +36,39 @@ FAILING = [colour for k, colour in _TAB20[0::2] + _TAB20[1::2] if k not in (6, 7
 MARGIN = 0.06  # of the visible span, kept free around every marked value
 
 
-# The names of the figures a report draws; every other file in its figures directory is not the
-# report's to remove (the chapter's two figures are always both redrawn, so none of them goes stale).
-REPORT_FIGURES = ("accuracy.png", "epochs.png", "confusion-*.png", "disagreements-*-vs-*.png")
+@dataclass(frozen=True)
+class Figure:
+    """A figure a report draws, declared once: its file name, with a `{}` for each name that varies
+    (a classifier's). The same declaration names the file that is drawn and finds the stale copies."""
+
+    name: str
+
+    def path(self, figures_dir, *names):
+        return Path(figures_dir) / self.name.format(*names)
+
+    @property
+    def pattern(self):
+        return self.name.format(*["*"] * self.name.count("{}"))
 
 
-def remove_stale(figures_dir, written, patterns=REPORT_FIGURES):
-    """Remove from `figures_dir` every file named by `patterns` that this render did not write
-    (`written`: the paths it wrote), so that the directory holds only the figures of the report beside
-    it; return the names removed. Files of any other name are never touched."""
+ACCURACY = Figure("accuracy.png")
+EPOCHS = Figure("epochs.png")
+CONFUSION = Figure("confusion-{}.png")
+DISAGREEMENTS = Figure("disagreements-{}-vs-{}.png")
+CHAPTER_EPOCHS = Figure("chapter1-epochs.png")
+CHAPTER_BOOK = Figure("chapter1-book.png")
+# What each report draws into its figures directory; every other file there is not the report's to remove.
+FIGURES = {"report": (ACCURACY, EPOCHS, CONFUSION, DISAGREEMENTS), "chapter": (CHAPTER_EPOCHS, CHAPTER_BOOK)}
+
+
+def remove_stale(figures_dir, written, figures):
+    """Remove from `figures_dir` every file of `figures` (Figure declarations) that this render did
+    not write (`written`: the paths it wrote), so that the directory holds only the figures of the
+    report beside it; return the names removed. Files of any other name are never touched."""
     kept = {Path(path).name for path in written if path is not None}  # None: a figure not drawn
     removed = []
-    for pattern in patterns:
-        for path in sorted(Path(figures_dir).glob(pattern)):
+    for figure in figures:
+        for path in sorted(Path(figures_dir).glob(figure.pattern)):
             if path.name not in kept and path.is_file():
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
@@ -131,9 +151,10 @@ def epoch_panel(ax, record):
 
 
 def steps_word(record):
-    """What a classifier's history counts: the book's network reports epochs; a plug-in's history_
-    counts whatever its fit calls a step (an epoch, a boosting round, an iteration)."""
-    return "epoch" if record["factory"] == NETWORK else "round or epoch, as the estimator reports them (0 first)"
+    """What a classifier's history counts: the built-ins with a history are the book's networks, which
+    count epochs; a plug-in's history_ counts whatever its fit calls a step (an epoch, a boosting
+    round, an iteration)."""
+    return "epoch" if record["name"] in BOOK else "round or epoch, as the estimator reports them (0 first)"
 
 
 @drawn_once

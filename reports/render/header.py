@@ -7,23 +7,36 @@ them. When the runs were computed in more than one setting, it says so, and whic
 
 import json
 import re
+from dataclasses import dataclass
 from importlib import metadata
 
-from reports.runner.provenance import NUMERICS_VARIABLES, git_commit, history
+from reports.runner.record import NUMERICS_VARIABLES
 
 UNKNOWN = "not recorded"
 TEST_ONLY_FOR_SCORING = "test images used only for scoring"  # the guarantee of reports/runner/protocol.py
 
 
+@dataclass(frozen=True)
+class Made:
+    """How a report is made: the `command` a reader types to get it again, when (`generated`), the git
+    commit of the code that renders it (`rendered_at`), and the checkout's `history` (its commits'
+    full hashes, oldest first), which orders the commits that computed the runs."""
+
+    command: str
+    generated: str
+    rendered_at: str
+    history: tuple = ()
+
+
 DIRTY = " (with uncommitted changes)"  # how reports/runner/provenance.py marks a tree with uncommitted changes
 
 
-def in_history_order(commits_found):
+def in_history_order(commits_found, history):
     """The recorded commits ("abc1234", "abc1234 (with uncommitted changes)", ...) oldest first, as the
     checkout's history has them, each clean tree before its uncommitted changes; commits this history
     does not hold (another branch's) last, by name."""
     positions = {}
-    for position, full in enumerate(history()):
+    for position, full in enumerate(history):
         positions.setdefault(full[:7], position)
 
     def key(commit):
@@ -34,28 +47,29 @@ def in_history_order(commits_found):
     return sorted(commits_found, key=key)
 
 
-def runs_by_commit(records):
+def runs_by_commit(records, history):
     """{commit: {record name: [seeds]}}, commits in history order: which runs each commit computed."""
     found = {}
     for r in records:
         for run in r["runs"]:
             commit = (run.get("provenance") or {}).get("commit") or UNKNOWN
             found.setdefault(commit, {}).setdefault(r["name"], []).append(run["seed"])
-    return {commit: found[commit] for commit in in_history_order(found)}
+    return {commit: found[commit] for commit in in_history_order(found, history)}
 
 
-def commits(records):
+def commits(records, made):
     """Which commits computed the runs (oldest first), and which rendered them: the summary's phrase."""
-    return f"runs computed at git commit {', '.join(runs_by_commit(records))}; rendered at {git_commit()}"
+    found = ", ".join(runs_by_commit(records, made.history))
+    return f"runs computed at git commit {found}; rendered at {made.rendered_at}"
 
 
-def commit_lines(records):
+def commit_lines(records, made):
     """The header's lines on code: the commit that rendered the report, then each commit that computed
     runs, oldest first, with the runs it computed, and which came from a tree with uncommitted changes."""
-    by_commit = runs_by_commit(records)
+    by_commit = runs_by_commit(records, made.history)
     if len(by_commit) == 1:
-        return [f"- Code: {commits(records)}"]
-    return [f"- Code: rendered at git commit {git_commit()}; the runs were computed at {len(by_commit)} commits, "
+        return [f"- Code: {commits(records, made)}"]
+    return [f"- Code: rendered at git commit {made.rendered_at}; the runs were computed at {len(by_commit)} commits, "
             "oldest first (a tree with uncommitted changes is not the commit it names: its runs cannot be "
             "recomputed from the history alone):",
             *(f"  - {commit}: {which_runs(runs)}" for commit, runs in by_commit.items())]
@@ -173,11 +187,11 @@ def arithmetic_lines(records):
     return lines
 
 
-def header_lines(records, command, generated):
+def header_lines(records, made):
     shas = sorted({r["data_sha256"] for r in records})
     return [
-        f"- Generated: {generated} by `{command}`",
-        *commit_lines(records),
+        f"- Generated: {made.generated} by `{made.command}`",
+        *commit_lines(records, made),
         *setting_lines(records),
         *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
@@ -186,6 +200,11 @@ def header_lines(records, command, generated):
         "or label; a classifier that watches data while it trains (an `eval_set`) was given the book's "
         "validation images, and the runner scored the test images after each epoch itself",
     ]
+
+
+def made_by(records, made):
+    """The line above a report's summary: how it was made, by which code, on which machine."""
+    return f"Made by `{made.command}` on {made.generated} ({commits(records, made)}; {where(records)})"
 
 
 def where(records):

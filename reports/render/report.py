@@ -1,51 +1,20 @@
-"""Render the accuracy report: classifier records (results/NAME.json) -> results/report.md and figures.
+"""The accuracy report's body: the classifiers' summaries -> its markdown, its tables and figures.
 
-Reads only results files; never fits anything. Tables are GitHub-flavoured markdown by tabulate.
+Reads only what the runs hold; never fits anything. Tables are GitHub-flavoured markdown by
+tabulate. reports/render/write.py writes it, with its summary, tables and footer.
 """
 
-import datetime
 import os
 from pathlib import Path
 
 import numpy as np
 from tabulate import tabulate
 
-from common.files import write_text_atomic
-from reports.render import figures
-from reports.render import comparisons, disagreements, tables
+from reports.render import comparisons, disagreements, figures
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
-from reports.render.header import commits, header_lines, where
-from reports.render.records import deterministic, with_interval
-
-def timestamp():
-    return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
-
-
-def write_summary(out, made_by, table):
-    """Write the main `table` alone beside `out` (NAME-summary.md), saying how it was made: the block
-    that `make readme` pastes into the README."""
-    write_text_atomic(out.with_name(out.stem + "-summary.md"), f"{made_by}; full report: `{out}`.\n\n{table}\n")
-
-
-def first_failures(failures):
-    """The first failure of each classifier, in order of appearance."""
-    return list({run["name"]: run for run in reversed(list(failures))}.values())[::-1]
-
-
-def footer(failures=(), last_line=""):
-    """The end of a report: the classifiers that failed, the first failure of each, and `last_line`
-    (the runner's fingerprint of the settings). Written with the report's body, in one file, at once."""
-    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
-    return (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
-
-
-def add_failures_to_summary(out, failures):
-    """List the failures under the summary beside `out` too (it is pasted into the README's sections)."""
-    listed = "".join(f"- {run['failed']}\n" for run in first_failures(failures))
-    summary = Path(out).with_name(Path(out).stem + "-summary.md")
-    if listed and summary.is_file():
-        write_text_atomic(summary, summary.read_text(encoding="utf-8") + f"\nFailed, not in the table:\n\n{listed}")
+from reports.render.header import header_lines
+from reports.render.summaries import deterministic, with_interval
 
 
 def format_count(value):
@@ -67,27 +36,46 @@ def seed_spread(record):
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
 
 
+def _named_with_backend(r):
+    backend = {run.get("backend") for run in r["runs"]} - {None}
+    return r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
+
+
+def _interval(r):
+    low, high = r["summary"]["ci95"]
+    return f"{100 * low:.2f}-{100 * high:.2f}% ({r['summary']['ci95_covers']})"
+
+
+def _best_epoch(r):
+    found = record_epochs(r)
+    return format_count(np.mean([e.best_on_test for e in found])) if found else "-"
+
+
+def _chosen_epoch(r):
+    chosen = [e.chosen for e in record_epochs(r) if e.chosen is not None]
+    return format_count(np.mean(chosen)) if chosen else "-"
+
+
+# The main table, one (header, value of a classifier's summary) pair per column; {n_test} in a header
+# is the number of test images.
+MAIN_COLUMNS = (
+    ("classifier", _named_with_backend),
+    ("correct of {n_test:,}", lambda r: format_count(r["summary"]["correct"]["mean"])),
+    ("accuracy", lambda r: f"{100 * r['summary']['accuracy_mean']:.2f}%"),
+    ("95% interval (two-sided)", _interval),
+    ("seed spread", seed_spread),
+    (f"best epoch, {CHOSEN_ON_TEST}", _best_epoch),
+    (f"epoch {CHOSEN_ON_VALIDATION}", _chosen_epoch),
+    ("book", lambda r: BOOK[r["name"]].printed if r["name"] in BOOK else "-"),
+    ("fit s", lambda r: f"{r['summary']['fit_seconds_mean']:.1f}"),
+    ("predict s", lambda r: f"{r['summary']['predict_seconds_mean']:.1f}"),
+)
+
+
 def main_table(records):
-    rows = []
-    for r in records:
-        s = r["summary"]
-        correct = s["correct"]
-        low, high = s["ci95"]
-        seeds = seed_spread(r)
-        backend = {run.get("backend") for run in r["runs"]} - {None}
-        name = r["name"] + (f" ({', '.join(sorted(backend))})" if backend else "")
-        found = record_epochs(r)
-        best_epoch = format_count(np.mean([e.best_on_test for e in found])) if found else "-"
-        chosen = [e.chosen for e in found if e.chosen is not None]
-        rows.append([name, format_count(correct["mean"]), f"{100 * s['accuracy_mean']:.2f}%",
-                     f"{100 * low:.2f}-{100 * high:.2f}% ({s['ci95_covers']})", seeds, best_epoch,
-                     format_count(np.mean(chosen)) if chosen else "-",
-                     BOOK[r["name"]].printed if r["name"] in BOOK else "-",
-                     f"{s['fit_seconds_mean']:.1f}", f"{s['predict_seconds_mean']:.1f}"])
-    headers = ["classifier", f"correct of {records[0]['n_test']:,}", "accuracy", "95% interval (two-sided)",
-               "seed spread",
-               f"best epoch, {CHOSEN_ON_TEST}", f"epoch {CHOSEN_ON_VALIDATION}", "book", "fit s", "predict s"]
-    return headers, rows
+    """(headers, rows) of the main table: MAIN_COLUMNS applied to each classifier's summary."""
+    headers = [header.format(n_test=records[0]["n_test"]) for header, _ in MAIN_COLUMNS]
+    return headers, [[value(r) for _, value in MAIN_COLUMNS] for r in records]
 
 
 def per_digit_table(records):
@@ -109,17 +97,17 @@ def comparison_lines(pairs):
     return lines
 
 
-def render(records, out, figures_dir, command, footer=""):
-    """Write the report for `records` to `out` and its figures to `figures_dir`; return the main table
-    as plain text for the terminal."""
+def render(records, out, figures_dir, made, images, no_images=""):
+    """The report of `records` (the classifiers' summaries) as (its markdown lines, the main table's
+    headers and rows, the figures drawn), its figures drawn into `figures_dir`. `images` are the test
+    images the runs were scored on, or None and `no_images` saying why."""
     out, figures_dir = Path(out), Path(figures_dir)
     records = [with_interval(r) for r in records]
     relative = os.path.relpath(figures_dir, out.parent)
-    generated = timestamp()
 
-    accuracy_png = figures.accuracy_figure(records, figures_dir / "accuracy.png")
-    epochs_png = figures.epochs_figure(records, figures_dir / "epochs.png")
-    confusion_pngs = [figures.confusion_figure(r, figures_dir / f"confusion-{r['name']}.png") for r in records]
+    accuracy_png = figures.accuracy_figure(records, figures.ACCURACY.path(figures_dir))
+    epochs_png = figures.epochs_figure(records, figures.EPOCHS.path(figures_dir))
+    confusion_pngs = [figures.confusion_figure(r, figures.CONFUSION.path(figures_dir, r["name"])) for r in records]
 
     headers, rows = main_table(records)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
@@ -127,7 +115,7 @@ def render(records, out, figures_dir, command, footer=""):
     pairs = comparisons.compare(records)
     lines = [
         "# MNIST accuracy report", "",
-        *header_lines(records, command, generated), "",
+        *header_lines(records, made), "",
         "## Accuracy on the test images", "",
         "Correct counts are after the last epoch, and the mean over seeds for stochastic classifiers. The 95% "
         "interval is two-sided and says what it covers. For a classifier run over several seeds (*seeds and "
@@ -149,7 +137,8 @@ def render(records, out, figures_dir, command, footer=""):
         tabulate(digit_rows, digit_headers, tablefmt="github", disable_numparse=True), "",
         *comparison_lines(pairs),
     ]
-    disagreement_lines, disagreement_pngs = disagreements.section(records, pairs, figures_dir, relative)
+    disagreement_lines, disagreement_pngs = disagreements.section(records, pairs, figures_dir, relative, images,
+                                                                  no_images)
     lines += disagreement_lines
     if epochs_png is not None:
         lines += ["## Test accuracy after every epoch", "",
@@ -165,12 +154,7 @@ def render(records, out, figures_dir, command, footer=""):
               f"bar's ticks are the percentages. A `·` marks a cell with at least one image but under "
               f"{figures.SMALL}%, which would round to 0; a blank cell has no image.", ""]
     lines += [f"![confusion matrix of {r['name']}]({relative}/{png.name})" for r, png in zip(records, confusion_pngs)]
-    tables.write_tables(records, out.parent)  # before the report, which make takes as the sign that all is written
-    write_summary(out, f"Made by `{command}` on {generated} ({commits(records)}; {where(records)})", table)
-    write_text_atomic(out, "\n".join(lines) + "\n" + footer)  # the body and its footer, in one file, at once
-    # Last, once the report links only the new figures: those of classifiers no longer in it go.
-    figures.remove_stale(figures_dir, [accuracy_png, epochs_png, *confusion_pngs, *disagreement_pngs])
-    return tabulate(rows, headers, tablefmt="simple", disable_numparse=True)
+    return lines, (headers, rows), [accuracy_png, epochs_png, *confusion_pngs, *disagreement_pngs]
 
 
 def book_notes(records):

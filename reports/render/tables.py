@@ -10,9 +10,8 @@ import io
 import json
 
 from common.files import write_text_atomic
+from reports.render.book import BOOK
 from reports.render.epochs import epochs
-from reports.runner.identity import digest
-from reports.runner.registry import spec_of
 
 RUNS_COLUMNS = ("classifier", "seed", "correct", "n_test", "accuracy", "best_epoch", "best_epoch_correct",
                 "fit_seconds", "predict_seconds", "backend", "digest", "n_train",
@@ -27,6 +26,15 @@ def _blank(value):
 
 def _seconds(value):
     return "" if value is None else f"{value:.3f}"  # milliseconds: the digits beyond are one timer's noise
+
+
+def spec_of(name, factory, params):
+    """The spec that names this classifier again: a built-in's name, or a plug-in's
+    `NAME=package.module:attr key=value ...` with each value written as a Python literal (its repr),
+    which reports/runner/registry.py reads back to the same factory and parameters."""
+    if name in BOOK:
+        return name
+    return " ".join([f"{name}={factory}", *(f"{key}={value!r}" for key, value in params.items())])
 
 
 def _saturated(run):
@@ -47,7 +55,7 @@ def runs_rows(records):
                 "best_epoch": "" if found is None else found.best_on_test_epoch,
                 "best_epoch_correct": "" if found is None else found.best_on_test,
                 "fit_seconds": _seconds(run["fit_seconds"]), "predict_seconds": _seconds(run["predict_seconds"]),
-                "backend": _blank(run.get("backend")), "digest": digest(run["identity"]), "n_train": run["n_train"],
+                "backend": _blank(run.get("backend")), "digest": run["digest"], "n_train": run["n_train"],
                 "spec": spec_of(record["name"], run["factory"], run["params"]), "params": json.dumps(run["params"]),
                 "fit_cpu_seconds": _seconds(run.get("fit_cpu_seconds")),
                 "predict_cpu_seconds": _seconds(run.get("predict_cpu_seconds")), "created": _blank(run.get("created")),

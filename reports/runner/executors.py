@@ -29,6 +29,16 @@ CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 TASK_RETRIES = 2  # a task whose worker died is computed again, this many times at most
 
 
+def executor_for(request):
+    """The executor of `request`: a Dask cluster if it names a scheduler, else a pool of `request.jobs`
+    local processes. Made only when something is to be computed, after the data is verified (and
+    repaired) here, once, before any worker reads it."""
+    from data import load_mnist
+
+    load_mnist(repair=True)
+    return DaskPool(request.scheduler, request.experiments) if request.scheduler else LocalPool(request.jobs)
+
+
 class LocalPool:
     """Processes of this machine, `jobs` at once. Started fresh (spawn), so a worker imports the code as
     it is now, and it ignores Ctrl-C: the runner stops it and keeps what is finished."""

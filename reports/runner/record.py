@@ -24,7 +24,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from reports.runner.identity import RUN_SCHEMA, digest, identity, json_ready
-from reports.runner.provenance import git_commit, machine, numerics
+# NUMERICS_VARIABLES: the environment variables whose values a stamp's machine records (those set).
+from reports.runner.provenance import NUMERICS_VARIABLES, git_commit, machine, numerics  # noqa: F401
 
 HEADER = ("schema", "name", "factory", "params", "stochastic", "seed", "training_set", "identity", "digest")
 RESULT = ("data_sha256", "n_train", "n_test", "correct", "classes", "predictions", "test_labels", "fit_seconds",

@@ -229,14 +229,5 @@ def select(builtins, only="", extra=""):
     return experiments
 
 
-def spec_of(name, factory, params):
-    """The spec that names this classifier again: a built-in's name, or a plug-in's
-    `NAME=package.module:attr key=value ...` with each value written as a Python literal (its repr),
-    which `parse_plugin` reads back to the same factory and parameters."""
-    if name in BY_NAME:
-        return name
-    return " ".join([f"{name}={factory}", *(f"{key}={value!r}" for key, value in params.items())])
-
-
 def is_plugin(experiment):
     return experiment.name not in BY_NAME

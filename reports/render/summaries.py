@@ -1,4 +1,6 @@
-"""From run files to records: one per classifier, its runs and their summary over seeds.
+"""From runs to what the reports show of each classifier: its runs, each with what is derived from
+its predictions, and their summary over seeds (a "summary" below; the runs are Run records,
+reports/runner/record.py, read once by the caller).
 
 Every figure here is derived from the runs' stored predictions and test labels (each run file's
 own count is checked against them when it is read), so no table can disagree with another.
@@ -10,15 +12,11 @@ from collections import Counter
 import numpy as np
 
 from reports.render.book import description
+from reports.render.errors import RecordError
 from reports.render.stats import seeds_and_images_interval, spread, wilson_interval
-from reports.runner.store import StoreError, read_run
 
 # What every run of one classifier must share; the seed (and so the identity's digest) may differ.
 SHARED = ("factory", "params", "training_set", "data_sha256", "n_train", "n_test", "test_labels")
-
-
-class RecordError(Exception):
-    """Run files that cannot be reported together; the message names them."""
 
 
 def derived(run):
@@ -34,9 +32,9 @@ def derived(run):
             "per_class_accuracy": (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()}
 
 
-def record(runs):
-    """One classifier's record from its runs (already read and checked): runs sorted by seed, and the
-    summary over seeds."""
+def summary(runs):
+    """One classifier's summary from its runs (already read and checked): runs sorted by seed, and
+    their statistics over seeds."""
     runs = sorted((derived(run) for run in runs), key=lambda run: -1 if run["seed"] is None else run["seed"])
     first = runs[0]
     for run in runs[1:]:
@@ -79,30 +77,22 @@ def accuracy_interval(runs):
     return wilson_interval(runs[0]["correct"], runs[0]["n_test"]), "one run's, images"
 
 
-def records_from_runs(paths):
-    """(records, failures): the records of the run files at `paths`, classifiers in order of first
-    appearance, and the runs of plug-ins that failed. Every unusable file is named in one error, and
-    nothing is rendered from a partial set."""
-    runs, errors = [], []
-    for path in paths:
-        try:
-            runs.append((path, read_run(path)))
-        except StoreError as error:
-            errors.append(str(error))
-    if errors:
-        raise RecordError("; ".join(errors) + " (no report written)")
-    repeated = [key for key, n in Counter((run["name"], run["seed"]) for _, run in runs).items() if n > 1]
+def summaries_of(runs):
+    """(summaries, failures): the summaries of `runs`, classifiers in order of first appearance, and
+    the runs of plug-ins that failed."""
+    runs = list(runs)
+    repeated = [key for key, n in Counter((run["name"], run["seed"]) for run in runs).items() if n > 1]
     if repeated:
         raise RecordError("the same run is given twice: " + ", ".join(
             f"{name}" + (f" seed {seed}" if seed is not None else "") for name, seed in repeated))
-    failures = [run for _, run in runs if "failed" in run]
+    failures = [run for run in runs if "failed" in run]
     by_name = {}
-    for _, run in runs:
+    for run in runs:
         if "failed" not in run:
             by_name.setdefault(run["name"], []).append(run)
     if not by_name:
         raise RecordError("every run given failed: " + "; ".join(run["failed"] for run in failures))
-    records = [record(group) for group in by_name.values()]
+    records = [summary(group) for group in by_name.values()]
     test_sets = {tuple(r["runs"][0]["test_labels"]) for r in records}
     if len(test_sets) > 1 or len({r["data_sha256"] for r in records}) > 1:
         raise RecordError("the runs were tested on different data; render runs of one data file together")
