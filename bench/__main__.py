@@ -38,7 +38,7 @@ def _against_baselines(n, section):
     rows = n.get("compiled_against_baselines")
     if not rows:
         return []
-    limit_rate, baselines = n["gflops_large_matmul"], n["baselines"]
+    limit_rate, baselines = n["gflops_large_matmul_cpu"], n["baselines"]
     missing = n.get("baselines_not_available") or {}
     lines = [f"{section} The portable compiled epoch against its earlier versions and the machine's limit", "",
              "The raw C epoch only (no set-up), mini-batch 10, 50,000 images: CPU seconds of its thread, medians of "
@@ -46,8 +46,8 @@ def _against_baselines(n, section):
              f"ratios. Before: {baselines['before']}. AVX2: {baselines['avx2']}. "
              "The limit is the epoch's own arithmetic (the products by nonzero pixels only, and the dense later "
              f"layers) at {limit_rate:.0f} GFLOP/s, the single-core float64 throughput of large matrix products "
-             "(NumPy's BLAS, this CPU's widest vectors) measured in this run: time no order-keeping epoch can beat "
-             "here." + "".join(f" {name}: not measured ({why})." for name, why in missing.items()), ""]
+             "(NumPy's BLAS, this CPU's widest vectors) per CPU second of its thread, measured in this run: time no "
+             "order-keeping epoch can beat here." + "".join(f" {name}: not measured ({why})." for name, why in missing.items()), ""]
     table = []
     for hidden, row in rows.items():
         limit = row["gflop"] / limit_rate
