@@ -74,7 +74,18 @@ def test_failing_seeds_are_named_in_the_chapter_figure(drawn, tmp_path):
     record["runs"][2]["diagnostics"] = {"saturated_outputs": list(range(9))}
     figures.chapter_figure([record], tmp_path / "chapter1-epochs.png")
     legend = [t.get_text() for t in drawn["chapter1-epochs.png"].axes[0].get_legend().get_texts()]
-    assert "seed 2 (fails)" in legend and "seeds 0, 1" in legend
+    assert "seed 2 (fails)" in legend and "seeds 0-1" in legend
+
+
+def test_a_panel_of_many_failing_seeds_names_six_and_counts_the_rest(drawn, tmp_path):
+    record = synthetic_record("network-100", [9600] * 3 + [1009] * 10, [[9000, 9600]] * 3 + [[1009, 1009]] * 10)
+    for run in record["runs"][3:]:
+        run["diagnostics"] = {"saturated_outputs": list(range(9))}
+    figures.chapter_figure([record], tmp_path / "chapter1-epochs.png")
+    legend = [t.get_text() for t in drawn["chapter1-epochs.png"].axes[0].get_legend().get_texts()]
+    assert [text for text in legend if "fail" in text] == [f"seed {seed} (fails)" for seed in range(3, 9)] + [
+        "4 more failing seeds"]
+    assert "seeds 0-2" in legend
 
 
 def test_confusion_matrices_share_one_scale_of_row_percentages_with_a_colour_bar(drawn, tmp_path):

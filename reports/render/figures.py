@@ -20,6 +20,7 @@ from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
 from reports.render.book import BOOK  # noqa: E402
 from reports.render.failures import diagnose  # noqa: E402
+from reports.render.header import ranges  # noqa: E402
 from reports.render.figure_digest import drawn_once, save  # noqa: E402
 from reports.render.summaries import deterministic, median_run, with_interval  # noqa: E402
 
@@ -106,6 +107,9 @@ def seed_colours(record):
     return colours
 
 
+NAMED_FAILING = 6  # failing seeds named one by one in a panel's legend; the others share one entry
+
+
 def epoch_panel(ax, record):
     """Test accuracy after every epoch, one line per seed (failing seeds in colour, named in the
     legend), each seed's best epoch as a dot, and the book: its listing as red crosses and its figure
@@ -114,17 +118,21 @@ def epoch_panel(ax, record):
     n = record["n_test"]
     colours = seed_colours(record)
     healthy = [run["seed"] for run in record["runs"] if colours[run["seed"]] == HEALTHY]
+    failing_seeds = [run["seed"] for run in record["runs"] if colours[run["seed"]] != HEALTHY]
     for run in sorted(record["runs"], key=lambda r: -1 if r["seed"] is None else r["seed"]):
         history = [_percent(h, n) for h in run["history"]]
         failing = colours[run["seed"]] != HEALTHY
-        if failing:
+        if failing and run["seed"] in failing_seeds[NAMED_FAILING:]:  # many failing seeds: the rest share one entry
+            rest = failing_seeds[NAMED_FAILING:]
+            label = f"{len(rest)} more failing seeds" if run["seed"] == rest[0] else None
+        elif failing:
             label = f"{'one run' if deterministic(record) else 'seed ' + str(run['seed'])} (fails)"
         elif run["seed"] != healthy[0]:
             label = None  # the healthy runs share one legend entry
         elif deterministic(record):
             label = "one run (deterministic)" if len(record["runs"]) == 1 else "every seed (predicting alike)"
         else:
-            label = f"seed{'s' if len(healthy) > 1 else ''} {', '.join(map(str, healthy))}"
+            label = f"seed{'s' if len(healthy) > 1 else ''} {ranges(healthy)}"
         ax.plot(history, color=colours[run["seed"]], linewidth=1.2 if failing else 1, alpha=0.9, label=label)
         if book is not None and book.measure == "best epoch":  # the book's measure, marked on every seed
             best = int(np.argmax(history))
@@ -147,7 +155,7 @@ def epoch_panel(ax, record):
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # there is no epoch 2.5
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best", ncol=2 if len(colours) - len(healthy) > 4 else 1)
+    ax.legend(fontsize=7, loc="best", ncol=2 if len(failing_seeds) > 4 else 1)
 
 
 def steps_word(record):

@@ -110,11 +110,12 @@ def which_runs(runs_by_record):
     parts = []
     for name, seeds in runs_by_record.items():
         seeds = sorted(s for s in seeds if s is not None)
-        parts.append(f"{name} seed{'s' if len(seeds) > 1 else ''} {_ranges(seeds)}" if seeds else name)
+        parts.append(f"{name} seed{'s' if len(seeds) > 1 else ''} {ranges(seeds)}" if seeds else name)
     return "; ".join(parts)
 
 
-def _ranges(numbers):
+def ranges(numbers):
+    """"0-2, 4" for [0, 1, 2, 4]: sorted whole numbers as runs of consecutive ones."""
     groups = []
     for n in numbers:
         if groups and n == groups[-1][1] + 1:
