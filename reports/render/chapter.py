@@ -399,8 +399,9 @@ def exercise_section(records):
     if sidebar:
         healthy = len(dead_output_groups(sidebar).get(0, []))
         lines += [f"The sidebar, **network-0-hidden-init3**, changes only the initial weights, to chapter 3's "
-                  "(standard deviation 1/sqrt(n_in) = 1/28 instead of 1): the weighted inputs of the output neurons "
-                  "start near 0, where the sigmoid is steep, instead of spread over ±28, where it is flat. "
+                  "(standard deviation 1/sqrt(n_in) = 1/28 instead of 1; biases unchanged): the weights' part of each "
+                  "output neuron's weighted input starts 28 times smaller, near 0, where the sigmoid is steep, "
+                  "instead of far out where it is flat and a neuron learns slowly or not at all. "
                   f"{healthy} of its {len(sidebar['runs'])} runs end with no dead output.", ""]
     return lines
 
