@@ -28,8 +28,9 @@ RESULTS ?= results
 REPORT_MD ?=
 QUIET ?=
 VERBOSE ?=
+RETRY ?=
 DASK_SCHEDULER ?=
-SETTINGS := SEEDS CHAPTER_SEEDS ONLY EXTRA JOBS RESULTS REPORT_MD QUIET VERBOSE DASK_SCHEDULER
+SETTINGS := SEEDS CHAPTER_SEEDS ONLY EXTRA JOBS RESULTS REPORT_MD QUIET VERBOSE RETRY DASK_SCHEDULER
 # Never put into the commands' environment: exporting a setting would make make expand it, and run a
 # `$(shell ...)` typed into one. They reach Python as arguments, as typed.
 unexport $(SETTINGS)
@@ -38,7 +39,8 @@ unexport $(SETTINGS)
 help:
 	@echo "make report    evaluate the chapter's classifiers (+ EXTRA plug-ins) -> RESULTS/report.md"
 	@echo "               settings: SEEDS=N  ONLY='random darkness'  EXTRA='NAME=module:attr k=v; ...'"
-	@echo "                         JOBS=N  QUIET=1  VERBOSE=1  DASK_SCHEDULER=tcp://host:8786"
+	@echo "                         JOBS=N  QUIET=1  VERBOSE=1  RETRY=1 (refit failed runs)"
+	@echo "                         DASK_SCHEDULER=tcp://host:8786"
 	@echo "                         RESULTS=results  REPORT_MD=results/other/report.md"
 	@echo "make chapter   every experiment of chapter 1, seeds added until each verdict is decided (CHAPTER_SEEDS=N fixes them) -> RESULTS/chapter1.md"
 	@echo "make -n report (or chapter)   list what would be computed; write nothing"
@@ -81,7 +83,8 @@ quote = '$(subst ','\'',$(1))'
 settings = --seeds=$(call quote,$(value $(1))) --seeds-variable=$(1) --only=$(call quote,$(value ONLY)) \
 	--extra=$(call quote,$(value EXTRA)) --jobs=$(call quote,$(value JOBS)) --results=$(call quote,$(value RESULTS)) \
 	--out=$(call quote,$(value REPORT_MD)) --scheduler=$(call quote,$(value DASK_SCHEDULER)) \
-	$(if $(strip $(value QUIET)),--quiet) $(if $(strip $(value VERBOSE)),--verbose)
+	$(if $(strip $(value QUIET)),--quiet) $(if $(strip $(value VERBOSE)),--verbose) \
+	$(if $(strip $(value RETRY)),--retry-failed)
 # A setting with a line break would split the command in two: refused here, in one line.
 define newline
 

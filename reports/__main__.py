@@ -53,8 +53,10 @@ def command_run(args):
     if request.sequential:  # make chapter: seeds in rounds until each verdict is decided
         from reports.rounds import run_rounds
 
-        return run_rounds(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
-    return publish(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet).status
+        return run_rounds(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet,
+                          retry_failed=args.retry_failed).status
+    return publish(request, dry_run=args.dry_run, verbose=args.verbose, quiet=args.quiet,
+                   retry_failed=args.retry_failed).status
 
 
 def command_evaluate(args):
@@ -116,6 +118,8 @@ def parser():
     run.add_argument("--dry-run", action="store_true", help="list what would be computed; write nothing")
     run.add_argument("--verbose", action="store_true", help="every run's own lines (the network's epochs)")
     run.add_argument("--quiet", action="store_true", help="no progress: errors and the final table only")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="compute again the runs whose file records a failure (they are kept otherwise)")
     run.set_defaults(func=command_run)
 
     ev = commands.add_parser("evaluate", help="fit and score one classifier over seeds, writing its run files")

@@ -2,10 +2,10 @@
 
 What the project writes there: run files (runs/NAME/*.json, and *.unreadable ones set aside), the
 reports and their summaries (*.md), their tables (*.csv), figures (figures/*.png), the benchmark's
-bench.json, and temporaries of interrupted writes (.NAME.*.tmp.*); a report made elsewhere with
-REPORT_MD has the same kinds of files in its own folder. A RESULTS that holds anything else is
-refused whole, before anything is removed, and so is the project itself, a folder that contains it,
-.git, or a folder of the project's source. Standard library only: it runs before the venv exists.
+bench.json, temporaries of interrupted writes (.NAME.*.tmp.*), and the lock of the commands that
+compute there (.lock); a report made elsewhere with REPORT_MD has the same kinds of files in its own
+folder. A RESULTS that holds anything else is refused whole, before anything is removed, and so is
+the project itself, a folder that contains it, .git, or a folder of the project's source. Standard library only: it runs before the venv exists.
 """
 
 import argparse
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-WRITTEN = ("*.json", "*.md", "*.csv", "*.png", "*.json.unreadable", ".*.tmp.*")
+WRITTEN = ("*.json", "*.md", "*.csv", "*.png", "*.json.unreadable", ".*.tmp.*", ".lock")
 
 
 class CleanError(Exception):

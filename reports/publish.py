@@ -101,13 +101,16 @@ def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequ
                         sequential=sequential)
 
 
-def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True):
-    """Compute what `request` is missing (on `executor`, or the one the request names) and, with
-    `render`, write its report if it is stale, from the runs there are even if some failed. Returns
-    the Published outcome; says on `stream` (stderr) what failed and what was written."""
+def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True,
+            retry_failed=False):
+    """Compute what `request` is missing (on `executor`, or the one the request names; with
+    `retry_failed`, stored failures too) and, with `render`, write its report if it is stale, from the
+    runs there are even if some failed. Returns the Published outcome; says on `stream` (stderr) what
+    failed and what was written."""
     stream = stream or sys.stderr
     start = time.monotonic()
-    outcome = run_request(request, executor, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream)
+    outcome = run_request(request, executor, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream,
+                          retry_failed=retry_failed)
     paths = tuple(outcome.runs)
     if dry_run:
         stale = outcome.missing or report_fingerprint(request.out) != render_fingerprint(request, paths)
@@ -135,8 +138,9 @@ def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False
         if not quiet:
             print(f"\nwrote {request.out} and its figures in {request.figures}/ "
                   f"({time.monotonic() - start:.1f} s)", file=stream)
-    if failed:
-        print(f"error: failed, in the report's list of failures: {', '.join(failed)}", file=stream)
+    if failed and render:  # without a report, the caller (reports.compare) says each failure's reason
+        print(f"error: failed, in the report's list of failures: {', '.join(failed)} (stored: RETRY=1 or "
+              "--retry-failed fits them again)", file=stream)
     return Published(1 if failed or outcome.problems else 0, outcome.runs, failed)
 
 

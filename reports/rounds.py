@@ -64,7 +64,8 @@ class _Shared:
             self.executor.close()
 
 
-def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None):
+def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None,
+               retry_failed=False):
     """Compute `request` (make chapter, sequential) round by round, then publish it. Returns the Published.
     A dry run goes through the rounds whose runs all exist, lists what the first incomplete one would
     compute, and says that more rounds may follow."""
@@ -80,7 +81,8 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
                       + ", ".join(f"{e.name} {e.chapter_seeds}" for e in request.experiments if is_sequential(e))
                       + " seeds", file=stream)
                 return published
-            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream)
+            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream,
+                                  retry_failed=retry_failed)
             grow = {}
             for experiment in filter(is_sequential, request.experiments):
                 found = verdict_of(experiment, outcome.runs)

@@ -256,3 +256,38 @@ class Warns:
     def predict(self, X):
         warnings.warn("this estimator is noisy", UserWarning)
         return np.full(len(X), self.label_)
+
+
+def _explode(when):
+    raise ValueError(f"boom: my {when} is broken")
+
+
+class Explodes(BaseEstimator):
+    """A plug-in whose fit (or predict) fails inside a helper of its own: its frames must be kept."""
+
+    def __init__(self, when="fit"):
+        self.when = when
+
+    def fit(self, X, y):
+        if self.when == "fit":
+            _explode(self.when)
+        self.label_ = int(np.bincount(y).argmax())
+        return self
+
+    def predict(self, X):
+        if self.when == "predict":
+            _explode(self.when)
+        return np.full(len(X), self.label_)
+
+
+class NoGetParams:
+    """Fit and predict, no get_params(): its one parameter is kept as an attribute of the same name."""
+
+    def __init__(self, label=3):
+        self.label = label
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label)

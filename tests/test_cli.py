@@ -122,7 +122,7 @@ def test_the_seed_column_says_how_a_classifier_was_run():
     summary = {"correct": {"n": 2, "min": 5, "max": 5, "std": 0.0}}
     alike = {"stochastic": True, "params": {}, "seeds": [0, 1], "summary": summary,
              "runs": [{"predictions": [1, 2]}, {"predictions": [1, 2]}]}
-    assert seed_spread(alike) == "deterministic: seeds 0, 1 predict alike"
+    assert seed_spread(alike) == "deterministic: seeds 0 and 1 predict alike"
     unlike = dict(alike, runs=[{"predictions": [1, 2]}, {"predictions": [2, 2]}])
     assert seed_spread(unlike) == "2 seeds: 5-5, sd 0.0"
     assert seed_spread(dict(alike, stochastic=False, params={"random_state": 0})) == "one run, random_state=0 as given"

@@ -40,7 +40,8 @@ def test_runs_from_two_kernels_are_said_to_differ_and_named():
     network = fixture_record("network", [0, 1, 2])
     network["runs"][2]["provenance"] = skylake
     text = "\n".join(header_lines([network, fixture_record("darkness", [None])], Made("make report", "today", "def5678")))
-    assert "**The runs were computed in 2 different settings** (they differ in BLAS, numerics variables)" in text
+    assert "**The runs were computed in 2 different settings** (they differ in BLAS, which are part" in text
+    assert "- The runs were computed where numerics variables differ, which no run's identity holds" in text
     assert ("  - network seeds 0-1; darkness: BLAS openblas 0.3.30 (Haswell kernel); numerics variables "
             "OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES not set") in text
     assert ("  - network seed 2: BLAS openblas 0.3.30 (SkylakeX kernel); numerics variables "
@@ -76,6 +77,33 @@ def test_the_header_says_when_network_counts_are_not_the_canonical_ones():
     assert arithmetic_lines([{"name": "darkness", "runs": [{"identity": {"numerics": {"blas": []}}}]}]) == []
 
 
+def test_what_no_identity_holds_raises_no_alarm():
+    """Dask workers with other BLAS threads, or a network in portable C on another BLAS: no run differs."""
+    other = copy.deepcopy(PROVENANCE)
+    other["machine"]["blas_threads"] = ["openblas 1 threads"]
+    other["numerics"]["blas"] = ["openblas 0.3.30 (SkylakeX)"]
+    network = fixture_record("network", [0, 1])
+    network["runs"][1]["provenance"] = other
+    for run in network["runs"]:
+        run["identity"] = {"numerics": {"arithmetic": "portable C"}}  # the network's own: no BLAS in it
+    text = "\n".join(header_lines([network], Made("make report", "today", "def5678")))
+    assert "**The runs were computed" not in text and "same seed is not the same run" not in text
+    assert "- The runs were computed where BLAS, BLAS threads differ, which no run's identity holds" in text
+
+
+def test_a_dask_worker_names_the_commit_its_code_was_sent_from(tmp_path, monkeypatch):
+    from reports.runner import executors, provenance
+
+    monkeypatch.setattr(provenance, "PROJECT_ROOT", tmp_path)  # no git checkout here, as on a worker
+    assert provenance.git_commit() == "unknown (not a git checkout)"
+    (tmp_path / provenance.COMMIT_FILE).write_text("abc1234\n")
+    assert provenance.git_commit() == "abc1234"
+    _, archive = executors.code_archive({"x.py": b"pass", provenance.COMMIT_FILE: b"abc1234"})
+    import io
+    import zipfile
+    assert zipfile.ZipFile(io.BytesIO(archive)).read(provenance.COMMIT_FILE) == b"abc1234"
+
+
 def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitted_trees():
     older, newer = "1" * 40, "2" * 40
     made = Made("make report", "today", rendered_at="3333333", history=(older, newer))
@@ -86,3 +114,14 @@ def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitt
     assert lines[0].startswith("- Code: rendered at git commit 3333333; the runs were computed at 4 commits")
     assert lines[1:] == ["  - 1111111: network seed 2", "  - 1111111 (with uncommitted changes): network seed 1",
                          "  - 2222222: network seed 0", "  - 9999999: network seed 3"]  # not in this history: last
+
+
+def test_a_plugins_libraries_are_named_with_their_versions():
+    from reports.render.header import plugin_library_lines
+
+    lgbm = fixture_record("lgbm", [None])
+    lgbm["runs"][0]["identity"] = {"libraries": {"lightgbm": "4.6.0", "numpy": "2.4.6"}}
+    darkness = fixture_record("darkness", [None])
+    darkness["runs"][0]["identity"] = {"libraries": {"numpy": "2.4.6"}}
+    assert plugin_library_lines([darkness, lgbm]) == ["- Libraries of the classifiers beside those: lgbm: lightgbm 4.6.0"]
+    assert plugin_library_lines([darkness]) == []

@@ -62,6 +62,11 @@ def test_a_factory_that_takes_random_state_is_tried_over_seeds():
     ("nosuch", "unknown classifier 'nosuch'"),
     ("x=nosuch.module:Thing", "x: nosuch.module:Thing: cannot import module 'nosuch.module'"),
     ("x=tests.plugins:Missing", "has no attribute 'Missing'"),
+    ("x=sklearn.neighbours:KNeighborsClassifier", "cannot import module 'sklearn.neighbours' (No module named "
+                                                  "'sklearn.neighbours'); did you mean 'sklearn.neighbors'?"),
+    ("x=sklearn.neighbors:KNeighborClassifier", "has no attribute 'KNeighborClassifier'; did you mean "
+                                                "'KNeighborsClassifier'?"),
+    ("x=my_own_models:Thing", "if 'my_own_models' is your own module, put its folder on the path: PYTHONPATH="),
     ("x=tests.plugins:NOT_A_FACTORY", "not a factory"),
     ("x=tests.plugins", "not of the form package.module:attr"),
     ("network=tests.plugins:nearest_neighbours", "'network' is a built-in classifier"),
@@ -118,13 +123,16 @@ def test_a_misspelled_parameter_stops_before_anything_is_fitted_and_names_the_cl
     assert IgnoresItsSeed.fits == fits
 
 
-def test_with_kwargs_only_a_near_miss_of_a_known_name_is_refused():
-    # PassesOptionsThrough, like LightGBM, hands unknown names to its library: `verbose` may be one.
+def test_with_kwargs_nothing_is_refused_and_a_near_miss_is_warned_of(capsys):
+    # PassesOptionsThrough, like LightGBM, hands unknown names to its library, which knows aliases
+    # (LightGBM's max_leaves for num_leaves, colsample_bynode beside colsample_bytree).
     spec = "p=tests.plugins:PassesOptionsThrough"
     assert parse_plugin(f"{spec} n_estimators=3 verbose=-1").params == {"n_estimators": 3, "verbose": -1}
-    with pytest.raises(RegistryError, match="p: PassesOptionsThrough has no parameter 'n_estimator'; did you mean "
-                                            "'n_estimators'"):
-        parse_plugin(f"{spec} n_estimator=3")
+    assert capsys.readouterr().err == ""
+    assert parse_plugin(f"{spec} n_estimator=3").params == {"n_estimator": 3}
+    said = capsys.readouterr().err
+    assert said.startswith("warning: p: 'n_estimator' is not a parameter PassesOptionsThrough lists; it is passed "
+                           "through its **kwargs") and "a typo of 'n_estimators'?" in said and said.count("\n") == 1
     assert parse_plugin("o=tests.plugins:options_function anything=1").params == {"anything": 1}
 
 

@@ -146,7 +146,7 @@ def test_a_run_computed_with_other_numerics_is_filed_under_its_own_identity(run,
     assert status == 0 and computed == [("darkness", 0)]
 
 
-def test_a_plugin_that_ignores_its_seed_is_fitted_twice_and_reported_once(run, tmp_path):
+def test_a_plugin_that_ignores_its_seed_is_fitted_twice_and_reported_as_measured(run, tmp_path):
     tests.plugins.IgnoresItsSeed.fits = 0
     status, computed, _ = run(extra="same=tests.plugins:IgnoresItsSeed", seeds="5")
     assert status == 0 and [c for c in computed if c[0] == "same"] == [("same", 0), ("same", 1)]
@@ -154,7 +154,8 @@ def test_a_plugin_that_ignores_its_seed_is_fitted_twice_and_reported_once(run, t
     _, computed, _ = run(extra="same=tests.plugins:IgnoresItsSeed", seeds="5")
     assert computed == [] and tests.plugins.IgnoresItsSeed.fits == 2
     rows = (tmp_path / "results/runs.csv").read_text().splitlines()
-    assert sum(row.startswith("same,") for row in rows) == 1  # the probe's first fit is its one run
+    assert sum(row.startswith("same,") for row in rows) == 2  # the probe's two fits are its result
+    assert "deterministic: seeds 0 and 1 predict alike" in (tmp_path / "results/report.md").read_text()
 
 
 def test_a_plugin_declared_deterministic_is_not_probed(run):

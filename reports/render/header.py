@@ -19,13 +19,18 @@ TEST_ONLY_FOR_SCORING = "test images used only for scoring"  # the guarantee of 
 @dataclass(frozen=True)
 class Made:
     """How a report is made: the `command` a reader types to get it again, when (`generated`), the git
-    commit of the code that renders it (`rendered_at`), and the checkout's `history` (its commits'
-    full hashes, oldest first), which orders the commits that computed the runs."""
+    commit of the code that renders it (`rendered_at`), the checkout's `history` (its commits'
+    full hashes, oldest first), which orders the commits that computed the runs, and how many runs
+    the request wanted that were not computed (`lost`: the report is then partial, and says so first)."""
 
     command: str
     generated: str
     rendered_at: str
     history: tuple = ()
+    lost: int = 0
+
+
+RUNS_NOT_COMPUTED = "Runs not computed"  # the section of a partial report that lists them
 
 
 DIRTY = " (with uncommitted changes)"  # how reports/runner/provenance.py marks a tree with uncommitted changes
@@ -125,6 +130,27 @@ def ranges(numbers):
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in groups)
 
 
+# The fields of `setting` that a run's identity may hold (reports/runner/identity.py: the numerics of a
+# module without its own numerics()); the others (CPU, BLAS threads, variables) change no count.
+IN_IDENTITY = {"BLAS": "blas", "NumPy SIMD": "numpy_simd", "versions": "libraries"}
+
+
+def in_identity(label, records):
+    """Whether the runs' identities differ in what `label` describes (a run that recorded no identity
+    is taken to hold it, as older runs' provenance did)."""
+    key, values = IN_IDENTITY.get(label), set()
+    if key is None:
+        return False
+    for record in records:
+        for run in record["runs"]:
+            numerics = (run.get("identity") or {}).get("numerics")
+            if numerics is None:
+                return True
+            if key in numerics:
+                values.add(json.dumps(numerics[key], sort_keys=True))
+    return len(values) > 1
+
+
 def setting_lines(records):
     """The header's lines on machines and numerics: one line per field when every run shares it, and
     a plain statement with the runs of each setting when they do not."""
@@ -140,10 +166,16 @@ def setting_lines(records):
     differing = [label for label in labels if label not in shared]
     renderer = f"tabulate {metadata.version('tabulate')}, matplotlib {metadata.version('matplotlib')}"
     lines = []
-    if differing:
+    alarming = [label for label in differing if in_identity(label, records)]
+    calm = [label for label in differing if label not in alarming]
+    if alarming:
         lines.append(f"- **The runs were computed in {len(groups)} different settings** (they differ in "
-                     f"{', '.join(differing)}). A network's counts depend on the BLAS kernel, the SIMD features "
-                     "and the library versions: from different settings, the same seed is not the same run.")
+                     f"{', '.join(alarming)}, which are part of the runs' identities): from different settings, "
+                     "the same seed is not the same run.")
+    if calm:
+        lines.append(f"- The runs were computed where {', '.join(calm)} differ, which no run's identity holds: "
+                     "no count depends on it.")
+    if differing:
         for group in groups:
             lines.append(f"  - {which_runs(group['runs'])}: "
                          + "; ".join(f"{label} {group['fields'][label]}" for label in differing))
@@ -188,18 +220,47 @@ def arithmetic_lines(records):
     return lines
 
 
+def plugin_library_lines(records):
+    """The libraries each classifier's code imports beyond those of the versions line (a plug-in's
+    lightgbm, say), with their versions, as its runs' identity recorded them."""
+    listed = set()
+    for record in records:
+        for run in record["runs"]:
+            listed |= set(((run.get("provenance") or {}).get("numerics") or {}).get("libraries") or {})
+    parts = []
+    for record in records:
+        libraries = (record["runs"][0].get("identity") or {}).get("libraries") or {}
+        extra = {name: version for name, version in libraries.items() if name not in listed}
+        if extra:
+            parts.append(f"{record['name']}: " + ", ".join(f"{name} {version}" for name, version in extra.items()))
+    return [f"- Libraries of the classifiers beside those: {'; '.join(parts)}"] if parts else []
+
+
+def partial_lines(lost):
+    """A partial report's first line: how many runs of its request are missing, and where they are listed."""
+    if not lost:
+        return []
+    were, are = ("were", "are") if lost != 1 else ("was", "is")
+    return [f"- **Partial report: {lost} run{'s' * (lost != 1)} of this request {were} not computed** and {are} "
+            f"missing from every table and figure (each is listed under *{RUNS_NOT_COMPUTED}* at the end); run "
+            "the same command again to complete it"]
+
+
 def header_lines(records, made):
     shas = sorted({r["data_sha256"] for r in records})
     return [
+        *partial_lines(made.lost),
         f"- Generated: {made.generated} by `{made.command}`",
         *commit_lines(records, made),
         *setting_lines(records),
+        *plugin_library_lines(records),
         *arithmetic_lines(records),
         f"- Data: the book's mnist.pkl.gz, SHA-256 `{', '.join(shas)}`; trained on {training_sizes(records)}, "
         f"tested on {records[0]['n_test']:,}",
         f"- {TEST_ONLY_FOR_SCORING[0].upper()}{TEST_ONLY_FOR_SCORING[1:]}: no classifier's fit was given a test image "
-        "or label; a classifier that watches data while it trains (an `eval_set`) was given the book's "
-        "validation images, and the runner scored the test images after each epoch itself",
+        "or label; a classifier that watches data while it trains (its `eval_set`, `eval_X` or `X_val`) was given "
+        "the book's validation images, and the runner scored the test images after each epoch or boosting round "
+        "itself",
     ]
 
 

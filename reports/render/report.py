@@ -30,7 +30,8 @@ def seed_spread(record):
         return "deterministic" if given is None else f"one run, random_state={given!r} as given"
     if deterministic(record):
         # A plug-in that takes random_state but ignores it: the seeds that told us so (reports/runner/runner.py).
-        return f"deterministic: seeds {', '.join(str(seed) for seed in record['seeds'])} predict alike"
+        seeds = [str(seed) for seed in record["seeds"]]
+        return f"deterministic: seeds {', '.join(seeds[:-1])} and {seeds[-1]} predict alike"
     if correct["n"] == 1:
         return f"1 seed ({record['seeds'][0]}): no spread measured"
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
@@ -127,8 +128,11 @@ def render(records, out, figures_dir, made, images, no_images=""):
         "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
         "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "
         "epoch with the best count on the book's validation images, which the network watches while it "
-        "trains: the honest figure. *book* is the figure printed in chapter 1 of Nielsen's "
-        "*Neural Networks and Deep Learning*.", "",
+        "trains: the honest figure (for a boosting plug-in, its rounds stand for epochs). *book* is the figure "
+        "printed in chapter 1 of Nielsen's *Neural Networks and Deep Learning*. *fit s* and *predict s* are the "
+        "mean wall-clock seconds of the runs as each was made, at whatever load the machine had then (runs "
+        "reused from earlier commands were timed then): a guide to the order of magnitude, not a benchmark "
+        "(`make bench` measures side by side).", "",
         table, "",
         f"![accuracy per classifier]({relative}/{accuracy_png.name})", "",
         *book_notes(records),

@@ -20,7 +20,7 @@ from tabulate import tabulate
 
 from common.files import write_text_atomic
 from reports.render import chapter, figures, report, tables
-from reports.render.header import Made, made_by
+from reports.render.header import RUNS_NOT_COMPUTED, Made, made_by
 from reports.render.summaries import summaries_of
 
 # Each kind of report, and the prefix of the CSV tables written beside it.
@@ -45,15 +45,26 @@ def first_failures(failures):
     return list({name: (name, message) for name, message in reversed(list(failures))}.values())[::-1]
 
 
-def failures_list(failures):
-    return "".join(f"- {message}\n" for _, message in first_failures(failures))
+def failures_list(failures, tracebacks=None):
+    """The first failure of each classifier, one item each, with the last frames of its exception
+    (`tracebacks`: {classifier: frames}) as a code block under it where given."""
+    return "".join(f"- {message}\n" + where_it_failed((tracebacks or {}).get(name))
+                   for name, message in first_failures(failures))
+
+
+def where_it_failed(frames):
+    """The last frames of a failure's exception, as an indented code block under its item (or nothing)."""
+    if not frames:
+        return ""
+    return "\n  ```text\n" + "".join(f"  {line}\n" for line in frames.splitlines()) + "  ```\n"
 
 
 def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), problems=(), last_line="",
                  images=None, no_images="", caps=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
     `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
-    pairs of runs that could not be computed, listed with the runs that failed; `command` is what a
+    pairs of runs that could not be computed: the report says first that it is partial and lists
+    them at its end, apart from the classifiers that failed; `command` is what a
     reader types to get the same report; `rendered_at`, the commit of this code, and `history`, the
     checkout's commits oldest first (reports/render/header.py orders the runs' by it); `images`, the test
     images the runs were scored on (or None, `no_images` saying why). The chapter's: `caps`, {name:
@@ -63,8 +74,9 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
         raise ValueError(f"kind must be one of {tuple(TABLES)}, got {kind!r}")
     out, figures_dir = Path(out), Path(figures_dir)
     summaries, failed_runs = summaries_of(runs)
-    failures = [*((run["name"], run["failed"]) for run in failed_runs), *problems]
-    made = Made(command, timestamp(), rendered_at, tuple(history))
+    failures = [(run["name"], run["failed"]) for run in failed_runs]
+    tracebacks = {run["name"]: run.get("traceback") for run in reversed(failed_runs)}  # the first one's
+    made = Made(command, timestamp(), rendered_at, tuple(history), lost=len(problems))
     if kind == "report":
         lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
     else:
@@ -72,11 +84,15 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
         lines, (headers, rows), drawn = chapter.render_chapter(capped, out, figures_dir, made, sequential)
     tables.write_tables(summaries, out.parent, prefix=TABLES[kind])
     listed = failures_list(failures)
+    lost = "".join(f"- {message}\n" for _, message in problems)
     table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
     write_text_atomic(out.with_name(out.stem + "-summary.md"),
                       f"{made_by(summaries, made)}; full report: `{out}`.\n\n{table}\n"
-                      + (f"\nFailed, not in the table:\n\n{listed}" if listed else ""))
-    footer = (f"\n## Classifiers that failed\n\n{listed}" if listed else "") + (f"\n{last_line}\n" if last_line else "")
+                      + (f"\nFailed, not in the table:\n\n{listed}" if listed else "")
+                      + (f"\nNot computed, not in the table:\n\n{lost}" if lost else ""))
+    footer = ((f"\n## {RUNS_NOT_COMPUTED}\n\n{lost}" if lost else "")
+              + (f"\n## Classifiers that failed\n\n{failures_list(failures, tracebacks)}" if listed else "")
+              + (f"\n{last_line}\n" if last_line else ""))
     write_text_atomic(out, "\n".join(lines) + "\n" + footer)
     figures.remove_stale(figures_dir, drawn, figures.FIGURES[kind])
     return Written(tabulate(rows, headers, tablefmt="simple", disable_numparse=True),

@@ -111,7 +111,7 @@ def evaluate(experiment, seed, dataset, quiet=False):
     return Run.computed(
         experiment, seed,
         data_sha256=dataset.sha256,
-        n_train=n_train,
+        n_train=fitted.n_trained,  # fewer than n_train where it held some back to stop early on
         n_test=len(test.labels),
         correct=correct,
         classes=fitted.classes.tolist(),
@@ -121,7 +121,8 @@ def evaluate(experiment, seed, dataset, quiet=False):
         predict_seconds=measured.seconds,
         fit_cpu_seconds=fitted.cpu_seconds,
         predict_cpu_seconds=measured.cpu_seconds,
-        history=fitted.test_history,  # test counts after each epoch, scored by the runner: the book's listing
+        # test counts after each epoch (or boosting round), scored by the runner: the book's listing
+        history=fitted.test_history if fitted.test_history is not None else measured.test_rounds,
         validation_history=measured.validation_history,  # the estimator's own history_, on the validation images
         diagnostics=diagnostics,
         backend=measured.backend,

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
 from reports.runner.identity import search_path, source_files
-from reports.runner.provenance import PROJECT_ROOT
+from reports.runner.provenance import COMMIT_FILE, PROJECT_ROOT, git_commit
+from reports.runner.spawn import WithoutMain
 from reports.runner.worker import ignore_interrupts
 
 PACKAGES = ("common", "data", "baselines", "network", "reports")
@@ -40,7 +41,8 @@ def executor_for(request):
 
 
 class LocalPool:
-    """Processes of this machine, `jobs` at once. Started fresh (spawn), so a worker imports the code as
+    """Processes of this machine, `jobs` at once. Started fresh (spawn, without the caller's main module:
+    reports/runner/spawn.py), so a worker imports the code as
     it is now, and it ignores Ctrl-C: the runner stops it and keeps what is finished."""
 
     name = "this machine"
@@ -48,7 +50,7 @@ class LocalPool:
     def __init__(self, jobs):
         self.jobs = jobs
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts)
+            max_workers=jobs, mp_context=WithoutMain(), initializer=ignore_interrupts)
 
     def dataset(self):
         return None  # each worker loads its own (worker.local_dataset)
@@ -109,7 +111,9 @@ class DaskPool:
     def __init__(self, address, experiments):
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
-        self.name = f"{len(self.client.nthreads())} Dask workers ({self.jobs} threads) at {address}"
+        workers = len(self.client.nthreads())
+        self.name = (f"{workers} Dask worker{'s' * (workers != 1)} ({self.jobs} thread{'s' * (self.jobs != 1)}) "
+                     f"at {address}")
         self._data = None
         send_code(self.client, experiments)
 
@@ -163,12 +167,12 @@ def code_files(experiments):
 
 
 def code_archive(files):
-    """(digest, zip bytes) of the files, the digest naming the content."""
+    """(digest, zip bytes) of the files ({name: path, or the bytes themselves}), the digest naming the content."""
     content = hashlib.sha256()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, path in files.items():
-            data = path.read_bytes()
+            data = path if isinstance(path, bytes) else path.read_bytes()
             content.update(name.encode() + b"\0" + data)
             archive.writestr(name, data)
     return content.hexdigest()[:16], buffer.getvalue()
@@ -180,7 +184,8 @@ def send_code(client, experiments):
     from distributed.diagnostics.plugin import WorkerPlugin
 
     files = code_files(experiments)
-    code_digest, archive = code_archive(files)
+    # The commit this code is at travels with it: the workers' copy is no git checkout (provenance.py).
+    code_digest, archive = code_archive({**files, COMMIT_FILE: git_commit().encode("utf-8")})
     tops = sorted({name.split("/")[0].removesuffix(".py") for name in files})
     here = os.getpid()  # a LocalCluster's scheduler runs in this very process, which has the code already
 

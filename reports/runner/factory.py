@@ -4,7 +4,10 @@ Kept apart from the list of experiments on purpose: the code that computes a run
 list, so adding or describing an experiment changes no run's code.
 """
 
+import difflib
 import importlib
+import pkgutil
+import sys
 
 
 class FactoryError(Exception):
@@ -24,7 +27,7 @@ def import_factory(path, name=None):
     try:
         obj = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        raise FactoryError(f"{who}: cannot import module {module_name!r} ({error})") from error
+        raise FactoryError(f"{who}: cannot import module {module_name!r} ({error}){_module_hint(error.name)}") from error
     except SyntaxError as error:
         raise FactoryError(f"{who}: syntax error in {error.filename}, line {error.lineno}: {error.msg}") from error
     except (Exception, SystemExit) as error:  # a plug-in's module may raise anything while it loads
@@ -33,10 +36,34 @@ def import_factory(path, name=None):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise FactoryError(f"{who}: module {module_name!r} has no attribute {attr!r}") from None
+            close = difflib.get_close_matches(part, [name for name in dir(obj) if not name.startswith("_")], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise FactoryError(f"{who}: module {module_name!r} has no attribute {attr!r}{hint}") from None
     if not callable(obj):
         raise FactoryError(f"{who}: {type(obj).__name__} object is not a factory (not callable)")
     return obj
+
+
+def _module_hint(missing):
+    """What to try for a module that is not found: the closest name beside it (`sklearn.neighbours` ->
+    `sklearn.neighbors`), or, for a top-level name nothing resembles, the folder to put on PYTHONPATH."""
+    if not missing:
+        return ""
+    parent, _, last = missing.rpartition(".")
+    try:
+        places = importlib.import_module(parent).__path__ if parent else None
+    except (Exception, SystemExit):
+        places = None
+    if parent and places is None:
+        return ""
+    names = [module.name for module in pkgutil.iter_modules(places)] + ([] if parent else list(sys.builtin_module_names))
+    close = difflib.get_close_matches(last, [name for name in names if not name.startswith("_")], n=1)
+    if close:
+        return f"; did you mean {'.'.join(filter(None, [parent, close[0]]))!r}?"
+    if not parent:
+        return (f"; if {missing!r} is your own module, put its folder on the path: "
+                "PYTHONPATH=/path/to/its/folder make report ...")
+    return ""
 
 
 def build(experiment, seed):

@@ -8,10 +8,13 @@ next run), and never a test label:
 - `fit(X, y)`: the experiment's training images, float32 of shape (n, 784), and labels, int64 of
   shape (n,): the book's 50,000 training images ("train"), or those and its 10,000 validation
   images ("train+validation").
-- `eval_set=[(X_validation, y_validation)]` too, if `fit` takes `eval_set` (this project's network,
-  XGBoost, LightGBM) and the validation images are held out (training set "train"): the book's
-  10,000 validation images, to watch or to stop early on. Never the test images: an estimator that
-  chose anything on them would score itself on what it was tuned to.
+- the validation images too, where the validation images are held out (training set "train"),
+  through the argument its `fit` takes, found by its signature (VALIDATION_ARGUMENTS): `eval_X=(X,)`
+  and `eval_y=(y,)` (LightGBM 4.7 and later, which deprecates eval_set), `X_val=X` and `y_val=y`
+  (scikit-learn's HistGradientBoosting), or `eval_set=[(X, y)]` (this project's network, XGBoost,
+  older LightGBM): the book's 10,000 validation images, to watch or to stop early on, so that an
+  estimator that stops early does not hold back training images of its own. Never the test images:
+  an estimator that chose anything on them would score itself on what it was tuned to.
 - `epoch_callback=f` too, if `fit` takes `epoch_callback` (this project's network; a plug-in may take
   it as well): the estimator calls f(model, epoch) after every epoch, `model` being anything whose
   `predict(X)` answers as the model stands then (the estimator itself, as a rule). The runner
@@ -25,8 +28,16 @@ What is read back (all optional but predict; a hook that misbehaves is left out 
 line saying why, never a traceback):
 - `predict`: one label of the training classes per test image; anything else is an
   EvaluationError naming the classifier, raised before any statistics;
-- `history_`, read only if fit was given eval_set: the correct count on the validation images after
+- `history_`, read only if fit was given the validation images: the correct count on them after
   each epoch, whole numbers (the run's `validation_history`);
+- per-round predictions of a boosting estimator, after fit: `staged_predict(X)` (scikit-learn's
+  boosting) or `predict(X, num_iteration=k)` (LightGBM). The runner counts them on the test images
+  (the run's `history`: its learning curve) and, where it was given them, on the validation images
+  (`validation_history`: the round chosen on validation). The model is fitted by then: counting its
+  rounds teaches it nothing;
+- how many images it really trained on: fewer than it was given when it held some back itself to
+  stop early (`validation_fraction` of them, where early stopping is on and it was not given the
+  validation images); the run's `n_train`;
 - `diagnose(X_test)`: a JSON-ready dict that explains the trained model;
 - `backend_`: a string naming the library that did the work (the SVC's "sklearnex").
 
@@ -86,6 +97,41 @@ def validation_images(dataset, training_set):
     return dataset.validation.images, dataset.validation.labels
 
 
+# Where a fit takes the images to watch, by the names of its parameters, first match first (LightGBM
+# 4.7 takes both eval_X and the deprecated eval_set): {parameter: what it is given, from (X, y)}.
+VALIDATION_ARGUMENTS = (
+    {"eval_X": lambda X, y: (X,), "eval_y": lambda X, y: (y,)},
+    {"X_val": lambda X, y: X, "y_val": lambda X, y: y},
+    {"eval_set": lambda X, y: [(X, y)]},
+)
+
+
+def validation_arguments(fit_method, validation):
+    """The keyword arguments that give `validation` (images, labels) to `fit_method`, or {}."""
+    if validation is None:
+        return {}
+    for arguments in VALIDATION_ARGUMENTS:
+        if all(_takes(fit_method, name) for name in arguments):
+            return {name: give(validation[0].copy(), validation[1].copy()) for name, give in arguments.items()}
+    return {}
+
+
+def held_back(estimator, n_given, validation_given):
+    """How many of its `n_given` training images a fitted estimator held back to stop early on: its
+    `validation_fraction` where early stopping was on (HistGradientBoosting's `do_early_stopping_`,
+    MLP and SGD's `early_stopping`, GradientBoosting's `n_iter_no_change`) and it was not given the
+    validation images; 0 otherwise. scikit-learn splits off ceil(fraction * n)."""
+    fraction = getattr(estimator, "validation_fraction", None)
+    if validation_given or isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or fraction <= 0:
+        return 0
+    size = int(np.ceil(fraction * n_given)) if fraction < 1 else int(fraction)  # an int is a count (HGB)
+    stops_early = getattr(estimator, "do_early_stopping_", None)
+    if stops_early is None:
+        stops_early = getattr(estimator, "early_stopping", False) is True or (
+            getattr(estimator, "n_iter_no_change", None) is not None and hasattr(estimator, "n_estimators_"))
+    return size if stops_early else 0
+
+
 def cpu_seconds():
     """CPU seconds used so far by every thread of this process and by the child processes that ended."""
     children = os.times()
@@ -130,13 +176,15 @@ def _predict_test(name, model, dataset, classes):
 class Fitted:
     """What fitting measured: seconds (wall and CPU) of the estimator's own work; the test count after
     each epoch, scored by the runner (None for an estimator that does not report its epochs);
-    whether fit was given the validation images as eval_set; and the classes it was trained on."""
+    whether fit was given the validation images; the classes it was trained on; and how many images
+    it really trained on."""
 
     classes: np.ndarray
     seconds: float
     cpu_seconds: float
     test_history: list | None
     validation_given: bool
+    n_trained: int
 
 
 def fit(name, estimator, dataset, training_set, on_epoch=None):
@@ -145,9 +193,7 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
     images, labels = (a.copy() for a in training_images(dataset, training_set))
     classes = np.unique(labels)
     kwargs, history, scoring = {}, [], {"seconds": 0.0, "cpu_seconds": 0.0}
-    validation = validation_images(dataset, training_set)
-    if validation is not None and _takes(estimator.fit, "eval_set"):
-        kwargs["eval_set"] = [(validation[0].copy(), validation[1].copy())]
+    kwargs.update(validation_arguments(estimator.fit, validation_images(dataset, training_set)))
     reports_epochs = _takes(estimator.fit, "epoch_callback")
     if reports_epochs:
         def epoch_callback(model, epoch):
@@ -172,9 +218,11 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
         raise
     except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
         raise EvaluationError(f"{name}: {type(error).__name__} in fit: {error}") from error
+    validation_given = any(name in kwargs for arguments in VALIDATION_ARGUMENTS for name in arguments)
     return Fitted(classes=classes, seconds=time.perf_counter() - start - scoring["seconds"],
                   cpu_seconds=cpu_seconds() - cpu_start - scoring["cpu_seconds"],
-                  test_history=history if reports_epochs else None, validation_given="eval_set" in kwargs)
+                  test_history=history if reports_epochs else None, validation_given=validation_given,
+                  n_trained=len(labels) - held_back(estimator, len(labels), validation_given))
 
 
 @dataclass(frozen=True)
@@ -185,6 +233,7 @@ class Measured:
     predictions: np.ndarray
     seconds: float
     cpu_seconds: float
+    test_rounds: list | None
     validation_history: list | None
     diagnostics: object
     backend: str | None
@@ -213,16 +262,46 @@ def _history_problem(value):
     return None
 
 
+def rounds(estimator):
+    """A function giving the predictions of a fitted boosting estimator after each of its rounds, one
+    array per round (scikit-learn's staged_predict, LightGBM's predict(X, num_iteration=k)), or None."""
+    staged = getattr(estimator, "staged_predict", None)
+    if callable(staged):
+        return lambda X: list(staged(X))
+    booster = getattr(estimator, "booster_", None)
+    if booster is not None and callable(getattr(booster, "current_iteration", None)) and _takes(
+            estimator.predict, "num_iteration"):
+        return lambda X: [estimator.predict(X, num_iteration=k) for k in range(1, booster.current_iteration() + 1)]
+    return None
+
+
+def _round_counts(estimator, images, labels):
+    """The correct count on `images` after each round of a boosting estimator, or None."""
+    predict_rounds = rounds(estimator)
+    if predict_rounds is None:
+        return None
+    return [int(np.sum(np.asarray(predictions) == labels)) for predictions in predict_rounds(images.copy())]
+
+
 def measure(name, estimator, dataset, fitted, warn):
     """Predict the test images with the fitted `estimator` and read its hooks back (see above)."""
     start, cpu_start = time.perf_counter(), cpu_seconds()
     predictions = _predict_test(name, estimator, dataset, fitted.classes)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     diagnose = getattr(estimator, "diagnose", None)
+    validation_history = (_hook("history_", lambda: getattr(estimator, "history_", None), _history_problem, warn)
+                          if fitted.validation_given else None)
+    test_rounds = None
+    if fitted.test_history is None:  # an estimator that reports no epochs may have boosting rounds
+        test_rounds = _hook("per-round predictions", lambda: _round_counts(estimator, dataset.test.images,
+                                                                           dataset.test.labels), lambda v: None, warn)
+        if test_rounds and fitted.validation_given and validation_history is None:
+            validation = dataset.validation
+            validation_history = _hook("per-round predictions", lambda: _round_counts(
+                estimator, validation.images, validation.labels), lambda v: None, warn)
     return Measured(
-        predictions=predictions, seconds=seconds, cpu_seconds=cpu,
-        validation_history=_hook("history_", lambda: getattr(estimator, "history_", None), _history_problem, warn)
-        if fitted.validation_given else None,
+        predictions=predictions, seconds=seconds, cpu_seconds=cpu, test_rounds=test_rounds or None,
+        validation_history=validation_history,
         diagnostics=_hook("diagnose()", lambda: diagnose(dataset.test.images.copy()) if callable(diagnose) else None,
                           lambda value: None, warn),
         backend=_hook("backend_", lambda: getattr(estimator, "backend_", None),

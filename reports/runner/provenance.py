@@ -16,6 +16,8 @@ from pathlib import Path
 
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "scikit-learn-intelex", "joblib", "threadpoolctl")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Sent with the code to a Dask worker, whose copy is no git checkout: the commit that code is at.
+COMMIT_FILE = "COMMIT"
 # Environment variables that choose the BLAS kernel or NumPy's SIMD loops: recorded where they are set.
 NUMERICS_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
 
@@ -87,7 +89,8 @@ def history():
 
 
 def git_commit():
-    """The short commit of the project's checkout, marked when tracked files have uncommitted changes."""
+    """The short commit of the project's checkout, marked when tracked files have uncommitted changes;
+    on a Dask worker, the commit of the checkout its code was sent from (COMMIT_FILE)."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -96,5 +99,8 @@ def git_commit():
         commit = git("rev-parse", "--short", "HEAD")
         dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
+        try:
+            return (PROJECT_ROOT / COMMIT_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return "unknown (not a git checkout)"
     return commit + (" (with uncommitted changes)" if dirty else "")

@@ -10,6 +10,9 @@ A run is one classifier with one seed. Its record has three parts:
   why, in one line, in their place;
 - the stamp (STAMP): where and when it was computed, which changes no number.
 
+A failure also keeps the last frames of the classifier's own exception (`traceback`: file, line and
+code of each, the runner's frames left out), so that a plug-in's bug can be found from its run file.
+
 A Run reads like the dict it is stored as (`run["correct"]`, `"failed" in run`), so the collectors,
 the CSV tables and the figures take it as they take any mapping. `Run.from_json` checks everything a
 run must satisfy before anything is shown: its schema, its fields, and counts that agree with its
@@ -18,6 +21,7 @@ predictions (a hand-edited count is caught).
 
 import datetime
 import json
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -33,6 +37,9 @@ RESULT = ("data_sha256", "n_train", "n_test", "correct", "classes", "predictions
           "diagnostics", "backend")
 STAMP = ("provenance", "created")
 HISTORIES = ("history", "validation_history")
+FAILURE = ("failed", "traceback")  # a failure's record: why, and where (the traceback is optional)
+TRACEBACK_FRAMES = 6  # the last frames of a classifier's exception kept in its failure record
+RUNNER_CODE = "/reports/runner/"  # frames of the runner's own code, left out of a failure's traceback
 
 
 class RunRecordError(ValueError):
@@ -55,6 +62,7 @@ class Run(Mapping):
     provenance: dict
     created: str
     failed: str | None = None
+    traceback: str | None = None
     data_sha256: str | None = None
     n_train: int | None = None
     n_test: int | None = None
@@ -96,8 +104,13 @@ class Run(Mapping):
     @classmethod
     def failure(cls, experiment, seed, error):
         """The record of a run that failed: what was tried and why, in place of a result. It is the
-        result of these inputs, as a run is: the same command does not try again, a change does."""
-        return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error))
+        result of these inputs, as a run is: the same command does not try again, a change does
+        (or `--retry-failed`). The last frames of the exception that caused it are kept with it."""
+        return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error), traceback=frames_of(error))
+
+    def renamed(self, name):
+        """This record under another classifier's name (a name is not part of a run's identity)."""
+        return Run(**{**self._fields(), "name": name})
 
     def replace_identity(self, ident):
         """This record with `ident` as its identity (a worker's own, computed where it ran)."""
@@ -105,7 +118,8 @@ class Run(Mapping):
 
     # ---- as a mapping: the keys of the stored dict
     def keys(self):
-        return (*HEADER, *(("failed",) if self.failed is not None else RESULT), *STAMP)
+        failure = ("failed", *(("traceback",) if self.traceback is not None else ()))
+        return (*HEADER, *(failure if self.failed is not None else RESULT), *STAMP)
 
     def __getitem__(self, key):
         if key not in self.keys():
@@ -135,8 +149,8 @@ class Run(Mapping):
         if not isinstance(stored, dict) or stored.get("schema") != RUN_SCHEMA:
             found = stored.get("schema") if isinstance(stored, dict) else type(stored).__name__
             raise SchemaError(f"not a {RUN_SCHEMA} run file (schema {found!r})")
-        expected = (*HEADER, *(("failed",) if "failed" in stored else RESULT), *STAMP)
-        missing = [key for key in expected if key not in stored]
+        expected = (*HEADER, *(FAILURE if "failed" in stored else RESULT), *STAMP)
+        missing = [key for key in expected if key not in stored and key != "traceback"]
         if missing:
             raise RunRecordError(f"no {', '.join(missing)}")
         unknown = sorted(set(stored) - set(expected))
@@ -149,6 +163,8 @@ class Run(Mapping):
         if self.failed is not None:
             if not isinstance(self.failed, str):
                 raise RunRecordError("its failure is not a message")
+            if self.traceback is not None and not isinstance(self.traceback, str):
+                raise RunRecordError("its traceback is not text")
             return self
         predictions, labels = self.predictions, self.test_labels
         if not (isinstance(predictions, list) and isinstance(labels, list) and len(predictions) == len(labels)
@@ -165,6 +181,20 @@ class Run(Mapping):
             if history is not None and not (isinstance(history, list) and all(type(h) is int for h in history)):
                 raise RunRecordError(f"its {key.replace('_', ' ')} is not a list of whole numbers")
         return self
+
+
+def frames_of(error):
+    """The last frames of what raised `error` (its cause, for an error that names a classifier's own
+    exception), as Python prints them, without the runner's frames; None when there are none."""
+    cause = error.__cause__ if isinstance(error, BaseException) and error.__cause__ is not None else error
+    if not isinstance(cause, BaseException) or cause.__traceback__ is None:
+        return None
+    frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
+              if RUNNER_CODE not in frame.filename.replace("\\", "/")][-TRACEBACK_FRAMES:]
+    if not frames:
+        return None
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(cause), cause)
+    return "".join(lines).rstrip("\n")
 
 
 class SchemaError(RunRecordError):

@@ -26,10 +26,12 @@ import difflib
 import inspect
 import io
 import re
+import sys
 import tokenize
 
 from reports.runner.experiments import BY_NAME, Experiment
 from reports.runner.factory import import_factory
+from reports.runner.seed_unused import seed_unused
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 HEADER = re.compile(r"\s*(?P<name>[^\s=]*)=(?P<path>[^\s]*)(?P<rest>.*)", re.DOTALL)
@@ -113,7 +115,7 @@ def _takes_random_state(factory):
 # The reserved key of a spec that says how a plug-in is seeded; never passed to the factory.
 SEEDING = "seeding"
 SEEDINGS = ("seeds", "fixed", "deterministic")
-KWARGS_TYPO = 0.8  # how close an unknown name must be to a known one to be refused as its misspelling
+KWARGS_TYPO = 0.8  # how close an unknown name must be to a known one to be suggested in a warning
 
 
 def known_parameters(factory):
@@ -137,10 +139,12 @@ def known_parameters(factory):
     return names, True
 
 
-def check_params(factory, params, name):
+def check_params(factory, params, name, warn=None):
     """Refuse, before anything is fitted, a parameter `factory` does not take, suggesting the closest
-    name it does take. Where the factory also takes names it does not list (**kwargs), only a near
-    miss of a listed name is refused: anything else may be one of its pass-through options."""
+    name it does take. Where the factory also takes names it does not list (**kwargs: LightGBM and
+    XGBoost hand them to their library, which knows aliases such as LightGBM's `max_leaves` for
+    `num_leaves`), nothing is refused: a near miss of a listed name is only warned of, through `warn`
+    (stderr by default), since the library decides."""
     known, open_ended = known_parameters(factory)
     if known is None:
         return
@@ -149,11 +153,18 @@ def check_params(factory, params, name):
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=KWARGS_TYPO if open_ended else 0.6)
-        if open_ended and not close:
+        if open_ended:
+            if close:
+                (warn or _warn)(f"warning: {name}: {key!r} is not a parameter {title} lists; it is passed through "
+                                f"its **kwargs to its library (an alias, or a typo of {close[0]!r}?)")
             continue
         hint = f"; did you mean {close[0]!r}?" if close else (
             f"; it takes {', '.join(known)}" if known else "; it takes no parameters")
         raise RegistryError(f"{name}: {title} has no parameter {key!r}{hint}")
+
+
+def _warn(line):
+    print(line, file=sys.stderr, flush=True)
 
 
 def parse_plugin(spec):
@@ -183,8 +194,8 @@ def _stochastic(factory, params, seeding, name):
     factory suggests: given a random_state, the user has chosen one run; otherwise a factory that takes
     one is tried over seeds until two of them show whether it really is stochastic (the probe)."""
     takes = _takes_random_state(factory)
-    if seeding is None:
-        return takes and "random_state" not in params
+    if seeding is None:  # undeclared: probed, unless its documentation says the seed is unused here
+        return takes and "random_state" not in params and not seed_unused(factory, params)
     if seeding not in SEEDINGS:
         raise RegistryError(f"{name}: seeding={seeding!r}; it is one of {', '.join(SEEDINGS)}")
     if seeding == "seeds" and not takes:

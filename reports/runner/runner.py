@@ -2,8 +2,9 @@
 
 1. The runs the request wants: every seed of each stochastic classifier, one run of a deterministic
    one. A plug-in that takes `random_state` but whose spec does not say how it is seeded is first run
-   with seeds 0 and 1 (the probe): alike, it is deterministic and seed 0's run is its one run; unlike,
-   it runs over every seed, the probe's two fits among them.
+   with seeds 0 and 1 (the probe): alike, it is deterministic, and its two runs are its result, so
+   that the report shows what was measured (seeds 0 and 1 predict alike); unlike, it runs over every
+   seed, the probe's two fits among them.
 2. A run is a file named by its identity (reports/runner/identity.py): one that exists and reads back
    whole is reused; one that cannot be read is moved aside, said in one line, and computed again.
    Each run file is read once per command.
@@ -11,20 +12,28 @@
    cluster, the same loop), longest first, each run that uses every core beside the longest that uses
    one. Each run file is written as it arrives, named by the identity its worker computed; so Ctrl-C
    keeps every finished run, and a worker with other code or numerics never fills this machine's place.
+4. No fit is paid twice: a run missing under its name but filed under another name with the same
+   identity (the name is not part of it) is filed under this one too; two names for one estimator in
+   one command are one fit; one command at a time computes in a results folder (reports/runner/lock.py).
 
 The runner returns the runs (Run records) and the problems it met (Problem records); it shows
 nothing of them. Deciding whether the report is stale and rendering it is the publish step's
 (reports/publish.py), above the runner and the renderer. A classifier's own failure is a run (a
-failure record), kept until its code or spec changes; a failure of the environment (an import, a
-build) is a problem, said and tried again next time, never stored.
+failure record, with the last frames of its exception), kept until its code or spec changes or the
+command is told to retry failures (`--retry-failed`, `make report RETRY=1`); a failure of the
+environment (an import, a build) is a problem, said and tried again next time, never stored. A run
+wanted that has no file at the end and no problem naming it (a cluster that never answered) is a
+problem too: every run missing from a report is said.
 """
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from reports.runner.executors import executor_for
 from reports.runner.identity import identity, run_path
+from reports.runner.lock import results_lock
 from reports.runner.progress import Progress
 from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run, write_run
@@ -121,13 +130,14 @@ class Stored:
 
 
 def _probe_result(experiment, results, stored):
-    """For a probed plug-in: None while a probe run is missing, else whether seeds 0 and 1 differ."""
+    """For a probed plug-in: None while a probe run is missing, else "random" (seeds 0 and 1 differ),
+    "alike" (they predict alike) or "failed"."""
     runs = [stored[run_path(results, experiment, seed)] for seed in PROBE_SEEDS]
     if any(run is None for run in runs):
         return None
     if any("failed" in run for run in runs):
-        return False  # it fails: the first failure is its result
-    return runs[0]["predictions"] != runs[1]["predictions"]
+        return "failed"  # the first failure is its result
+    return "random" if runs[0]["predictions"] != runs[1]["predictions"] else "alike"
 
 
 def wanted_runs(request, stored=None):
@@ -142,11 +152,77 @@ def wanted_runs(request, stored=None):
         elif how == "seeds":
             seeds = list(range(n_seeds))
         else:
-            random = _probe_result(experiment, request.results, stored)
-            probing |= random is None
-            seeds = list(PROBE_SEEDS) if random is None else list(range(n_seeds)) if random else [0]
+            found = _probe_result(experiment, request.results, stored)
+            probing |= found is None
+            seeds = {None: list(PROBE_SEEDS), "alike": list(PROBE_SEEDS), "failed": [0]}.get(
+                found, list(range(n_seeds)))
         wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
     return wanted, probing
+
+
+def expected_seconds(wanted):
+    """What a run is expected to take: the fit and predict seconds of the newest run of the same
+    classifier in this results folder (another seed, or the code before an edit: made here, lately),
+    else its listed cost. The progress line's estimate starts from it (reports/runner/progress.py)."""
+    folder = wanted.path.parent
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json"), key=lambda p: -p.stat().st_mtime)[:1]:
+            try:
+                run = read_run(path)
+            except StoreError:
+                break
+            if "failed" not in run:
+                return run["fit_seconds"] + run["predict_seconds"]
+    return wanted.experiment.seconds
+
+
+def filed_elsewhere(wanted, stored):
+    """The path of a usable run file of the same identity as `wanted`, filed under another classifier's
+    name (the name is not part of a run's identity: an estimator named differently, or unnamed), or None."""
+    for other in sorted(wanted.path.parent.parent.glob(f"*/{wanted.path.name}")):
+        if other != wanted.path and stored[other] is not None:
+            return other
+    return None
+
+
+def file_under(wanted, other, stored):
+    """File the run at `other` under `wanted`'s name too: the same identity, so the same numbers."""
+    run = stored[other].renamed(wanted.experiment.name)
+    write_run(wanted.path, run)
+    stored[wanted.path] = run
+
+
+def reuse_same_identity(wanted, stored, say, dry_run):
+    """The paths of `wanted` runs that are missing but were computed under another name: filed under
+    their own name now (only named in a dry run), never fitted again."""
+    reused = set()
+    for w in wanted:
+        if w.path.is_file():
+            continue
+        other = filed_elsewhere(w, stored)
+        if other is not None:
+            if not dry_run:
+                file_under(w, other, stored)
+            say(f"{w.label}: {'would reuse' if dry_run else 'reused'} the run of the same identity filed as "
+                f"{other.parent.name}/{other.name}")
+            reused.add(w.path)
+    return reused
+
+
+def one_of_each_identity(missing):
+    """(the missing runs to compute, one per identity; [(twin, the path its first is computed at)]):
+    two names for one estimator in one request are one fit."""
+    first, twins = {}, []
+    for w in missing:
+        if w.path.name in first:
+            twins.append((w, first[w.path.name].path))
+        else:
+            first[w.path.name] = w
+    return list(first.values()), twins
+
+
+def indented(text, margin="    "):
+    return "\n".join(margin + line for line in text.splitlines())
 
 
 def schedule(missing):
@@ -203,41 +279,59 @@ def compute(missing, executor, results, progress, stored, verbose=False):
                                       f"({_difference(asked, run['identity'])} differ from this machine's), stored "
                                       f"as {path.name}, not used for this report"))
         outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
-        progress.finished(w.experiment.seconds, f"{w.label}: {outcome}")
+        progress.finished(w.label, f"{w.label}: {outcome}")
+        if verbose and run.get("traceback"):
+            progress.print(f"{w.label}: where it failed (last frames):\n" + indented(run["traceback"]))
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
         for line, name in library_warnings.items():
             progress.print(f"warning ({name}): {line}")
     return problems
 
 
-def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None):
+def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None,
+                retry_failed=False):
     """Compute what `request` is missing on `executor` (when None, the one the request names, made
     only if something is missing: reports/runner/executors.py) and return the Outcome. A dry run
-    computes nothing and lists, one line each, what it would compute."""
+    computes nothing and lists, one line each, what it would compute. With `retry_failed`, a run
+    whose file records a failure is computed again. One command at a time computes in a results
+    folder (reports/runner/lock.py): a second one waits."""
     stream = stream or sys.stderr
 
     def say(line):
         print(line, file=stream, flush=True)
 
+    with contextlib.nullcontext() if dry_run else results_lock(request.results, say):
+        return _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say)
+
+
+def _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say):
     stored = Stored(say, dry_run)
-    problems = []
+    problems, retried = [], set()
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
             wanted, probing = wanted_runs(request, stored)
-            missing = [w for w in wanted if stored[w.path] is None]
+            reused = reuse_same_identity(wanted, stored, say, dry_run)
+            missing = [w for w in wanted if w.path not in reused and (stored[w.path] is None or (
+                retry_failed and w.path not in retried and "failed" in stored[w.path]))]
+            retried.update(w.path for w in missing)
             if dry_run:
                 _list(missing, probing, stream)
                 break
+            missing, twins = one_of_each_identity(missing)
             if missing:
                 executor = executor or executor_for(request)
                 if not quiet:
                     say(f"computing {len(missing)} of {len(wanted)} runs on {executor.name}"
                         + (" (then the rest of the probed plug-ins' seeds)" if probing else ""))
-                progress = Progress([w.experiment.seconds for w in missing], executor.jobs, stream, quiet=quiet)
+                progress = Progress([(w.label, expected_seconds(w)) for w in schedule(missing)], executor.jobs,
+                                    stream, quiet=quiet)
                 try:
                     problems += compute(missing, executor, request.results, progress, stored, verbose)
                 finally:
                     progress.close()
+                for twin, computed_first in twins:  # the same identity under another name: filed, not fitted
+                    if stored[computed_first] is not None:
+                        file_under(twin, computed_first, stored)
             if not probing:
                 break
     except KeyboardInterrupt:
@@ -249,7 +343,18 @@ def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=F
         if executor is not None:
             executor.close()
     runs = {w.path: stored[w.path] for w in wanted if stored[w.path] is not None}
+    if not dry_run:
+        problems += unexplained(wanted, stored, problems)
     return Outcome(runs, tuple(problems), tuple(w for w in wanted if stored[w.path] is None), len(wanted), probing)
+
+
+def unexplained(wanted, stored, problems):
+    """A Problem for each wanted run that has no file and no Problem naming it (a cluster that went
+    away before answering for it): every run missing from a report is said, never left out silently."""
+    named = {(problem.classifier, problem.seed) for problem in problems}
+    return [w.problem(f"{w.label}: not computed (no result came back for it); run the same command again")
+            for w in wanted if stored[w.path] is None
+            and (w.experiment.name, w.seed if w.experiment.stochastic else None) not in named]
 
 
 def _list(missing, probing, stream):
