@@ -295,11 +295,11 @@ INLINE void chunk_product(int lanes, sparse x, const int64_t *ends, const double
 /* The sparse columns of a layer's input, one per input: the examples where it is nonzero, ascending,
  * with its values; what the weight gradient sums over. Input i's column has count[i] entries, in the
  * m_max slots from i * m_max. They are filled as the feedforward reads the input (chunk_batch_product),
- * then every input is listed in `touched`, grouped by its number of entries, those with none first
+ * then the inputs with entries are listed in `touched`, grouped by their number of entries
  * (group_by_count), and the columns are emptied as the update uses them. */
 typedef struct {
-    int64_t m_max, first_touched;
-    int32_t *count, *example, *touched;
+    int64_t m_max, touched_count;
+    int32_t *count, *example, *touched, *with_entries;
     double *value;
     int64_t *count_start;
 } columns;
@@ -454,21 +454,27 @@ static void backpropagate(const layer *L, layer *below, int64_t m, int32_t *posi
     }
 }
 
-/* Every input listed in c->touched grouped by its number of entries, those with entries from
- * c->first_touched on, so that the update's loop over a column runs as many times for input after
- * input (a loop count the CPU predicts); the order in which inputs are updated changes no bit, as each
- * weight's sum is its own. */
+/* The inputs whose columns have entries, listed in c->touched grouped by their number of entries, so
+ * that the update's loop over a column runs as many times for input after input (a loop count the CPU
+ * predicts); the order in which inputs are updated changes no bit, as each weight's sum is its own. */
 static void group_by_count(columns *c, int64_t n_in, int64_t m)
 {
+    int64_t seen = 0;
+    for (int64_t i = 0; i < n_in; i++) { /* the inputs with entries, in order */
+        c->with_entries[seen] = (int32_t)i; /* kept (seen moves past it) only if it has entries */
+        seen += c->count[i] != 0;
+    }
     int64_t *start = c->count_start; /* start[k]: where the inputs of k entries begin */
     memset(start, 0, (m + 2) * sizeof *start);
-    for (int64_t i = 0; i < n_in; i++)
-        start[c->count[i] + 1]++;
+    for (int64_t t = 0; t < seen; t++)
+        start[c->count[c->with_entries[t]] + 1]++;
     for (int64_t k = 0; k <= m; k++)
         start[k + 1] += start[k];
-    c->first_touched = start[1]; /* the inputs without entries come first */
-    for (int64_t i = 0; i < n_in; i++)
-        c->touched[start[c->count[i]]++] = (int32_t)i;
+    for (int64_t t = 0; t < seen; t++) {
+        const int32_t i = c->with_entries[t];
+        c->touched[start[c->count[i]]++] = i;
+    }
+    c->touched_count = seen;
 }
 
 /* BP4 summed over a mini-batch of at most GEMM_Q examples, and the step (chapter 1, eq. 20), for a
@@ -502,7 +508,7 @@ static void update(layer *L, int64_t m, double step, double *gradient)
         /* Chunk after chunk of outputs, each over every input: a chunk's size is then a constant in the
          * loop over inputs, which is most of the work. */
 #define STEP_CHUNK(lanes)                                                                           \
-    for (int64_t t = c->first_touched; t < L->n_in; t++) {                                                \
+    for (int64_t t = 0; t < c->touched_count; t++) {                                                \
         const int64_t i = c->touched[t], s = i * c->m_max;                                          \
         const sparse column = {c->example + s, c->value + s, c->count[i]};                          \
         chunk_step(lanes, column, L->delta + o, L->width_out, L->wt + i * L->width_out + o, step); \
@@ -510,7 +516,7 @@ static void update(layer *L, int64_t m, double step, double *gradient)
         FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
 #undef STEP_CHUNK
     } else {
-        for (int64_t t = c->first_touched; t < L->n_in; t++) {
+        for (int64_t t = 0; t < c->touched_count; t++) {
             const int64_t i = c->touched[t], s = i * c->m_max;
             const sparse column = {c->example + s, c->value + s, c->count[i]};
             double *row = L->wt + i * L->width_out;
@@ -519,7 +525,7 @@ static void update(layer *L, int64_t m, double step, double *gradient)
                 row[o] = row[o] - gradient[o] * step;
         }
     }
-    for (int64_t t = c->first_touched; t < L->n_in; t++) {
+    for (int64_t t = 0; t < c->touched_count; t++) {
         const int64_t i = c->touched[t];
         c->count[i] = 0; /* the column emptied for the next mini-batch */
         if (L->w)
@@ -562,7 +568,7 @@ static void free_layers(layer *layers, int64_t count)
         free(L->wt), free(L->w), free(L->b), free(L->a), free(L->delta), free(L->ends_in), free(L->ends_out);
         free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->next);
         columns *c = &L->columns;
-        free(c->count), free(c->example), free(c->value), free(c->touched), free(c->count_start);
+        free(c->count), free(c->example), free(c->value), free(c->touched), free(c->with_entries), free(c->count_start);
     }
     free(layers);
 }
@@ -597,10 +603,11 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         c->example = malloc(entries * sizeof *c->example);
         c->value = malloc(entries * sizeof *c->value);
         c->touched = malloc(L->n_in * sizeof *c->touched);
+        c->with_entries = malloc((L->n_in + 1) * sizeof *c->with_entries); /* one past: see group_by_count */
         c->count_start = malloc((m_max + 2) * sizeof *c->count_start);
         if (!L->wt || (l > 0 && (!L->w || !L->position || !L->value)) || !L->b || !L->a || !L->delta
             || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !c->count || !c->example
-            || !c->value || !c->touched || !c->count_start) {
+            || !c->value || !c->touched || !c->with_entries || !c->count_start) {
             free_layers(layers, count);
             return NULL;
         }
