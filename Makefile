@@ -13,7 +13,8 @@ MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# A stamp inside the venv: the venv is (re)built when requirements.txt changes.
+# A stamp inside the venv: the venv is made if it is missing, and brought up to requirements.txt
+# whenever that changes (in place: it may be a link to a venv shared between checkouts).
 VENV_READY := $(VENV)/.requirements-installed
 DATA := data/mnist.npz
 
@@ -54,7 +55,7 @@ help:
 
 # ---------------------------------------------------------------- set-up and data
 $(VENV_READY): requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
@@ -72,8 +73,9 @@ venv: $(VENV_READY)
 data: | $(VENV_READY)
 	$(PY) -m data
 
+# Across every core (pytest-xdist): a worker that runs out of tests takes over those still queued on another.
 test: $(VENV_READY) $(DASK_READY)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 # ---------------------------------------------------------------- report and chapter
 # $(call quote,TEXT): TEXT as one shell word. Settings are passed unexpanded ($(value ...)), as typed,

@@ -10,6 +10,7 @@ import pytest
 
 from reports.runner.dask_address import ClusterError, parse_address
 from reports.runner.executors import connect
+from tests.deadlines import scaled
 
 DEADLINE = 2  # seconds given to each connection attempt here
 
@@ -68,7 +69,8 @@ def fails_fast(address, message):
     start = time.monotonic()
     with pytest.raises(ClusterError, match=message) as caught:
         connect(address, seconds=DEADLINE)
-    assert time.monotonic() - start < DEADLINE + 5  # a deadline is part of the contract, not a speed test
+    # It gave up instead of hanging: the deadline is part of the contract (a busy machine is allowed longer).
+    assert time.monotonic() - start < scaled(DEADLINE + 5)
     assert "\n" not in str(caught.value) and address in str(caught.value)
 
 
@@ -104,7 +106,7 @@ def test_a_real_scheduler_is_recognised():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, processes=False, protocol="tcp", host="127.0.0.1",
                                   dashboard_address=":0") as cluster:
-        with connect(cluster.scheduler_address, seconds=DEADLINE) as client:
+        with connect(cluster.scheduler_address, seconds=scaled(10)) as client:  # a real one: time to answer
             assert client.scheduler_info()["address"] == cluster.scheduler_address
 
 
@@ -122,4 +124,4 @@ def test_a_server_that_imitates_the_handshake_is_one_line_within_the_deadline(im
     with pytest.raises(ClusterError) as caught:
         connect(f"tcp://127.0.0.1:{impostor}", seconds=DEADLINE)
     assert f"cannot use tcp://127.0.0.1:{impostor} as a Dask scheduler" in str(caught.value)
-    assert "\n" not in str(caught.value) and time.monotonic() - start < 6 * DEADLINE
+    assert "\n" not in str(caught.value) and time.monotonic() - start < scaled(6 * DEADLINE)

@@ -15,6 +15,7 @@ import pytest
 
 from data import mnist
 from common.files import HOST, WriteError, atomic_path, write_text_atomic
+from tests.deadlines import scaled
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,8 +107,10 @@ def test_a_blank_or_directory_mnist_pkl_gz_is_one_line(monkeypatch, value, messa
 
 
 def wait_for(paths, process, seconds=60):
-    """Wait until one of `paths()` exists (or the process ended); return them."""
-    for _ in range(int(seconds / 0.05)):
+    """Wait until one of `paths()` exists (or the process ended), at most `seconds` on a quiet machine
+    (scaled by its load); return them."""
+    deadline = time.monotonic() + scaled(seconds)
+    while time.monotonic() < deadline:
         found = list(paths())
         if found or process.poll() is not None:
             return found
@@ -120,24 +123,34 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
     gate.mkdir()
     (gate / "open-0").touch()  # seed 0 finishes; seed 1 waits at the gate until interrupted
     script = textwrap.dedent(f"""
+        import signal
         import sys
         import numpy as np
+        # Ctrl-C as a terminal delivers it, whatever this test's own parent did with SIGINT (a process
+        # started in the background of a shell without job control inherits it ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from sklearn.datasets import load_digits
-        import reports.__main__ as cli
         from data import mnist
         data = load_digits()
         images, labels = (data.data / 17).astype(np.float32), data.target
         digits = mnist.MNIST(mnist.Split(images[:1200], labels[:1200]), mnist.Split(images[:0], labels[:0]),
                              mnist.Split(images[1200:], labels[1200:]), "digits")
-        cli.load_mnist = lambda **_: digits
+        # At the source, before the command is imported: however the command reaches the loader, it
+        # gets the digits, and the test needs no data/mnist.npz (a clean clone has none).
+        mnist.load_mnist = lambda **_: digits
+        import reports.__main__ as cli
         sys.exit(cli.main(["evaluate", "gated=tests.plugins:Gate gate={str(gate)!r}", "--seeds", "0", "1",
                            "--results", {str(tmp_path / "results")!r}, "--quiet"]))
     """)
     process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    assert wait_for(lambda: gate.glob("started-*-1"), process)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        assert wait_for(lambda: gate.glob("started-*-1"), process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=scaled(60))
+    finally:  # never leave the command waiting at the gate
+        (gate / "open").touch()
+        process.kill()
     assert process.returncode == 130
     assert err.splitlines()[-1] == "interrupted; finished runs are kept, run the same command to resume"
     assert "Traceback" not in err
