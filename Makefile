@@ -49,6 +49,7 @@ help:
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
 	@echo "make bench     measure the network, the SVC backends, make report and make chapter -> RESULTS/bench.md"
 	@echo "make crosscheck   the network's C epoch built by several compilers and for aarch64: one digest"
+	@echo "make self-test-digest   after a deliberate change of network/compiled_epoch.c: its new SELF_TEST_SHA256"
 	@echo "make plugin-example   the README's plug-in example: a second report (REPORT_MD) from the same runs"
 	@echo "make readme    paste the latest generated tables into README.md"
 	@echo "make clean     remove what the project wrote in RESULTS;  make distclean: also the venv and the data"
@@ -158,3 +159,10 @@ crosscheck: | $(VENV_READY)
 		else echo "note: not installed:$$missing (install them as root to run every build)" >&2; fi; \
 	fi
 	$(PY) -m pytest -q -rs tests/test_crossbuild.py
+
+# After a deliberate change of the network's arithmetic (network/compiled_epoch.c), the digest its
+# self-test now gives, to be written into SELF_TEST_SHA256 in network/compiled_epoch.py; then
+# `make crosscheck` shows that every build gives it.
+.PHONY: self-test-digest
+self-test-digest: | $(VENV_READY)
+	$(PY) network/compiled_epoch.py digest

@@ -13,33 +13,12 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 
 from network import compiled_epoch
 from network.network import Network
+from network.numerics import numerics  # noqa: F401  (a run's identity finds it here: reports/runner/identity.py)
 
 
 # An output neuron is saturated when its activation stays below SATURATED_BELOW or above
 # SATURATED_ABOVE on at least SATURATED_SHARE of the images (see `diagnose`).
 SATURATED_BELOW, SATURATED_ABOVE, SATURATED_SHARE = 0.01, 0.99, 0.99
-
-
-def numerics():
-    """What, besides the code and the data, decides the network's numbers here, as a JSON-ready dict
-    (a run's identity holds it).
-
-    Where the compiled epoch is usable (built, and its self-test passed), the arithmetic is the
-    portable C file's, the same on every machine: nothing about this machine counts, only NumPy's
-    version, whose random generator draws the initial weights and the shuffles. Elsewhere NumPy
-    trains, and its numbers depend on the BLAS library and kernel and on NumPy's own SIMD loops."""
-    versions = {"numpy": np.__version__}
-    if compiled_epoch.why_not() is None:
-        return {"arithmetic": f"portable C: network/{compiled_epoch.SOURCE.name}", "libraries": versions}
-    from threadpoolctl import threadpool_info
-    from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_dispatch__, __cpu_features__
-    import scipy
-
-    np.ones((2, 2)) @ np.ones((2, 2))  # NumPy's BLAS is loaded by now
-    blas = sorted({f"{info['internal_api']} {info['version']} ({info.get('architecture') or 'unknown kernel'})"
-                   for info in threadpool_info() if info["user_api"] == "blas"})
-    return {"arithmetic": "NumPy", "libraries": {**versions, "scipy": scipy.__version__}, "blas": blas,
-            "numpy_simd": [*__cpu_baseline__, *(f for f in __cpu_dispatch__ if __cpu_features__.get(f))]}
 
 
 def _seed_for_generator(random_state):

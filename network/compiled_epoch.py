@@ -19,7 +19,9 @@ stale build. A build is trusted only once it has proved itself:
 The self-test trains a tiny network, made in code from integers, for a few epochs with odd sizes, a
 mini-batch of 1 and inputs summed in two blocks, and compares the SHA-256 of its weights with
 SELF_TEST_SHA256, the digest every correct build gives: a compiler that miscompiles the file is
-refused with one note.
+refused with one note. After a deliberate change of the arithmetic, `make self-test-digest` (this
+file run as `python network/compiled_epoch.py digest`) prints the digest of this machine's build, to
+be written into SELF_TEST_SHA256; `make crosscheck` then shows that every build gives it.
 """
 
 import ctypes
@@ -151,8 +153,9 @@ def _prove(library):
         raise OSError("loading it switched subnormal numbers off (was it built with -ffast-math?)")
     digest = self_test_digest(library)
     if digest != SELF_TEST_SHA256:
-        raise OSError(f"it fails the self-test (weights digest {digest[:12]}, expected {SELF_TEST_SHA256[:12]}): "
-                      "the compiler or its flags change the arithmetic")
+        raise OSError(f"it fails the self-test (weights digest {digest}, expected SELF_TEST_SHA256 {SELF_TEST_SHA256}): "
+                      "the compiler or its flags change the arithmetic; after a deliberate change of "
+                      f"{SOURCE.name}, `make self-test-digest` prints the digest to write into SELF_TEST_SHA256")
 
 
 def _load():
@@ -309,9 +312,36 @@ def self_test_digest(library):
     return hashlib.sha256(b"".join(a.astype("<f8").tobytes() for a in weights + biases)).hexdigest()
 
 
-if __name__ == "__main__":  # python network/compiled_epoch.py prove LIBRARY: _prove_in_a_separate_process
+def print_self_test_digest():
+    """`make self-test-digest`: build SOURCE with the portable flags into a temporary directory, and
+    print the self-test digest of that build, and whether it is SELF_TEST_SHA256. Exit status 1 when
+    it cannot be built, or computes without subnormal numbers (its digest would be no build's)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="self-test-digest-") as directory:
+        library = Path(directory) / "compiled_epoch.so"
+        problem = _compile(_compiler(), FLAGS, library)
+        if problem is not None:
+            sys.exit(f"error: {SOURCE.name} could not be built: {problem}")
+        loaded = _open(library)
+        if not _subnormals_work():
+            sys.exit("error: loading the build switched subnormal numbers off; check CC and its flags")
+        digest = self_test_digest(loaded)
+    print(digest)
+    if digest == SELF_TEST_SHA256:
+        print(f"the same as SELF_TEST_SHA256 in {Path(__file__).name}: nothing to change", file=sys.stderr)
+    else:
+        print(f"SELF_TEST_SHA256 in {Path(__file__).name} is {SELF_TEST_SHA256}; if the change of {SOURCE.name} "
+              "is deliberate, write the digest above there, then run `make crosscheck` (every build must give it)",
+              file=sys.stderr)
+
+
+if __name__ == "__main__":  # prove LIBRARY: _prove_in_a_separate_process; digest: make self-test-digest
+    if sys.argv[1:] == ["digest"]:
+        print_self_test_digest()
+        sys.exit(0)
     if len(sys.argv) != 3 or sys.argv[1] != "prove":
-        sys.exit("usage: python network/compiled_epoch.py prove LIBRARY")
+        sys.exit("usage: python network/compiled_epoch.py prove LIBRARY | digest")
     try:
         _prove(_open(sys.argv[2]))
     except OSError as error:

@@ -63,15 +63,14 @@ def command_evaluate(args):
     from data import load_mnist
     from reports.runner.evaluate import evaluate_seeds
     from reports.runner.registry import is_plugin, resolve
-    from reports.runner.store import read_run
 
     experiment = resolve(args.classifier)
     seeds = args.seeds if experiment.stochastic else args.seeds[:1]
     dataset = load_mnist(repair=False)
     keep_failures = is_plugin(experiment)  # a plug-in's failure is a result; a built-in's is a bug: stop
-    paths = [path for _, path in evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet,
+    runs = [run for _, _, run in evaluate_seeds(experiment, seeds, dataset, args.results, quiet=args.quiet,
                                                  keep_failures=keep_failures)]
-    return 1 if any("failed" in read_run(path) for path in paths) else 0
+    return 1 if any("failed" in run for run in runs) else 0
 
 
 def check_render_arguments(runs, out, figures):

@@ -95,22 +95,23 @@ def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequ
     runs = list(runs)
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
     return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
-                        problems=problems,
+                        code=render_code(), problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
                         caps={name: experiment.chapter_seeds for name, experiment in BY_NAME.items()},
                         sequential=sequential)
 
 
 def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True,
-            retry_failed=False):
+            retry_failed=False, stored=None):
     """Compute what `request` is missing (on `executor`, or the one the request names; with
     `retry_failed`, stored failures too) and, with `render`, write its report if it is stale, from the
     runs there are even if some failed. Returns the Published outcome; says on `stream` (stderr) what
-    failed and what was written."""
+    failed and what was written. `stored`: the run files the command has read already
+    (reports/runner/runner.py's Stored)."""
     stream = stream or sys.stderr
     start = time.monotonic()
     outcome = run_request(request, executor, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream,
-                          retry_failed=retry_failed)
+                          retry_failed=retry_failed, stored=stored)
     paths = tuple(outcome.runs)
     if dry_run:
         stale = outcome.missing or report_fingerprint(request.out) != render_fingerprint(request, paths)

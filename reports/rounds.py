@@ -72,17 +72,19 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
     stream = stream or sys.stderr
     counts = first_counts(request.experiments)
     shared = _Shared(request, executor)
+    # Every round reads the run files of the rounds before it: each is read once, for all of them.
+    stored = Stored(lambda line: print(line, file=stream, flush=True), dry_run)
     try:
         while True:
             this_round = replace(request, seed_counts=dict(counts))
             if dry_run and not all(path.is_file() for path in wanted_paths(this_round)):
-                published = publish(this_round, shared, dry_run=True, quiet=quiet, stream=stream)
+                published = publish(this_round, shared, dry_run=True, quiet=quiet, stream=stream, stored=stored)
                 print("then more rounds wherever a verdict is still undecided, up to "
                       + ", ".join(f"{e.name} {e.chapter_seeds}" for e in request.experiments if is_sequential(e))
                       + " seeds", file=stream)
                 return published
             outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream,
-                                  retry_failed=retry_failed)
+                                  retry_failed=retry_failed, stored=stored)
             grow = {}
             for experiment in filter(is_sequential, request.experiments):
                 found = verdict_of(experiment, outcome.runs)
@@ -96,7 +98,7 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
                       + ", ".join(f"{name} {counts[name]} -> {n} seeds" for name, n in grow.items()), file=stream)
             counts.update(grow)
         return publish(replace(request, seed_counts=dict(counts)), shared, dry_run=dry_run, verbose=verbose,
-                       quiet=quiet, stream=stream)
+                       quiet=quiet, stream=stream, stored=stored)
     finally:
         shared.finish()
 

@@ -86,8 +86,9 @@ def test_every_fit_gets_its_own_copy_of_the_arrays(digits_mnist, tmp_path):
 
 
 def _runs(experiment, seeds, dataset, results_dir):
-    for seed, path in evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=True):
-        yield path, store.read_run(path)
+    for _, path, run in evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=True):
+        assert store.read_run(path) == run  # the file holds what was computed
+        yield path, run
 
 
 def test_runs_are_written_where_their_identity_says(digits_mnist, tmp_path):

@@ -4,8 +4,16 @@ the PNG covers the function, its arguments, the code and matplotlib's settings."
 import matplotlib
 import pytest
 
+from reports.publish import render_code
 from reports.render import figure_digest, figures
 from tests.records import synthetic_record
+
+
+@pytest.fixture(autouse=True)
+def rendering():
+    """Figures drawn as a render draws them: knowing the code that renders."""
+    with figure_digest.rendering_code(render_code()):
+        yield
 
 
 @pytest.fixture
@@ -58,6 +66,17 @@ def test_the_digest_covers_the_drawing_code_and_matplotlibs_settings(monkeypatch
     code["reports/render/figures.py"] = "edited"
     monkeypatch.setattr(figure_digest, "_code", lambda name: code)
     assert figure_digest.figure_digest(figures.confusion_figure.__wrapped__, arguments) != digest
+
+
+def test_without_the_code_that_renders_a_figure_has_no_digest(tmp_path):
+    record = synthetic_record("darkness", [2225], stochastic=False)
+    with figure_digest.rendering_code({}):
+        assert figure_digest.figure_digest(figures.confusion_figure.__wrapped__, {"record": record}) is not None
+    token = figure_digest._rendering.set(None)
+    try:
+        assert figure_digest.figure_digest(figures.confusion_figure.__wrapped__, {"record": record}) is None
+    finally:
+        figure_digest._rendering.reset(token)
 
 
 def test_a_function_that_could_hide_what_it_draws_has_no_digest_and_is_drawn_every_time(drawings, tmp_path):

@@ -126,5 +126,31 @@ def test_the_experiments_are_listed_once_and_the_makefile_names_none():
     assert {e.name for e in EXPERIMENTS} == {e.name for k in ("report", "chapter") for e in experiments_of(k)}
     makefile = "\n".join(line for line in (ROOT / "Makefile").read_text().splitlines()
                          if not line.lstrip().startswith(("#", "@echo")))
-    named = [e.name for e in EXPERIMENTS if re.search(rf"(?<![\w-]){re.escape(e.name)}(?![\w-])", makefile)]
+    named = [e.name for e in EXPERIMENTS if re.search(rf"(?<![\w./-]){re.escape(e.name)}(?![\w./-])", makefile)]
     assert named == [], f"the Makefile names {named}: derive them from reports/runner/experiments.py"
+
+
+@pytest.mark.parametrize("source, home", [
+    ("def numerics():\n    return {}\n", "mymodule"),
+    ("from json import numerics\n", "json"),
+    ("from json import dumps as numerics\n", "mymodule"),
+    ("numerics = dict\n", "mymodule"),
+    ("import json\n\ndef fit():\n    numerics = 1\n", None),  # not at the top level: not the module's
+])
+def test_a_modules_numerics_is_found_by_reading_it_not_running_it(user_module, source, home, monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "mymodule", raising=False)  # an earlier test's, imported from its own folder
+    user_module(source)
+    assert identity.numerics_home("mymodule") == home
+
+
+def test_the_networks_numerics_are_asked_without_loading_scikit_learn():
+    import subprocess
+    import sys
+
+    check = ("import sys; from reports.runner.identity import module_numerics; "
+             "arithmetic = module_numerics('network.classifier'); "
+             "print('sklearn' in sys.modules, 'arithmetic' in arithmetic)")
+    said = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert said.split() == ["False", "True"]  # a warm `make report` does not pay scikit-learn's import

@@ -3,8 +3,9 @@
 Every figure file carries, inside the PNG (a text chunk written with the image, so the two cannot part),
 the digest of everything that decides its pixels:
 - the drawing function and its arguments (the records, the test images, the paths excepted);
-- the code: the function's module and every module of the project it imports (reports/runner/
-  identity.py reads them, as it does for a run's identity; comments and docstrings do not count);
+- the code that renders: every module the render entry point imports, as the publish step read it
+  for the report's fingerprint (reports/publish.py; comments and docstrings do not count), given for
+  the render with `rendering_code`; a figure drawn without it has no digest;
 - matplotlib's settings (a matplotlibrc changes the picture) and the versions of matplotlib, NumPy and
   Pillow.
 A render that finds a file with the same digest at the figure's path keeps it and draws nothing: a
@@ -13,6 +14,7 @@ version, or not by us) or with another is drawn again. What is not seen: fonts i
 after a figure was drawn, when matplotlib's settings ask for them by a family name.
 """
 
+import contextlib
 import contextvars
 import functools
 import hashlib
@@ -58,23 +60,39 @@ def _encoded(value):
     raise _NoDigest(type(value).__name__)
 
 
-@functools.lru_cache(maxsize=None)
-def _code(module_name):
-    from reports.runner.identity import source_files  # the project's one way to read code
+# The code that renders ({path: digest}), for the figures drawn within `rendering_code`.
+_rendering = contextvars.ContextVar("the code that renders", default=None)
 
-    return source_files(module_name)
+
+@contextlib.contextmanager
+def rendering_code(code):
+    """Within the block, a figure's digest covers `code`, {path: digest} of the code that renders."""
+    token = _rendering.set(dict(code))
+    try:
+        yield
+    finally:
+        _rendering.reset(token)
+
+
+def _code(module_name):
+    """The code that decides what `module_name`'s figures show: all the code that renders (a figure
+    is drawn again when any of it changes). Unknown outside `rendering_code`: then no digest."""
+    code = _rendering.get()
+    if code is None:
+        raise _NoDigest(f"the code that renders {module_name} was not given")
+    return code
 
 
 def figure_digest(draw, arguments):
     """The digest of the figure `draw(**arguments)` draws (see the module's docstring), or None when
     an argument cannot be digested: no digest rather than one that could go stale."""
-    facts = {
-        "function": _encoded(draw),
-        "arguments": arguments,
-        "libraries": {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "pillow": PIL.__version__},
-        "settings": sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()),
-    }
     try:
+        facts = {
+            "function": _encoded(draw),
+            "arguments": arguments,
+            "libraries": {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "pillow": PIL.__version__},
+            "settings": sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()),
+        }
         text = json.dumps(facts, sort_keys=True, default=_encoded)
     except _NoDigest:
         return None

@@ -28,7 +28,7 @@ __all__ = ["EvaluationError", "evaluate", "evaluate_seeds"]
 
 class _PrefixedLines(io.TextIOBase):
     """A text stream that writes every line to `stream` with `prefix` in front, so that the progress
-    of classifiers running side by side (make -j2) stays readable."""
+    of classifiers running side by side (a pool of processes) stays readable."""
 
     def __init__(self, stream, prefix):
         self.stream, self.prefix, self.pending = stream, prefix, ""
@@ -131,7 +131,7 @@ def evaluate(experiment, seed, dataset, quiet=False):
 
 def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, keep_failures=False):
     """Evaluate `experiment` for each of `seeds`, writing each run file as soon as it is computed, so
-    that an interrupted command keeps the seeds it finished. Yields (seed, path written).
+    that an interrupted command keeps the seeds it finished. Yields (seed, path written, its Run).
 
     With `keep_failures` (plug-ins), a seed whose classifier fails is recorded as failed, in its run
     file, and said in one line (once for seeds that fail alike); every seed is tried."""
@@ -148,4 +148,4 @@ def evaluate_seeds(experiment, seeds, dataset, results_dir, quiet=False, keep_fa
             run = Run.failure(experiment, seed, error)
         path = run_path(results_dir, experiment, seed)
         write_run(path, run)
-        yield seed, path
+        yield seed, path, run

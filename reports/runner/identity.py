@@ -13,8 +13,8 @@ A run (one experiment, one seed) is identified by
   of the user's own code (NAME.*.so);
 - the installed distributions that code imports, by name and version (wherever they are installed);
 - the numerical environment: what the factory's module says decides its numbers (a module-level
-  `numerics()`, as the network's has: its own C arithmetic, or NumPy on this BLAS where the C
-  cannot be built), else the versions of the computing libraries, the BLAS and its kernel, and
+  `numerics()`, defined there or imported by name, as the network's is: its own C arithmetic, or
+  NumPy on this BLAS where the C cannot be built), else the versions of the computing libraries, the BLAS and its kernel, and
   NumPy's SIMD features, any of which can change a figure.
 
 Not descriptions, statistics, rendering or logging settings. The identity's digest is part of the
@@ -164,14 +164,42 @@ def _distributions():
     return metadata.packages_distributions()  # slow (it reads every installed package's files): once
 
 
+def numerics_home(module_name):
+    """The module whose `numerics` is that of `module_name`, found by reading its code, not running it:
+    `module_name` if it defines the name at its top level, the module it imports it from if it says
+    `from X import numerics`, else None. So asking for a classifier's numerics imports only what
+    computes them (the network's: NumPy and its C epoch, not scikit-learn)."""
+    origin = _origin(module_name)
+    if not origin or not origin.endswith(".py"):
+        return None
+    try:
+        tree = ast.parse(Path(origin).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return module_name  # importing it will say what is wrong
+    package = module_name if Path(origin).name == "__init__.py" else module_name.rpartition(".")[0]
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any((alias.asname or alias.name) == "numerics" for alias in node.names):
+            alias = next(alias for alias in node.names if (alias.asname or alias.name) == "numerics")
+            home = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level \
+                else node.module
+            return home if alias.name == "numerics" else module_name
+        defined = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [
+            target.id for target in getattr(node, "targets", [getattr(node, "target", None)])
+            if isinstance(target, ast.Name)]
+        if "numerics" in defined:
+            return module_name
+    return None
+
+
 @lru_cache(maxsize=None)
 def module_numerics(module_name):
     """What decides the numbers of the classifiers of `module_name` besides code and data: the module's
-    own `numerics()` if it defines one, else the environment's (provenance.numerics)."""
-    own = None
-    if source_files(module_name):  # user code: importing it is what the run will do anyway
+    own `numerics()` if it has one (defined there or imported by name, `numerics_home`), else the
+    environment's (provenance.numerics)."""
+    own, home = None, numerics_home(module_name) if source_files(module_name) else None
+    if home is not None:  # user code: importing it is what the run will do anyway
         try:
-            own = getattr(importlib.import_module(module_name), "numerics", None)
+            own = getattr(importlib.import_module(home), "numerics", None)
         except Exception:  # a plug-in that fails to import is named when it is built, not here
             own = None
     return json_ready(own()) if callable(own) else numerics()

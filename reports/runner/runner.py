@@ -289,23 +289,24 @@ def compute(missing, executor, results, progress, stored, verbose=False):
 
 
 def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None,
-                retry_failed=False):
+                retry_failed=False, stored=None):
     """Compute what `request` is missing on `executor` (when None, the one the request names, made
     only if something is missing: reports/runner/executors.py) and return the Outcome. A dry run
     computes nothing and lists, one line each, what it would compute. With `retry_failed`, a run
     whose file records a failure is computed again. One command at a time computes in a results
-    folder (reports/runner/lock.py): a second one waits."""
+    folder (reports/runner/lock.py): a second one waits. `stored`: the run files this command has
+    read already (a Stored), when it asks more than once (make chapter's rounds)."""
     stream = stream or sys.stderr
 
     def say(line):
         print(line, file=stream, flush=True)
 
     with contextlib.nullcontext() if dry_run else results_lock(request.results, say):
-        return _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say)
+        return _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say, stored)
 
 
-def _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say):
-    stored = Stored(say, dry_run)
+def _run_request(request, executor, dry_run, verbose, quiet, stream, retry_failed, say, stored):
+    stored = stored if stored is not None else Stored(say, dry_run)
     problems, retried = [], set()
     try:
         for _ in range(2):  # a probe's answer can add runs: a second pass computes them
