@@ -59,6 +59,11 @@ def test_the_renderer_imports_of_the_runner_only_the_run_record_and_the_store(pa
     assert data == [], f"{path.name} reads the data ({data}): the caller passes the test images in"
 
 
+def test_the_library_never_imports_its_command_line():
+    for path in (ROOT / "reports" / "api.py", ROOT / "reports" / "publish.py", ROOT / "reports" / "rounds.py"):
+        assert not any(name.startswith("reports.__main__") for name in imports(path)), path.name
+
+
 def test_the_reports_fingerprint_holds_exactly_the_code_its_entry_point_imports():
     code = render_code()
     renderer = {path.relative_to(ROOT).as_posix() for path in RENDERER} - {"reports/render/readme.py"}

@@ -62,11 +62,11 @@ def _network(name, hidden, commands, seconds, chapter_seeds, **settings):
 
 # chapter_seeds, the caps and fixed counts of `make chapter`, are chosen so that a cold default run takes
 # about 20 minutes on a 2-core machine. Measured here (fit CPU seconds per seed, with the runner's scoring
-# of every epoch): [784, 30, 10] 7.3, [784, 10] 4.5, [784, 100, 10] about 2.5 times [784, 30, 10]; the
-# three SVC fits about 10 CPU-minutes together. The chapter's network, whose row must put a number on the
-# book's 9,542, goes up to 160 seeds; the two [784, 100, 10] experiments, the dearest, to 20; the
-# exercise, which the book gives no figure for, has a fixed 40, enough to see each of its groups of runs
-# (0, 1 or 2 dead outputs) several times.
+# of every epoch): [784, 30, 10] 7.3, [784, 10] 4.5 (4.9 with chapter 3's weights), [784, 100, 10] 12.3;
+# the three SVC runs, by their `seconds` below on both cores, about 10 CPU-minutes together. The
+# chapter's network, whose row must put a number on the book's 9,542, goes up to 160 seeds; the two
+# [784, 100, 10] experiments, the dearest, to 20; the exercise, which the book gives no figure for, has a
+# fixed 40, enough to see each of its groups of runs (0, 1 or 2 dead outputs) several times.
 EXPERIMENTS = [
     Experiment("random", "baselines.random_guess:random_guess_classifier", stochastic=True, commands=BOTH,
                chapter_seeds=20),
