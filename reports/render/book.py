@@ -69,8 +69,8 @@ BOOK = {
                                   'hidden layer - with 784 and 10 neurons, respectively. [...] What classification '
                                   'accuracy can you achieve?"',
                              no_figure="the book asks, prints no figure"),
-    "network-0-hidden-init3": Book("the exercise, [784, 10], eta 3.0, with chapter 3's initial weights "
-                                   "(sd 1/sqrt(784), not 1)", measure="best epoch",
+    "network-0-hidden-init3": Book("the exercise with chapter 3's weights: sd 1/sqrt(784), not 1",
+                                   measure="best epoch",
                                    text='"a better way of initializing the weights" (chapter 3), not a chapter-1 '
                                         'experiment',
                                    no_figure="a sidebar: the book prints no figure"),

@@ -57,7 +57,7 @@ def verdict(record, sequential=True):
     said, n = seed_verdict(values(record), book.correct, book.measure, book.runs, confidence(record, sequential)), \
         len(record["runs"])
     if failing and len(failing) == n:  # consistent with runs that all fail, not a healthy result
-        return f"{said}; all {n} of our runs fail"
+        return f"{said}; {'our one run fails' if n == 1 else f'all {n} of our runs fail'}"
     return said + (f"; {len(failing)} of {n} runs fail" if failing else "")
 
 
@@ -143,9 +143,9 @@ def seeds_lines(records, sequential=True):
         elif n >= cap(record):
             how = f"undecided at its cap; {spending(n, cap(record), sequential)}"
         else:
-            how = (f"undecided, below its cap of {cap(record)} (an interrupted run: the same command adds the "
-                   f"missing rounds); {spending(n, cap(record), sequential)}")
-        lines.append(f"- **{record['name']}**: {n} seeds; {how}.")
+            how = (f"undecided, below its cap of {cap(record)} (`make chapter` adds seeds up to it); "
+                   f"{spending(n, cap(record), sequential)}")
+        lines.append(f"- **{record['name']}**: {n} seed{'s' if n != 1 else ''}; {how}.")
     return lines
 
 

@@ -65,7 +65,8 @@ def seed_verdict(values, book, kind, runs, confidence):
             f"low: no seed of {n} scores this low; one run does with chance below {percent(found.low.interval[1])}")
     if found.verdict == "consistent":
         return "consistent with our runs"
-    return f"undecided at {n} seeds: consistent with our runs ({n} seeds cannot tell whether it is rarer than 1 in {round(1 / RARE)})"
+    seeds = f"{n} seed{'s' if n != 1 else ''}"
+    return f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether it is rarer than 1 in {round(1 / RARE)})"
 
 
 def expectation_verdict(values, book):
@@ -99,7 +100,7 @@ def spending(n, cap, sequential=True):
     """In words: how the error was spent for n seeds."""
     k = n_looks(n, cap, sequential)
     if k == 1:
-        return f"one look at {n} seeds: {confidence_text(1 - ERROR)} two-sided"
+        return f"one look at {n} seed{'s' if n != 1 else ''}: {confidence_text(1 - ERROR)} two-sided"
     return (f"{k} planned looks at {', '.join(map(str, looks(cap)))} seeds, {ERROR:.0%} spent over them by "
             f"Bonferroni: {confidence_text(look_confidence(k))} two-sided each")
 
