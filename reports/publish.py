@@ -85,19 +85,20 @@ def load_test_images(runs):
 
 def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequential=True):
     """Render the `kind` report of `runs` (Run records) through the renderer's one entry point, with
-    the test images read here, once, and the chapter's caps of seeds (reports/runner/experiments.py);
+    the test images read here, once, and the chapter's planned looks (reports/sequential.py);
     `sequential`: whether the chapter's seeds were chosen by the rule. Returns its Written (the table,
     the classifiers that failed)."""
     from reports.render.write import write_report
     from reports.runner.experiments import BY_NAME
     from reports.runner.provenance import git_commit, history
+    from reports.sequential import planned_looks
 
     runs = list(runs)
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
     return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
                         code=render_code(), problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
-                        caps={name: experiment.chapter_seeds for name, experiment in BY_NAME.items()},
+                        looks={name: planned_looks(experiment) for name, experiment in BY_NAME.items()},
                         sequential=sequential)
 
 

@@ -15,7 +15,7 @@ from reports.publish import publish
 from reports.render.book import BOOK, measured
 from reports.runner.executors import executor_for
 from reports.runner.runner import Stored, run_request, wanted_runs
-from reports.sequential import decide, look_confidence, looks, next_count
+from reports.sequential import decide, look_confidence, next_count, planned_looks
 
 
 def is_sequential(experiment):
@@ -27,7 +27,7 @@ def is_sequential(experiment):
 
 def first_counts(experiments):
     """Each experiment's seeds in the first round: the first look of the rule's, else its fixed count."""
-    return {e.name: looks(e.chapter_seeds)[0] if is_sequential(e) else e.chapter_seeds for e in experiments}
+    return {e.name: planned_looks(e)[0] if is_sequential(e) else e.chapter_seeds for e in experiments}
 
 
 def verdict_of(experiment, runs):
@@ -38,7 +38,7 @@ def verdict_of(experiment, runs):
     if not values:
         return None
     reaching, at_or_below = sum(v >= book.correct for v in values), sum(v <= book.correct for v in values)
-    return decide(reaching, at_or_below, len(values), book.runs, look_confidence(len(looks(experiment.chapter_seeds))),
+    return decide(reaching, at_or_below, len(values), book.runs, look_confidence(len(planned_looks(experiment))),
                   low_side=book.measure != "at least")
 
 
@@ -88,7 +88,7 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
             grow = {}
             for experiment in filter(is_sequential, request.experiments):
                 found = verdict_of(experiment, outcome.runs)
-                after = next_count(counts[experiment.name], experiment.chapter_seeds)
+                after = next_count(counts[experiment.name], experiment.chapter_seeds, experiment.chapter_min_seeds)
                 if found is not None and not found.decided and after is not None:
                     grow[experiment.name] = after
             if outcome.problems or any("failed" in run for run in outcome.runs.values()) or not grow:

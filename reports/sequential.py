@@ -5,14 +5,16 @@ one run) is to reach it, against one threshold, RARE: below it the figure is "lu
 at or above it on both sides, the figure is one our runs make routinely. Our seeds estimate the chance
 of one run, k reaching of n; the chance of the best of 3 follows from it, 1 - (1 - p)^3.
 
-Seeds are added in rounds (10, 20, 40, ... up to a cap per experiment). After each round the rule
-looks: the verdict is decided when the two-sided Clopper-Pearson interval of each chance lies wholly on
+Seeds are added in rounds (10, 20, 40, ... up to a cap per experiment, from a least count where an
+experiment sets one: a look below it is no look). After each round the rule looks: the verdict is decided when the two-sided Clopper-Pearson interval of each chance lies wholly on
 one side of the threshold; else the next round runs, until the cap. Looking several times gives
-several chances to be wrong, so the 5% error is spent over the planned looks by Bonferroni's
-inequality: each look's interval has confidence 1 - 0.05 / L, for L looks planned (with 5 looks, 99%).
-Whatever the true chance, a wrong decided verdict needs one of those intervals to miss it on the side
-the verdict rests on, and the chances of that add up to at most 5% over all looks (the proof is a union
-bound; tests/test_sequential.py checks it by simulation). A fixed count of seeds is one look, at 95%.
+several chances to be wrong, so each experiment's 5% error is spent over its planned looks by
+Bonferroni's inequality: each look's interval has confidence 1 - 0.05 / L, for L looks planned (with 5
+looks, 99%). Whatever the true chance, a wrong decided verdict needs one of those intervals to miss it
+on the side the verdict rests on, and the chances of that add up to at most 5% over the experiment's
+looks (the proof is a union bound; tests/test_sequential.py checks it by simulation). The 5% is per
+experiment: over K experiments decided this way, the chance that some verdict is wrong can reach K x 5%.
+A fixed count of seeds is one look, at 95%.
 """
 
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from reports.render.stats import best_of, exact_interval
 
 ROUNDS = (10, 20, 40, 80, 160)  # seeds after each round; an experiment stops at its cap
-ERROR = 0.05  # the chance of any wrong decided verdict, spent over an experiment's planned looks
+ERROR = 0.05  # the chance that one experiment's decided verdict is wrong, spent over its planned looks
 RARE = 1 / 5  # a chance below this is rare: the figure is "lucky" (high) or "low"
 
 DECIDED = {"lucky": "the book's procedure reaches the figure with chance below the threshold",
@@ -28,9 +30,16 @@ DECIDED = {"lucky": "the book's procedure reaches the figure with chance below t
            "consistent": "both chances at or above the threshold: our runs make such a figure routinely"}
 
 
-def looks(cap):
-    """The seed counts at which the rule looks, for an experiment capped at `cap` seeds."""
-    return [n for n in ROUNDS if n < cap] + [cap]
+def looks(cap, least=0):
+    """The seed counts at which the rule looks, for an experiment capped at `cap` seeds that must have at
+    least `least` before the rule may stop: its first look is at `least` (or the first round), and no
+    count below it is a look."""
+    return sorted({n for n in (max(least, ROUNDS[0]), *ROUNDS) if least <= n < cap} | {cap})
+
+
+def planned_looks(experiment):
+    """An experiment's planned looks, from its cap and least count (reports/runner/experiments.py)."""
+    return looks(experiment.chapter_seeds, experiment.chapter_min_seeds)
 
 
 def look_confidence(n_looks):
@@ -90,7 +99,7 @@ def decide(reaching, at_or_below, n, runs, confidence, threshold=RARE, low_side=
     return Decision(verdict, high, low)
 
 
-def next_count(n, cap):
+def next_count(n, cap, least=0):
     """The seeds after the next round, or None when `n` seeds reached the cap."""
-    later = [count for count in looks(cap) if count > n]
+    later = [count for count in looks(cap, least) if count > n]
     return later[0] if later else None

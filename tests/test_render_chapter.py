@@ -9,11 +9,12 @@ from sklearn.datasets import load_digits
 
 from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
-from reports.render.chapter import experiment_row, failure_lines, measure, note
+from reports.render.chapter import experiment_row, failure_lines, measure, note, seeds_lines
 from reports.render.summaries import summary
 from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
 from reports.runner.experiments import BY_NAME
+from reports.sequential import looks
 from tests.records import runs_of, synthetic_record
 
 
@@ -166,7 +167,7 @@ def test_the_books_listing_is_explained_by_the_digit_counts_beside_our_collapsed
 
 def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     histories = [[9400, 9500 + k, 9490] for k in range(10)]  # best epochs 9,500-9,509, none reaches 9,542
-    network = {**synthetic_record("network", [h[-1] for h in histories], histories), "cap": 160}  # the request's
+    network = {**synthetic_record("network", [h[-1] for h in histories], histories), "looks": looks(160)}  # the request's
     row = experiment_row(network)
     # 10 seeds is the first of the network's 5 planned looks (cap 160): 99% two-sided. 0 of 10: one run
     # below 1 - 0.005^(1/10) = 41%, the best of 3 below 1 - 0.59^3 = 80%.
@@ -174,6 +175,17 @@ def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     assert row[-1].startswith("undecided at 10 seeds: consistent with our runs (10 seeds cannot tell")
     text = "\n".join(note(network))
     assert "If best epochs were normally distributed" in text and "Student's t with 9 degrees of freedom" in text
+
+
+def test_a_failed_run_leaves_the_looks_planned_and_is_counted_among_the_seeds():
+    # The rule looked at 10, 20, 40 and 80 seeds of 160 planned; one run of 80 failed: 79 are left, and
+    # each interval keeps the 99% of 5 looks, not the 95% of one.
+    histories = [[9400, 9500 + k % 30, 9490] for k in range(79)]
+    network = {**synthetic_record("network", [h[-1] for h in histories], histories), "looks": looks(160), "failed": 1}
+    assert experiment_row(network)[8].endswith("at 99%")
+    (line,) = seeds_lines([network])
+    assert line.startswith("- **network**: 79 of 80 seeds (1 failed); ") and "5 planned looks at 10, 20, 40, 80, 160" in line
+    assert "decided at 79" in line
 
 
 def test_a_verdict_says_how_many_runs_fail():

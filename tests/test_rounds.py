@@ -13,8 +13,9 @@ from tests.test_runner import InProcess, run_files
 GUESS = "baselines.random_guess:random_guess_classifier"
 
 
-def chapter_request(tmp_path, cap):
-    experiment = Experiment("network", GUESS, stochastic=True, commands=("chapter",), chapter_seeds=cap)
+def chapter_request(tmp_path, cap, least=0):
+    experiment = Experiment("network", GUESS, stochastic=True, commands=("chapter",), chapter_seeds=cap,
+                            chapter_min_seeds=least)
     results = tmp_path / "results"
     return Request("chapter", (experiment,), 10, 1, results, results / "chapter1.md", command="make chapter",
                    sequential=True)
@@ -52,3 +53,9 @@ def test_a_dry_run_lists_the_first_round_and_says_more_may_follow(digits_mnist, 
     said = capsys.readouterr().err
     assert said.count("would compute network seed") == 10 and "up to network 40 seeds" in said
     assert executor.computed == [] and not (tmp_path / "results").exists()
+
+
+def test_a_least_count_is_the_first_round(digits_mnist, tmp_path, capsys):
+    executor = InProcess(digits_mnist)
+    rounds.run_rounds(chapter_request(tmp_path, 160, least=80), executor, dry_run=True)
+    assert capsys.readouterr().err.count("would compute network seed") == 80

@@ -32,6 +32,22 @@ def test_the_looks_are_the_rounds_up_to_the_cap_and_share_the_error():
     assert next_count(0, 40) == 10 and next_count(20, 40) == 40 and next_count(40, 40) is None
 
 
+def test_a_least_count_is_the_first_look_and_the_counts_below_it_are_no_looks():
+    assert looks(160, least=80) == [80, 160] and look_confidence(len(looks(160, least=80))) == pytest.approx(0.975)
+    assert looks(160, least=50) == [50, 80, 160] and looks(160, least=5) == looks(160)
+    assert looks(40, least=80) == [40]  # the cap comes first
+    assert next_count(0, 160, least=80) == 80 and next_count(80, 160, least=80) == 160
+
+
+def test_the_chapters_network_rests_on_at_least_80_seeds():
+    """The issue's done-when: the network row's chance of the book's 9,542 has an interval from at least
+    80 seeds, so the rule never stops its experiment before 80."""
+    from reports.runner.experiments import BY_NAME
+    from reports.sequential import planned_looks
+
+    assert planned_looks(BY_NAME["network"])[0] >= 80
+
+
 def test_it_stops_early_when_the_chance_is_far_from_the_threshold():
     confidence = look_confidence(len(looks(160)))
     # Half of 20 seeds reach it: the best of 3 and one run's low side are both far above 1 in 5.

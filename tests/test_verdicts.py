@@ -4,6 +4,7 @@ each rule."""
 from reports.render.book import BOOK
 import pytest
 
+from reports.sequential import looks
 from reports.render.verdicts import (confidence_of, deterministic_verdict, expectation_verdict, n_looks, seed_verdict,
                                      spending)
 
@@ -57,7 +58,10 @@ def test_an_expectation_is_set_beside_our_mean_and_its_t_interval():
 
 
 def test_the_error_is_spent_over_the_looks_the_cap_plans():
-    assert n_looks(80, 160) == 5 and n_looks(80, 160, sequential=False) == 1
-    assert n_looks(30, 160) == 1  # not a planned look: a count given by hand
-    assert confidence_of(40, 40) == pytest.approx(1 - 0.05 / 3)
-    assert "Bonferroni: 99% two-sided each" in spending(160, 160)
+    assert n_looks(looks(160)) == 5 and n_looks(looks(160), sequential=False) == 1
+    # 79 seeds, one of 80 failed: the rule still looked at each of its 5 planned counts, 99% each.
+    assert confidence_of(looks(160)) == pytest.approx(0.99)
+    assert confidence_of(looks(40)) == pytest.approx(1 - 0.05 / 3)
+    assert "Bonferroni: 99% two-sided each" in spending(160, looks(160))
+    # A least count of 80: the looks below it are no looks, two remain, 97.5% each.
+    assert "2 planned looks at 80, 160 seeds" in spending(80, looks(160, least=80))

@@ -23,7 +23,7 @@ from reports.render.report import format_count
 from reports.render.stats import BEST_OF, predictive_tail
 from reports.render.verdicts import (chance_text, confidence_of, confidence_text, decision, deterministic_verdict, expectation_verdict,
                                      percent, seed_verdict, spending)
-from reports.sequential import ERROR, RARE, ROUNDS
+from reports.sequential import ERROR, RARE, ROUNDS, looks
 
 measure = measured  # a run's figure as the book measured it (reports/render/book.py)
 CHAPTER_TABLES = "chapter-"  # the chapter's CSVs: chapter-runs.csv and chapter-epochs.csv, beside chapter1.md
@@ -34,15 +34,32 @@ def values(record):
     return [measure(run, BOOK[record["name"]].measure) for run in record["runs"]]
 
 
+def planned(record):
+    """The seed counts at which the rule looks for the record's experiment, the last its cap (given to
+    the renderer as the summary's "looks"), or those of a cap at its number of seeds (runs and failures)."""
+    return record.get("looks") or looks(seeds_planned(record))
+
+
 def cap(record):
-    """The most seeds `make chapter` gives the record's experiment by default (the request's, given to
-    the renderer as the summary's "cap"), or its number of runs."""
-    return record.get("cap") or len(record["runs"])
+    """The most seeds `make chapter` gives the record's experiment by default."""
+    return planned(record)[-1]
+
+
+def seeds_planned(record):
+    """The seeds the record's experiment was given: its runs and its failed runs (the summary's "failed")."""
+    return len(record["runs"]) + record.get("failed", 0)
+
+
+def seeds_text(record):
+    """"80 seeds", or "79 of 80 seeds (1 failed)": the seeds a verdict rests on, of those planned."""
+    n, given = len(record["runs"]), seeds_planned(record)
+    counted = f"{n} seed{'s' if n != 1 else ''}"
+    return counted if n == given else f"{n} of {given} seeds ({given - n} failed)"
 
 
 def confidence(record, sequential=True):
     """The two-sided confidence of the record's intervals: its look's, under the sequential rule."""
-    return confidence_of(len(record["runs"]), cap(record), sequential)
+    return confidence_of(planned(record), sequential)
 
 
 def verdict(record, sequential=True):
@@ -139,13 +156,13 @@ def seeds_lines(records, sequential=True):
         elif book.correct is None or book.procedure == "expectation":
             how = "a fixed count: the rule decides only a figure a run can reach"
         elif "undecided" not in verdict(record, sequential):
-            how = f"decided at {n}; {spending(n, cap(record), sequential)}"
-        elif n >= cap(record):
-            how = f"undecided at its cap; {spending(n, cap(record), sequential)}"
+            how = f"decided at {n}; {spending(n, planned(record), sequential)}"
+        elif seeds_planned(record) >= cap(record):
+            how = f"undecided at its cap; {spending(n, planned(record), sequential)}"
         else:
             how = (f"undecided, below its cap of {cap(record)} (`make chapter` adds seeds up to it); "
-                   f"{spending(n, cap(record), sequential)}")
-        lines.append(f"- **{record['name']}**: {n} seed{'s' if n != 1 else ''}; {how}.")
+                   f"{spending(n, planned(record), sequential)}")
+        lines.append(f"- **{record['name']}**: {seeds_text(record)}; {how}.")
     return lines
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import t
 
 from reports.render.stats import CONFIDENCE
-from reports.sequential import ERROR, RARE, decide, look_confidence, looks
+from reports.sequential import ERROR, RARE, decide, look_confidence
 
 
 def deterministic_verdict(ours, book, kind):
@@ -33,10 +33,11 @@ def deterministic_verdict(ours, book, kind):
     return f"differs by {abs(ours - book):,} (ours {'higher' if ours > book else 'lower'})"
 
 
-def n_looks(n, cap, sequential=True):
-    """How many looks shared the error when n seeds were run: the planned looks up to the cap if n is
-    one of them and the rule chose it, else one (a fixed count, CHAPTER_SEEDS=N)."""
-    return len(looks(cap)) if sequential and n in looks(cap) else 1
+def n_looks(planned, sequential=True):
+    """How many looks shared the error: all the `planned` looks (reports/sequential.py's looks) when the
+    rule chose the seeds, whatever count it stopped at (a failed run leaves 79 of 80 seeds, and the rule
+    still looked at each planned count before), else one (a fixed count, CHAPTER_SEEDS=N)."""
+    return len(planned) if sequential else 1
 
 
 def decision(values, book, kind, runs, confidence):
@@ -86,9 +87,9 @@ def mean_interval(values, confidence=CONFIDENCE):
     return float(values.mean() - half), float(values.mean() + half)
 
 
-def confidence_of(n, cap, sequential=True):
-    """Each look's two-sided confidence for n seeds of an experiment capped at `cap`."""
-    return look_confidence(n_looks(n, cap, sequential))
+def confidence_of(planned, sequential=True):
+    """Each look's two-sided confidence for an experiment with the `planned` looks."""
+    return look_confidence(n_looks(planned, sequential))
 
 
 def confidence_text(confidence):
@@ -96,12 +97,12 @@ def confidence_text(confidence):
     return f"{100 * confidence:.1f}".removesuffix(".0") + "%"
 
 
-def spending(n, cap, sequential=True):
-    """In words: how the error was spent for n seeds."""
-    k = n_looks(n, cap, sequential)
+def spending(n, planned, sequential=True):
+    """In words: how the error was spent for n seeds of an experiment with the `planned` looks."""
+    k = n_looks(planned, sequential)
     if k == 1:
         return f"one look at {n} seed{'s' if n != 1 else ''}: {confidence_text(1 - ERROR)} two-sided"
-    return (f"{k} planned looks at {', '.join(map(str, looks(cap)))} seeds, {ERROR:.0%} spent over them by "
+    return (f"{k} planned looks at {', '.join(map(str, planned))} seeds, {ERROR:.0%} spent over them by "
             f"Bonferroni: {confidence_text(look_confidence(k))} two-sided each")
 
 

@@ -79,7 +79,7 @@ def counts_table(summaries, made):
 
 
 def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), code=None, problems=(),
-                 last_line="", images=None, no_images="", caps=None, sequential=True):
+                 last_line="", images=None, no_images="", looks=None, sequential=True):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
     `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
     pairs of runs that could not be computed: the report says first that it is partial and lists
@@ -88,8 +88,8 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
     checkout's commits oldest first (reports/render/header.py orders the runs' by it); `code`, {path:
     digest} of the code that renders, which a figure's digest covers (reports/render/figure_digest.py;
     None: every figure is drawn); `images`, the test
-    images the runs were scored on (or None, `no_images` saying why). The chapter's: `caps`, {name:
-    the most seeds the request gives it}; `sequential`, whether its seeds were chosen by the rule
+    images the runs were scored on (or None, `no_images` saying why). The chapter's: `looks`, {name:
+    the seed counts at which the rule looks, the last its cap}; `sequential`, whether its seeds were chosen by the rule
     (reports/sequential.py). Returns Written."""
     if kind not in TABLES:
         raise ValueError(f"kind must be one of {tuple(TABLES)}, got {kind!r}")
@@ -102,8 +102,9 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
         if kind == "report":
             lines, (headers, rows), drawn = report.render(summaries, out, figures_dir, made, images, no_images)
         else:
-            capped = [{**summary, "cap": (caps or {}).get(summary["name"])} for summary in summaries]
-            lines, (headers, rows), drawn = chapter.render_chapter(capped, out, figures_dir, made, sequential)
+            planned = [{**summary, "looks": (looks or {}).get(summary["name"]),
+                        "failed": sum(run["name"] == summary["name"] for run in failed_runs)} for summary in summaries]
+            lines, (headers, rows), drawn = chapter.render_chapter(planned, out, figures_dir, made, sequential)
     tables.write_tables(summaries, out.parent, prefix=TABLES[kind])
     listed = failures_list(failures)
     lost = "".join(f"- {message}\n" for _, message in problems)
