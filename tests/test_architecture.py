@@ -15,6 +15,7 @@ RUNNER = sorted((ROOT / "reports" / "runner").glob("*.py"))
 RENDERER = sorted((ROOT / "reports" / "render").glob("*.py"))
 # What the renderer may use of the runner: the run record and the run files.
 RUNNER_FOR_THE_RENDERER = {"reports.runner.record", "reports.runner.store"}
+CLASSIFIERS = ("baselines", "network")  # what the runs computed with: today's code, not the runs'
 ABOVE_BOTH = ("reports.publish", "reports.rounds", "reports.api", "reports.__main__")
 
 
@@ -57,6 +58,15 @@ def test_the_renderer_imports_of_the_runner_only_the_run_record_and_the_store(pa
     assert above == [], f"{path.name} imports {above}: the steps above the renderer call it, not the reverse"
     data = sorted(name for name in imports(path) if name == "data" or name.startswith("data."))
     assert data == [], f"{path.name} reads the data ({data}): the caller passes the test images in"
+    classifiers = sorted(name for name in imports(path) if name.split(".")[0] in CLASSIFIERS)
+    assert classifiers == [], (f"{path.name} imports {classifiers}: a run is rendered from what its record "
+                               "holds, never from today's classifiers")
+
+
+def test_rendering_reaches_no_classifier():
+    # Nor through another module: the renderer's fingerprint is every file its entry point reaches.
+    reached = sorted(path for path in render_code() if path.split("/")[0] in CLASSIFIERS)
+    assert reached == [], f"rendering reaches {reached}"
 
 
 def test_the_library_never_imports_its_command_line():

@@ -3,13 +3,16 @@ somewhere, no fact of the code typed by hand outside the generated blocks, and e
 commands print explained in docs/troubleshooting.md."""
 
 import ast
+import inspect
 import re
 from pathlib import Path
 
 import pytest
 
-from reports.render.book import NETWORK_DEFAULTS
+from network.classifier import NetworkClassifier
 from reports.runner.request import DEFAULT_SEEDS
+
+NETWORK_DEFAULTS = {name: p.default for name, p in inspect.signature(NetworkClassifier).parameters.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

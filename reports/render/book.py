@@ -7,19 +7,24 @@ epoch ("last epoch"), or a bound ("at least"; "above 98.5 percent" of 10,000 is 
 the book's "Epoch j: n / 10000" listings. `text` quotes the chapter, "Using neural nets to recognize
 handwritten digits" (neuralnetworksanddeeplearning.com/chap1.html); every figure was checked
 against it. Nothing here is part of a run's identity: editing it re-renders, never recomputes.
+
+A description is a template filled from the run it describes (`settings`): the layers and learning
+rate its record holds, the epochs its history counts. It never asks today's code for a setting, so
+an archived run is described as it was computed, and rendering imports no classifier. A setting the
+record does not hold (an experiment gives only what differs from its factory's defaults) is the
+book's: the chapter's `SGD(training_data, 30, 10, 3.0, ...)`, or Mueller's C and gamma for the
+"tuned" preset; tests/test_book.py checks that the factories' defaults still are the book's.
 """
 
-import inspect
 from dataclasses import dataclass, field
 
-from baselines.svm import PRESETS
-from network.classifier import NetworkClassifier
 from reports.render.stats import BEST_OF
 
-# The network's training settings as NetworkClassifier defines them (the chapter's: the experiments
-# only change the hidden layer and eta), and Mueller's tuned SVC as baselines/svm.py defines it.
-NETWORK_DEFAULTS = {name: p.default for name, p in inspect.signature(NetworkClassifier).parameters.items()}
-TUNED = PRESETS["tuned"]
+# The book's settings: the chapter's network trains with SGD(training_data, 30, 10, 3.0), and Andreas
+# Mueller's blog post tunes the SVC to C = 2.8, gamma = 0.0073 on pixels scaled to [-1, 1].
+CHAPTER_SGD = {"epochs": 30, "mini_batch_size": 10, "eta": 3.0}
+MUELLER = {"C": 2.8, "gamma": 0.0073}
+MNIST_PIXELS = 28 * 28  # a network's input layer
 
 
 BEST_OF_BOOK = f"best of {BEST_OF}"  # "To generate results in this chapter I've taken best-of-three runs."
@@ -59,12 +64,11 @@ BOOK = {
     "svc-book": Book('SVC with the defaults of the book\'s day (gamma = 1/784, "auto" today)', 9435,
                      text='"9,435 of 10,000 test images correct" with scikit-learn\'s default settings'),
     "svc-modern": Book('SVC with today\'s defaults (gamma = "scale"); not in the book'),
-    "network": Book(f"the chapter's network [784, 30, 10], {NETWORK_DEFAULTS['epochs']} epochs, mini-batch "
-                    f"{NETWORK_DEFAULTS['mini_batch_size']}, eta {NETWORK_DEFAULTS['eta']}", 9542, "best epoch",
+    "network": Book("the chapter's network {layers}, {epochs} epochs, mini-batch {mini_batch_size}, eta {eta}", 9542, "best epoch",
                     {0: 9129, 1: 9295, 2: 9348, 27: 9528, 28: 9542, 29: 9534},
                     '"about 95 percent - 95.42 percent at its peak (\'Epoch 28\')", the best of three runs',
                     procedure=BEST_OF_BOOK),
-    "network-0-hidden": Book("the chapter's exercise: [784, 10], no hidden layer, eta 3.0", measure="best epoch",
+    "network-0-hidden": Book("the chapter's exercise: {layers}, no hidden layer, eta {eta}", measure="best epoch",
                              text='"Try creating a network with just two layers - an input and an output layer, no '
                                   'hidden layer - with 784 and 10 neurons, respectively. [...] What classification '
                                   'accuracy can you achieve?"',
@@ -74,21 +78,21 @@ BOOK = {
                                    text='"a better way of initializing the weights" (chapter 3), not a chapter-1 '
                                         'experiment',
                                    no_figure="a sidebar: the book prints no figure"),
-    "network-100": Book("[784, 100, 10], eta 3.0", 9659, "best epoch",
+    "network-100": Book("{layers}, eta {eta}", 9659, "best epoch",
                         text='"this improves the results to 96.59 percent", with a footnote: "some training runs '
                              'give results quite a bit worse"',
                         assumed="the book gives no listing and does not say which epoch; we assume its 96.59% is "
                                 "a best epoch, as its 95.42% was",
                     procedure=BEST_OF_BOOK),
-    "network-100-slow": Book("[784, 100, 10], eta 0.001: too small a learning rate", 2142, "last epoch",
+    "network-100-slow": Book("{layers}, eta {eta}: too small a learning rate", 2142, "last epoch",
                              {0: 1139, 1: 1136, 2: 1135, 27: 2101, 28: 2123, 29: 2142},
                              '"Epoch 29: 2142 / 10000": "much less encouraging", but slowly getting better',
                     procedure=BEST_OF_BOOK),
-    "network-eta100": Book("[784, 30, 10], eta 100: too large a learning rate", 982, "last epoch",
+    "network-eta100": Book("{layers}, eta {eta:g}: too large a learning rate", 982, "last epoch",
                            {0: 1009, 1: 1009, 2: 1009, 3: 1009, 27: 982, 28: 982, 29: 982},
                            '"Epoch 29: 982 / 10000": "the learning rate is too high"',
                     procedure=BEST_OF_BOOK),
-    "svc-tuned": Book(f"SVC with Andreas Mueller's tuned setting (C = {TUNED['C']}, gamma = {TUNED['gamma']} on pixels scaled to "
+    "svc-tuned": Book("SVC with Andreas Mueller's tuned setting (C = {C}, gamma = {gamma} on pixels scaled to "
                       "[-1, 1]), trained on the book's 50,000 images", 9851, "at least",
                       text='"above 98.5 percent accuracy" for an SVM tuned as in a blog post by Andreas Mueller'),
     "svc-mueller": Book("the same tuned SVC as Mueller ran it: trained on the 60,000 images of the original "
@@ -104,6 +108,21 @@ def measured(run, kind):
     return run["correct"]
 
 
-def description(name, factory=None):
-    """A record's description: the book's for a built-in, the factory for a plug-in."""
-    return BOOK[name].description if name in BOOK else f"plug-in {factory}"
+def settings(run):
+    """The settings a description names, from what `run` holds: its record's parameters, the epochs its
+    history counts, and the book's settings for what the record leaves to its factory's defaults."""
+    params = run["params"]
+    book = {**CHAPTER_SGD, **MUELLER}  # only the descriptions that name a setting use it
+    history = run.get("history")
+    outputs = len(run.get("classes") or range(10))
+    layers = (MNIST_PIXELS, *params.get("hidden_sizes", ()), outputs)
+    return {**book, **params, "layers": f"[{', '.join(map(str, layers))}]",
+            "epochs": len(history) if history else params.get("epochs", book["epochs"])}
+
+
+def description(run):
+    """A run's description: the book's words filled with its settings for a built-in, the factory for a
+    plug-in."""
+    if run["name"] not in BOOK:
+        return f"plug-in {run['factory']}"
+    return BOOK[run["name"]].description.format(**settings(run))

@@ -227,7 +227,7 @@ def predictive_note(record):
 
 def note(record):
     book = BOOK[record["name"]]
-    lines = [f"- **{record['name']}**: {book.description}" + (f". The book: {book.text}." if book.text else ".")]
+    lines = [f"- **{record['name']}**: {record['description']}" + (f". The book: {book.text}." if book.text else ".")]
     if book.assumed:
         lines.append(f"  The measure is an assumption: {book.assumed}. Ours both ways: "
                      + "; ".join(_epochs_summary(record, kind) for kind in ("best epoch", "last epoch")) + ".")

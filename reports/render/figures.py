@@ -193,7 +193,7 @@ def chapter_figure(records, path):
     fig, axes = plt.subplots(rows, columns, figsize=(12, 4.4 * rows), squeeze=False)
     for ax, record in zip(axes.flat, records):
         epoch_panel(ax, record)
-        ax.set_title(f"{record['name']}: {BOOK[record['name']].description}", fontsize=9)
+        ax.set_title(f"{record['name']}: {record['description']}", fontsize=9)
     for ax in axes.flat[len(records):]:
         ax.set_visible(False)
     fig.tight_layout()

@@ -162,7 +162,7 @@ def render(records, out, figures_dir, made, images, no_images=""):
 
 
 def book_notes(records):
-    notes = [f"- **{r['name']}**: {BOOK[r['name']].description}"
+    notes = [f"- **{r['name']}**: {r['description']}"
              + (f"; the book: {BOOK[r['name']].text}." if BOOK[r["name"]].text else ".")
              for r in records if r["name"] in BOOK]
     notes += [f"- **{r['name']}**: {r['description']}, parameters {r['params']}." for r in records

@@ -44,7 +44,7 @@ def summary(runs):
                                   "setting only")
     correct = spread([run["correct"] for run in runs])
     return {
-        "name": first["name"], "description": description(first["name"], first["factory"]),
+        "name": first["name"], "description": description(first),
         **{key: first[key] for key in ("factory", "params", "stochastic", "training_set", "data_sha256",
                                        "n_train", "n_test")},
         "seeds": [run["seed"] for run in runs],
