@@ -26,6 +26,14 @@ def test_wilson_interval_matches_the_closed_form():
     assert wilson_interval(k, n) == pytest.approx((centre - half, centre + half), abs=1e-12)
 
 
+@pytest.mark.parametrize("k, n", [(0, 10), (1, 10), (10, 10), (9542, 10_000), (1, 1)])
+def test_wilson_interval_is_scipys_at_the_edges_too(k, n):
+    from scipy.stats import binomtest
+
+    scipys = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson_interval(k, n) == pytest.approx((scipys.low, scipys.high), abs=1e-12)
+
+
 def exact_bootstrap(right_a, right_b):
     """The bootstrap distribution of A - B by brute force: every ordered draw of seeds of A, seeds of B
     and test images, each equally likely. {difference: probability}."""

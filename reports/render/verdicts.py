@@ -18,7 +18,6 @@ mean over our seeds and its t interval, never beside a best of 3.
 """
 
 import numpy as np
-from scipy.stats import t
 
 from reports.render.stats import CONFIDENCE
 from reports.sequential import ERROR, RARE, decide, look_confidence
@@ -82,6 +81,8 @@ def expectation_verdict(values, book):
 
 def mean_interval(values, confidence=CONFIDENCE):
     """The two-sided t interval of the mean of `values` (over seeds)."""
+    from scipy.stats import t  # here, not at the top: rendering a report never needs it
+
     values = np.asarray(values, dtype=float)
     half = t.ppf(1 - (1 - confidence) / 2, df=values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
     return float(values.mean() - half), float(values.mean() + half)
