@@ -66,8 +66,11 @@ def test_what_an_estimator_holds_back_to_stop_early_is_not_counted_as_trained_on
 
 def test_lightgbm_gets_eval_x_and_shows_its_rounds(digits_mnist):
     lightgbm = pytest.importorskip("lightgbm")  # not a requirement of the project: tested where installed
-    lgbm = Experiment("lgbm", "lightgbm:LGBMClassifier", {"n_estimators": 5, "verbose": -1, "min_child_samples": 5})
+    lgbm = Experiment("lgbm", "lightgbm:LGBMClassifier",
+                      {"n_estimators": 5, "verbose": -1, "min_child_samples": 5, "n_jobs": 1})
     run = evaluate(lgbm, 0, digits_mnist, quiet=True)
     assert len(run["history"]) == 5 and run["history"][-1] == run["correct"]
     assert len(run["validation_history"]) == 5 and run["n_train"] == len(digits_mnist.train.labels)
-    assert lightgbm.__version__ >= "4.7" or True  # eval_set on older versions, by the same signature rule
+    major, minor = map(int, lightgbm.__version__.split(".")[:2])
+    given = validation_arguments(lightgbm.LGBMClassifier().fit, (np.zeros((2, 3)), np.array([0, 1])))
+    assert sorted(given) == (["eval_X", "eval_y"] if (major, minor) >= (4, 7) else ["eval_set"])
