@@ -33,29 +33,32 @@ def _compiled_label(n):
             else f"compiled epoch: not available here ({why_not})")
 
 
-def _against_avx2(n, section):
-    """The portable compiled epoch beside the AVX2 epoch it replaced, and its distance from its limit."""
-    rows = n.get("compiled_against_avx2")
+def _against_baselines(n, section):
+    """The portable compiled epoch beside its earlier versions, and its distance from the machine's limit."""
+    rows = n.get("compiled_against_baselines")
     if not rows:
         return []
-    limit_rate = n["gflops_large_matmul"]
-    lines = [f"{section} The portable compiled epoch against the AVX2 epoch it replaced", "",
-             "The raw C epoch only (no set-up), mini-batch 10, medians of 5 turns timed alternately. The AVX2 epoch "
-             f"is `network/compiled_epoch.c` of commit {network_speed.BASELINE_COMMIT} (intrinsics imitating "
-             "OpenBLAS's Haswell kernel), built for this comparison. The limit is the portable epoch's own "
-             f"arithmetic (products by nonzero pixels only) at {limit_rate:.0f} GFLOP/s, the single-core "
-             "throughput of large products measured in this run." +
-             (f" The AVX2 epoch: not measured ({n['avx2_not_available']})." if n.get("avx2_not_available") else ""),
-             ""]
+    limit_rate, baselines = n["gflops_large_matmul_cpu"], n["baselines"]
+    missing = n.get("baselines_not_available") or {}
+    lines = [f"{section} The portable compiled epoch against its earlier versions and the machine's limit", "",
+             "The raw C epoch only (no set-up), mini-batch 10, 50,000 images: CPU seconds of its thread, medians of "
+             "5 turns timed alternately from the same network and order; a ratio is the median of the per-turn "
+             f"ratios. Before: {baselines['before']}. AVX2: {baselines['avx2']}. "
+             "The limit is the epoch's own arithmetic (the products by nonzero pixels only, and the dense later "
+             f"layers) at {limit_rate:.0f} GFLOP/s, the single-core float64 throughput of large matrix products "
+             "(NumPy's BLAS, this CPU's widest vectors) per CPU second of its thread, measured in this run: time no "
+             "order-keeping epoch can beat here." + "".join(f" {name}: not measured ({why})." for name, why in missing.items()), ""]
     table = []
     for hidden, row in rows.items():
         limit = row["gflop"] / limit_rate
-        avx2 = row.get("avx2")
-        table.append([f"[784, {hidden}, 10]", f"{row['portable']:.3f}", f"{avx2:.3f}" if avx2 else "-",
-                      f"{row['portable'] / avx2:.2f}" if avx2 else "-", f"{row['gflop']:.2f}", f"{limit:.3f}",
-                      f"{row['portable'] / limit:.1f}x"])
-    lines += [tabulate(table, ["network", "portable s/epoch", "AVX2 s/epoch", "portable / AVX2", "GFLOP",
-                               "limit s/epoch", "portable / limit"], tablefmt="github", disable_numparse=True), ""]
+        cells = [f"[784, {hidden}, 10]", f"{row['portable']:.3f}"]
+        for name in ("before", "avx2"):
+            cells += ([f"{row[name]:.3f}", f"{row[name + '_ratio']:.2f}"] if name in row else ["-", "-"])
+        same = {True: "yes", False: "NO", None: "-"}[row.get("same_bits")]
+        table.append(cells + [same, f"{row['gflop']:.2f}", f"{limit:.3f}", f"{row['portable'] / limit:.1f}x"])
+    lines += [tabulate(table, ["network", "portable s/epoch", "before s/epoch", "portable / before", "AVX2 s/epoch",
+                               "portable / AVX2", "same bits as before", "GFLOP", "limit s/epoch", "portable / limit"],
+                       tablefmt="github", disable_numparse=True), ""]
     return lines
 
 
@@ -90,7 +93,7 @@ def markdown(bench, level=1):
                        f"{n['network_seconds_per_epoch'] / n['floor_seconds_batch']:.1f}x faster"],
                   ], ["", "seconds per epoch", "compared with this project"], tablefmt="github",
                       disable_numparse=True), ""]
-        lines += _against_avx2(n, section)
+        lines += _against_baselines(n, section)
     if "peers" in bench:
         lines += peers.markdown(bench["peers"], section)
     if "kernels" in bench:

@@ -124,11 +124,79 @@ INLINE double portable_exp(double x)
 /* The sigmoid 1 / (1 + e^-z): 0 for z below -745 (e^-z is +inf), 1 above 37.5, NaN for NaN. */
 INLINE double sigmoid(double z) { return 1.0 / (1.0 + portable_exp(-z)); }
 
+/* The sigmoid of LANE values side by side: in each lane, sigmoid() above, operation for operation, so
+ * the same bits (tests/test_compiled_epoch.py holds the two equal over millions of inputs). The lanes
+ * take portable_exp's common path, where 2^k goes straight into the exponent bits: -1021 <= k <= 1022,
+ * which implies EXP_MIN < -z < EXP_MAX. If any lane is outside it (NaN included), all take the
+ * scalar sigmoid. Its integer n is read from the bits of k + ROUND, where it sits as an integer (the
+ * scalar code converts k instead: the same n), so that no target needs a vector conversion. */
+typedef int64_t ivec __attribute__((vector_size(LANE * sizeof(int64_t))));
+INLINE vec vector_sigmoid(vec z)
+{
+    const vec x = -z, shifted = x * splat(INV_LN2) + splat(ROUND), k = shifted - splat(ROUND);
+    const ivec inside = (k >= splat(-1021.0)) & (k <= splat(1022.0)); /* each lane: -1 (true) or 0 */
+    int64_t all_inside = -1;
+    for (int i = 0; i < LANE; i++)
+        all_inside &= inside[i];
+    if (!all_inside) {
+        vec out;
+        for (int i = 0; i < LANE; i++)
+            out[i] = sigmoid(z[i]);
+        return out;
+    }
+    const vec r = vfma(-k, splat(LN2_LO), x - k * splat(LN2_HI));
+    vec p = splat(1.0 / 6227020800.0);
+    p = vfma(p, r, splat(1.0 / 479001600.0));
+    p = vfma(p, r, splat(1.0 / 39916800.0));
+    p = vfma(p, r, splat(1.0 / 3628800.0));
+    p = vfma(p, r, splat(1.0 / 362880.0));
+    p = vfma(p, r, splat(1.0 / 40320.0));
+    p = vfma(p, r, splat(1.0 / 5040.0));
+    p = vfma(p, r, splat(1.0 / 720.0));
+    p = vfma(p, r, splat(1.0 / 120.0));
+    p = vfma(p, r, splat(1.0 / 24.0));
+    p = vfma(p, r, splat(1.0 / 6.0));
+    p = vfma(p, r, splat(0.5));
+    p = vfma(p, r, splat(1.0));
+    p = vfma(p, r, splat(1.0));
+    ivec n, rounded;
+    const double round = ROUND;
+    int64_t round_bits;
+    memcpy(&rounded, &shifted, sizeof rounded);
+    memcpy(&round_bits, &round, sizeof round_bits);
+    n = rounded - round_bits;
+    const ivec scale_bits = (n + 1023) << 52;
+    vec scale;
+    memcpy(&scale, &scale_bits, sizeof scale);
+    return splat(1.0) / (splat(1.0) + p * scale);
+}
+
+/* a = sigmoid(a + b) for the n values of a and b: LANE at a time by vector_sigmoid, the rest one by one. */
+INLINE void sigmoid_row(double *a, const double *b, int64_t n)
+{
+    int64_t o = 0;
+    for (; o + LANE <= n; o += LANE)
+        store(a + o, vector_sigmoid(load(a + o) + load(b + o)));
+    for (; o < n; o++)
+        a[o] = sigmoid(a[o] + b[o]);
+}
+
 /* e^x for each of x[0:n] into out: portable_exp, exported for its test. */
 void exp_array(const double *x, double *out, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         out[i] = portable_exp(x[i]);
+}
+
+/* The sigmoid of each of z[0:n] into out, LANE at a time (`vectorised`) or one by one: exported for
+ * the test that the two agree bit for bit. */
+void sigmoid_array(const double *z, double *out, int64_t n, int vectorised)
+{
+    int64_t i = 0;
+    for (; vectorised && i + LANE <= n; i += LANE)
+        store(out + i, vector_sigmoid(load(z + i)));
+    for (; i < n; i++)
+        out[i] = sigmoid(z[i]);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -224,6 +292,71 @@ INLINE void chunk_product(int lanes, sparse x, const int64_t *ends, const double
     }
 }
 
+/* The sparse columns of a layer's input, one per input: the examples where it is nonzero, ascending,
+ * with its values; what the weight gradient sums over. Input i's column has count[i] entries, in the
+ * m_max slots from i * m_max. They are filled as the feedforward reads the input (chunk_batch_product),
+ * then the inputs with entries are listed in `touched`, grouped by their number of entries
+ * (group_by_count), and the columns are emptied as the update uses them. */
+typedef struct {
+    int64_t m_max, touched_count;
+    int32_t *count, *example, *touched, *with_entries;
+    double *value;
+    int64_t *count_start;
+} columns;
+
+/* The sums of one block of one example's entries, from x.position[j] up to the block's `end`, into
+ * sum (n vectors); returns the entry after the block's last. With `c`, each entry is also put into
+ * its input's column (as example e): this pass reads the entries anyway. */
+INLINE int64_t block_sums(int n, sparse x, int64_t j, int64_t end, const double *rows, int64_t stride, vec *sum,
+                          columns *c, int32_t e)
+{
+    const columns in = c ? *c : (columns){0}; /* a copy the compiler can keep in registers */
+    for (; j < x.count && x.position[j] < end; j++) {
+        const vec v = splat(x.value[j]);
+        const double *row = rows + x.position[j] * stride;
+        for (int q = 0; q < n; q++)
+            sum[q] = vfma(v, load(row + LANE * q), sum[q]);
+        if (c) {
+            const int32_t i = x.position[j];
+            const int64_t at = i * in.m_max + in.count[i]++;
+            in.example[at] = e, in.value[at] = x.value[j];
+        }
+    }
+    return j;
+}
+
+/* chunk_product for the m sparse rows x[0:m], into out + e * out_stride: block after block, and within
+ * a block example after example, so that the rows of a block, read by every example in turn, stay in
+ * the fastest cache. Each example's sums are chunk_product's, in the same order. The entries go into
+ * the columns `c` too, unless it is NULL; as each input is in one block, its column is filled in the
+ * examples' order. next: scratch of m. */
+INLINE void chunk_batch_product(int lanes, const sparse *x, int64_t m, const int64_t *ends, const double *rows,
+                                int64_t stride, double *out, int64_t out_stride, int64_t *next, columns *c)
+{
+    const int n = lanes / LANE;
+    for (int64_t e = 0; e < m; e++) {
+        next[e] = 0;
+        for (int q = 0; q < n; q++)
+            store(out + e * out_stride + LANE * q, (vec){0});
+    }
+    for (int unfinished = 1; unfinished; ends++) {
+        unfinished = 0;
+        for (int64_t e = 0; e < m; e++) {
+            if (next[e] >= x[e].count)
+                continue;
+            vec sum[MAX_LANES / LANE];
+            for (int q = 0; q < n; q++)
+                sum[q] = (vec){0};
+            next[e] = c ? block_sums(n, x[e], next[e], *ends, rows, stride, sum, c, (int32_t)e)
+                        : block_sums(n, x[e], next[e], *ends, rows, stride, sum, NULL, 0);
+            double *o = out + e * out_stride;
+            for (int q = 0; q < n; q++)
+                store(o + LANE * q, load(o + LANE * q) + sum[q]);
+            unfinished |= next[e] < x[e].count;
+        }
+    }
+}
+
 /* A row of `width` outputs (a multiple of LANE) in the fewest chunks of at most MAX_LANES, shared out
  * evenly, so that each chunk keeps enough independent sums; `call(lanes)` with `o` the chunk's start. */
 #define FOR_EACH_CHUNK(width, call)                                                                 \
@@ -267,23 +400,26 @@ typedef struct {
     double *delta; /* m x width_out: this layer's errors */
     int64_t *ends_in, *ends_out, *ends_batch;
     /* This layer's input: one sparse row per example (`position` and `value` hold the entries of a
-     * hidden layer's rows), and the same entries as sparse columns, one per input, examples ascending. */
+     * hidden layer's rows), and the same entries as sparse columns. */
     sparse *rows;
-    int32_t *position, *column_example;
-    double *value, *column_value;
-    int64_t *column_start;
+    int32_t *position;
+    double *value;
+    columns columns;
+    int64_t *next; /* scratch for feedforward */
 } layer;
 
 /* Feedforward through one layer (chapter 1, eq. 22): a = sigmoid(w a_in + b), for each of m examples.
- * in: L->rows[e], the sparse input of example e (n_in); out: L->a, m x width_out. */
-static void feedforward(layer *L, int64_t m)
+ * in: L->rows[e], the sparse input of example e (n_in); out: L->a, m x width_out. With `index`, the
+ * input's entries are put into L->columns on the way, for the update. */
+static void feedforward(layer *L, int64_t m, int index)
 {
-    for (int64_t e = 0; e < m; e++) {
-        double *a = L->a + e * L->width_out;
-        product(L->rows[e], L->ends_in, L->wt, L->width_out, L->width_out, a);
-        for (int64_t o = 0; o < L->n_out; o++)
-            a[o] = sigmoid(a[o] + L->b[o]);
-    }
+#define FEEDFORWARD_CHUNK(lanes)                                                                   \
+    chunk_batch_product(lanes, L->rows, m, L->ends_in, L->wt + o, L->width_out, L->a + o, L->width_out, L->next, \
+                        index && o == 0 ? &L->columns : NULL)
+    FOR_EACH_CHUNK(L->width_out, FEEDFORWARD_CHUNK);
+#undef FEEDFORWARD_CHUNK
+    for (int64_t e = 0; e < m; e++)
+        sigmoid_row(L->a + e * L->width_out, L->b, L->n_out);
 }
 
 /* BP1, the output error of the quadratic cost: delta = (a - y) * sigma'(z), with sigma'(z) = a (1 - a)
@@ -318,24 +454,27 @@ static void backpropagate(const layer *L, layer *below, int64_t m, int32_t *posi
     }
 }
 
-/* The sparse columns of the layer's input (one per input: the examples where it is nonzero), from
- * its sparse rows: what the weight gradient sums over. */
-static void index_columns(layer *L, int64_t m)
+/* The inputs whose columns have entries, listed in c->touched grouped by their number of entries, so
+ * that the update's loop over a column runs as many times for input after input (a loop count the CPU
+ * predicts); the order in which inputs are updated changes no bit, as each weight's sum is its own. */
+static void group_by_count(columns *c, int64_t n_in, int64_t m)
 {
-    int64_t *start = L->column_start;
-    memset(start, 0, (L->n_in + 1) * sizeof *start);
-    for (int64_t e = 0; e < m; e++)
-        for (int64_t j = 0; j < L->rows[e].count; j++)
-            start[L->rows[e].position[j] + 1]++;
-    for (int64_t i = 0; i < L->n_in; i++)
-        start[i + 1] += start[i];
-    for (int64_t e = 0; e < m; e++) /* start[i] advances past column i's entries as they are filled */
-        for (int64_t j = 0; j < L->rows[e].count; j++) {
-            const int64_t at = start[L->rows[e].position[j]]++;
-            L->column_example[at] = (int32_t)e, L->column_value[at] = L->rows[e].value[j];
-        }
-    memmove(start + 1, start, L->n_in * sizeof *start);
-    start[0] = 0;
+    int64_t seen = 0;
+    for (int64_t i = 0; i < n_in; i++) { /* the inputs with entries, in order */
+        c->with_entries[seen] = (int32_t)i; /* kept (seen moves past it) only if it has entries */
+        seen += c->count[i] != 0;
+    }
+    int64_t *start = c->count_start; /* start[k]: where the inputs of k entries begin */
+    memset(start, 0, (m + 2) * sizeof *start);
+    for (int64_t t = 0; t < seen; t++)
+        start[c->count[c->with_entries[t]] + 1]++;
+    for (int64_t k = 0; k <= m; k++)
+        start[k + 1] += start[k];
+    for (int64_t t = 0; t < seen; t++) {
+        const int32_t i = c->with_entries[t];
+        c->touched[start[c->count[i]]++] = i;
+    }
+    c->touched_count = seen;
 }
 
 /* BP4 summed over a mini-batch of at most GEMM_Q examples, and the step (chapter 1, eq. 20), for a
@@ -364,24 +503,34 @@ INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t st
  * weights are left as they are. gradient: scratch of width_out. */
 static void update(layer *L, int64_t m, double step, double *gradient)
 {
-    for (int64_t i = 0; i < L->n_in; i++) {
-        const int64_t s = L->column_start[i];
-        const sparse column = {L->column_example + s, L->column_value + s, L->column_start[i + 1] - s};
-        if (column.count == 0)
-            continue;
-        double *row = L->wt + i * L->width_out;
-        if (m <= GEMM_Q) {
-#define STEP_CHUNK(lanes) chunk_step(lanes, column, L->delta + o, L->width_out, row + o, step)
-            FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
+    const columns *c = &L->columns;
+    if (m <= GEMM_Q) {
+        /* Chunk after chunk of outputs, each over every input: a chunk's size is then a constant in the
+         * loop over inputs, which is most of the work. */
+#define STEP_CHUNK(lanes)                                                                           \
+    for (int64_t t = 0; t < c->touched_count; t++) {                                                \
+        const int64_t i = c->touched[t], s = i * c->m_max;                                          \
+        const sparse column = {c->example + s, c->value + s, c->count[i]};                          \
+        chunk_step(lanes, column, L->delta + o, L->width_out, L->wt + i * L->width_out + o, step); \
+    }
+        FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
 #undef STEP_CHUNK
-        } else {
+    } else {
+        for (int64_t t = 0; t < c->touched_count; t++) {
+            const int64_t i = c->touched[t], s = i * c->m_max;
+            const sparse column = {c->example + s, c->value + s, c->count[i]};
+            double *row = L->wt + i * L->width_out;
             product(column, L->ends_batch, L->delta, L->width_out, L->width_out, gradient);
             for (int64_t o = 0; o < L->width_out; o++)
                 row[o] = row[o] - gradient[o] * step;
         }
+    }
+    for (int64_t t = 0; t < c->touched_count; t++) {
+        const int64_t i = c->touched[t];
+        c->count[i] = 0; /* the column emptied for the next mini-batch */
         if (L->w)
             for (int64_t o = 0; o < L->n_out; o++)
-                L->w[o * L->width_in + i] = row[o];
+                L->w[o * L->width_in + i] = L->wt[i * L->width_out + o];
     }
     for (int64_t o = 0; o < L->n_out; o++) /* BP3: nabla_b = delta summed over the examples */
         L->b[o] = L->b[o] - pairwise_sum(L->delta + o, m, L->width_out) * step;
@@ -417,8 +566,9 @@ static void free_layers(layer *layers, int64_t count)
     for (int64_t l = 0; layers && l < count; l++) {
         layer *L = &layers[l];
         free(L->wt), free(L->w), free(L->b), free(L->a), free(L->delta), free(L->ends_in), free(L->ends_out);
-        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->column_start);
-        free(L->column_example), free(L->column_value);
+        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->next);
+        columns *c = &L->columns;
+        free(c->count), free(c->example), free(c->value), free(c->touched), free(c->with_entries), free(c->count_start);
     }
     free(layers);
 }
@@ -446,12 +596,18 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         L->rows = malloc(m_max * sizeof *L->rows);
         L->position = l > 0 ? malloc(entries * sizeof *L->position) : NULL;
         L->value = l > 0 ? malloc(entries * sizeof *L->value) : NULL;
-        L->column_start = malloc((L->n_in + 1) * sizeof *L->column_start);
-        L->column_example = malloc(entries * sizeof *L->column_example);
-        L->column_value = malloc(entries * sizeof *L->column_value);
+        L->next = malloc(m_max * sizeof *L->next);
+        columns *c = &L->columns;
+        c->m_max = m_max;
+        c->count = calloc(L->n_in, sizeof *c->count);
+        c->example = malloc(entries * sizeof *c->example);
+        c->value = malloc(entries * sizeof *c->value);
+        c->touched = malloc(L->n_in * sizeof *c->touched);
+        c->with_entries = malloc((L->n_in + 1) * sizeof *c->with_entries); /* one past: see group_by_count */
+        c->count_start = malloc((m_max + 2) * sizeof *c->count_start);
         if (!L->wt || (l > 0 && (!L->w || !L->position || !L->value)) || !L->b || !L->a || !L->delta
-            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->column_start
-            || !L->column_example || !L->column_value) {
+            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !c->count || !c->example
+            || !c->value || !c->touched || !c->with_entries || !c->count_start) {
             free_layers(layers, count);
             return NULL;
         }
@@ -486,7 +642,7 @@ int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *we
             layer *L = &layers[l];
             L->rows[0] = l == 0 ? nonzeros(X + r * sizes[0], sizes[0], position, value)
                                 : nonzeros(layers[l - 1].a, L->n_in, L->position, L->value);
-            feedforward(L, 1);
+            feedforward(L, 1, 0);
         }
         memcpy(out + r * sizes[count], layers[count - 1].a, sizes[count] * sizeof *out);
     }
@@ -536,7 +692,7 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
                     used += L->rows[e].count;
                 }
             }
-            feedforward(L, m);
+            feedforward(L, m, 1);
         }
         /* BP1 at the output, then BP2 down through the layers, all with the weights before the step. */
         output_error(&layers[count - 1], m, Y, order + start);
@@ -544,7 +700,7 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
             backpropagate(&layers[l], &layers[l - 1], m, position, value);
         for (int64_t l = 0; l < count; l++) {
             block_ends(m, layers[l].ends_batch);
-            index_columns(&layers[l], m);
+            group_by_count(&layers[l].columns, layers[l].n_in, m);
             update(&layers[l], m, step, value);
         }
     }

@@ -134,6 +134,8 @@ def _open(path):
     library.feedforward_rows.restype = ctypes.c_int
     library.exp_array.argtypes = [pointer, pointer, i64]
     library.exp_array.restype = None
+    library.sigmoid_array.argtypes = [pointer, pointer, i64, ctypes.c_int]
+    library.sigmoid_array.restype = None
     return library
 
 

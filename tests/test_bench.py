@@ -32,8 +32,10 @@ def test_network_measurement_runs_and_reports_consistent_ratios():
                                  "versions": {"numpy": "2"}}, "network": n})
     assert "the book's per-example loop" in text and "seconds per epoch" in text
     if n["compiled_not_available"] is None:
-        assert set(n["compiled_against_avx2"]) == {"30", "100"}
+        assert set(n["compiled_against_baselines"]) == {"30", "100"}
         assert "| [784, 30, 10] " in text and "portable / limit" in text
+        for row in n["compiled_against_baselines"].values():  # the file before its speed-up: the same bits
+            assert row["same_bits"] in (True, None) and (row["same_bits"] is None or "before_ratio" in row)
 
 
 def test_render_only_rewrites_the_markdown_from_the_json_without_measuring(tmp_path):

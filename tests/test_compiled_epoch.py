@@ -78,6 +78,28 @@ def test_its_exp_saturates_and_keeps_nan(library):
     assert list(out[:3]) == [np.inf] * 3 and list(out[3:6]) == [0.0] * 3 and np.isnan(out[6]) and out[7] == 1.0
 
 
+def compiled_sigmoid(library, z, vectorised):
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    library.sigmoid_array(z.ctypes.data, out.ctypes.data, len(z), vectorised)
+    return out
+
+
+def test_its_vector_sigmoid_gives_the_scalar_sigmoids_bits_over_millions_of_inputs(library):
+    # The network's activations are vector_sigmoid's, several at a time; its definition is the scalar
+    # sigmoid. Inputs where the network lives, out to where exp leaves its common path (|z| near 708)
+    # and saturates, the specials, and vectors that mix both paths (shuffled).
+    rng = np.random.default_rng(1)
+    ends = np.concatenate([np.nextafter(edge, [-np.inf, np.inf]) for edge in (708.0, -708.5, 709.78, -745.13, 37.5)])
+    z = np.concatenate([rng.normal(0, 4, 2_000_000), rng.uniform(-40, 40, 500_000), rng.uniform(-760, 760, 200_000),
+                        rng.normal(0, 1e-6, 100_000), rng.uniform(-709, -707, 100_000), rng.uniform(707, 709, 100_000),
+                        ends, [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]])
+    z = rng.permutation(np.concatenate([z, np.sort(z)]))  # and runs of neighbours, each lane alike
+    vector, scalar = compiled_sigmoid(library, z, 1), compiled_sigmoid(library, z, 0)
+    assert vector.view(np.uint64).tolist() == scalar.view(np.uint64).tolist()
+    assert np.isnan(scalar[np.isnan(z)]).all() and ((0 <= scalar[~np.isnan(z)]) & (scalar[~np.isnan(z)] <= 1)).all()
+
+
 # ------------------------------------------------------------------------------ the same everywhere
 
 ODD_SHAPES = [([13, 7, 5], 1), ([40, 25, 11], 3), ([300, 9, 7, 5], 7), ([600, 31, 10], 10), ([20, 3, 2], 257)]
@@ -175,7 +197,11 @@ from network.compiled_epoch import CompiledEpochs
 from threadpoolctl import threadpool_info
 from test_compiled_epoch import sparse_inputs, one_hot
 kernel = [i.get("architecture") for i in threadpool_info() if i["user_api"] == "blas"]
-source = compiled_epoch.SOURCE.read_text().replace("1.0 / (1.0 + portable_exp(-z))", "1.0 / (1.0 + exp(-z))")
+source = compiled_epoch.SOURCE.read_text()
+# libm's exp in the sigmoid, and every vector of sigmoids sent down the scalar one.
+for own, libms in [("1.0 / (1.0 + portable_exp(-z))", "1.0 / (1.0 + exp(-z))"), ("if (!all_inside)", "if (1)")]:
+    assert source.count(own) == 1, own
+    source = source.replace(own, libms)
 directory = tempfile.mkdtemp()
 open(directory + "/libm.c", "w").write(source)
 subprocess.run(["cc", *compiled_epoch.FLAGS, directory + "/libm.c", "-o", directory + "/libm.so", "-lm"], check=True)
