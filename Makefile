@@ -135,8 +135,8 @@ plugin-example:
 
 # ---------------------------------------------------------------- housekeeping
 .PHONY: clean distclean
-# Removes by name only what the project writes in RESULTS (runs, reports, figures, tables,
-# temporaries), and refuses a RESULTS that holds anything else or is part of the project's source.
+# Removes only what the project wrote in RESULTS (each folder's manifest names it) and keeps the rest,
+# saying what it left; refuses a RESULTS that is part of the project's source.
 clean:
 	$(PYTHON) -m reports.clean --results=$(call quote,$(value RESULTS))
 	rm -f data/.*.tmp.*

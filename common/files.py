@@ -6,6 +6,9 @@ rename within one file system is atomic on POSIX). A write the machine refuses (
 disk, a file size limit, permissions) is a `WriteError`: one line naming the path, the cause and the
 fix, with nothing half-written left behind.
 
+Every file written here is named in its folder's manifest (MANIFEST, one name a line), so that
+`make clean` removes what the project wrote and nothing else (reports/clean.py).
+
 Temporary files are named `.NAME.HOST-PID-XXXXXXXX.tmp.EXT` (git-ignored as `.*.tmp.*`). A process
 killed outright (kill -9, a power cut) cannot remove its own, so every write removes the temporaries
 in its directory whose process is gone. Those of live processes are left alone: `make -j` writes
@@ -24,6 +27,7 @@ from pathlib import Path
 # The host keeps the PID meaningful where a directory is shared between machines: only a temporary
 # made on this host can be judged by whether its PID is alive here.
 HOST = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0]) or "host"
+MANIFEST = ".mnist-chapter1-files"  # in each folder written into: the files the project wrote there
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)-[a-z0-9_]{8}\.tmp(\.[^.]*)?")
 
 # errno -> (what went wrong, what to do); {directory} is the directory of the file.
@@ -119,15 +123,38 @@ def atomic_path(path):
         raise write_error(path, error) from None
     try:
         yield tmp
+        remember(path)  # named before it exists: a file of ours is never unlisted, even for an instant
         os.replace(tmp, path)
     except OSError as error:
         # Not a write of ours if the block failed to read some other file: raised as it is.
-        if error.filename is not None and Path(error.filename) not in (path, tmp):
+        if error.filename is not None and Path(error.filename) not in (path, tmp, path.parent / MANIFEST):
             raise
         raise write_error(path, error) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def remember(path):
+    """Name `path` in its folder's manifest, once (an appended line: processes writing side by side
+    add theirs without losing another's)."""
+    path = Path(path)
+    manifest = path.parent / MANIFEST
+    try:
+        listed = manifest.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        listed = []
+    if path.name not in listed:
+        with open(manifest, "a", encoding="utf-8") as file:
+            file.write(path.name + "\n")
+
+
+def written_here(directory):
+    """The names the manifest of `directory` lists (none if it has none)."""
+    try:
+        return set((Path(directory) / MANIFEST).read_text(encoding="utf-8").splitlines())
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return set()
 
 
 def replace(source, target):

@@ -24,11 +24,13 @@ file run as `python network/compiled_epoch.py digest`) prints the digest of this
 be written into SELF_TEST_SHA256; `make crosscheck` then shows that every build gives it.
 """
 
+import contextlib
 import ctypes
 import hashlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -69,14 +71,23 @@ def _sha256(path):
 
 
 def _compile(compiler, flags, output):
-    """Compile SOURCE into `output`; the compiler's first line of complaint (or None if it built)."""
+    """Compile SOURCE into `output`; the compiler's first line of complaint (or None if it built).
+
+    The compiler runs in a process group of its own, which is killed whole (the driver and the cc1
+    and as it started) when it times out or this process is interrupted: none is left behind."""
+    build = subprocess.Popen([*compiler, *flags, str(SOURCE), "-o", str(output), "-lm"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        done = subprocess.run([*compiler, *flags, str(SOURCE), "-o", str(output), "-lm"], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        _, stderr = build.communicate(timeout=BUILD_TIMEOUT)
     except subprocess.TimeoutExpired:
         return f"gave no answer within {BUILD_TIMEOUT} s"
-    if done.returncode != 0:
-        return (done.stderr.strip().splitlines() or ["no message"])[0]
+    finally:
+        if build.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(build.pid, signal.SIGKILL)
+            build.wait()
+    if build.returncode != 0:
+        return (stderr.strip().splitlines() or ["no message"])[0]
     return None
 
 

@@ -8,6 +8,7 @@ Errors are one line naming the culprit, with exit status 1 (2 for a misused comm
 Ctrl-C); files already written stay.
 """
 
+import signal
 import sys
 from pathlib import Path
 
@@ -19,14 +20,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common.cli import interrupt_in_one_line, run_main  # noqa: E402
 
 INTERRUPTED = "interrupted; finished runs are kept, run the same command to resume"
+
+
+def terminated(signum, frame):
+    """SIGTERM (`kill`, `timeout`, a job scheduler) ends a command as Ctrl-C does: the workers are
+    stopped, every finished run is kept, and one line says so."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     interrupt_in_one_line(INTERRUPTED)  # before the imports below, which take a second
+    signal.signal(signal.SIGTERM, terminated)
 
 import argparse  # noqa: E402
 import time  # noqa: E402
 
 from data import DataError  # noqa: E402
 from common.files import WriteError  # noqa: E402
+from reports.clean import source_problem  # noqa: E402
 from reports.render.errors import RecordError  # noqa: E402
 from reports.runner.dask_address import ClusterError  # noqa: E402
 from reports.runner.evaluate import EvaluationError  # noqa: E402
@@ -81,6 +92,10 @@ def check_render_arguments(runs, out, figures):
         raise ArgumentError(f"--out {out} is a directory; name the report's file, e.g. {out / 'report.md'}")
     if any(out.resolve() == run.resolve() for run in runs):
         raise ArgumentError(f"--out {out} is one of the run files given; name another file for the report")
+    for variable, folder in (("--out", out.parent), ("--figures", figures)):
+        problem = source_problem(folder)
+        if problem:
+            raise ArgumentError(f"{variable} {folder} {problem}; write the report outside the project's source")
     if figures.exists() and not figures.is_dir():
         raise ArgumentError(f"--figures {figures} is a file; name a directory for the figures")
 
@@ -146,6 +161,7 @@ def _seed(text):
 
 
 def main(argv=None):
+    signal.signal(signal.SIGTERM, terminated)
     args = parser().parse_args(argv)
     return run_main(lambda: args.func(args), ERRORS, interrupted=INTERRUPTED)
 

@@ -1,6 +1,7 @@
 """Plug-in factories for the runner's tests, imported by name as `tests.plugins:ATTR`."""
 
 import os
+import signal
 import sys
 import time
 import warnings
@@ -291,3 +292,28 @@ class NoGetParams:
 
     def predict(self, X):
         return np.full(len(X), self.label)
+
+
+class KillsItsProcessOnce(PredictsFloats):
+    """Its first fit kills the process computing it from outside (SIGKILL: a worker lost, as a user's
+    `kill -9` or the OOM killer would); `marker`, a file, says it already did. The next fit answers."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def fit(self, X, y):
+        if not os.path.exists(self.marker):
+            Path(self.marker).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+class Segfaults(PredictsFloats):
+    """A plug-in whose fit crashes its process, as a bug in compiled code does."""
+
+    def fit(self, X, y):
+        os.abort()

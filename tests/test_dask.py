@@ -76,3 +76,17 @@ def test_a_worker_with_other_numerics_files_its_runs_under_its_own_identity(on_d
     [stored] = (tmp_path / "runs/darkness").glob("*.json")
     wanted, _ = runner.wanted_runs(there)
     assert stored != wanted[0].path and kernel in str(read_run(stored)["identity"]["numerics"])
+
+
+def test_a_task_whose_worker_dies_is_computed_again_on_another(on_digits, tmp_path, capsys):
+    marker = tmp_path / "killed-once"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as cluster:
+        there = make_request("report", only="darkness", results=str(tmp_path),
+                             extra=f"k=tests.plugins:KillsItsProcessOnce marker={str(marker)!r}",
+                             scheduler=cluster.scheduler_address)
+        status = publish(there, quiet=True).status
+    said = capsys.readouterr().err
+    assert marker.exists(), "the plug-in never killed its worker"
+    assert status == 0, said
+    assert [read_run(path)["name"] for path in sorted((tmp_path / "runs/k").glob("*.json"))] == ["k"]

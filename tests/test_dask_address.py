@@ -125,3 +125,19 @@ def test_a_server_that_imitates_the_handshake_is_one_line_within_the_deadline(im
         connect(f"tcp://127.0.0.1:{impostor}", seconds=DEADLINE)
     assert f"cannot use tcp://127.0.0.1:{impostor} as a Dask scheduler" in str(caught.value)
     assert "\n" not in str(caught.value) and time.monotonic() - start < scaled(6 * DEADLINE)
+
+
+def test_a_cluster_lost_while_the_data_is_sent_is_one_line(monkeypatch):
+    from reports.runner.executors import DaskPool
+
+    class Gone:
+        def scatter(self, *args, **kwargs):
+            raise OSError("Timed out trying to connect to tcp://127.0.0.1:8786 after 10 s:\nin <TCP ...>")
+
+    pool = object.__new__(DaskPool)  # connected, then the scheduler went away
+    pool.address, pool.client, pool._data = "tcp://127.0.0.1:8786", Gone(), None
+    monkeypatch.setattr("data.load_mnist", lambda **_: "the data")
+    with pytest.raises(ClusterError, match=r"^the Dask cluster at tcp://127.0.0.1:8786 was lost while the data was "
+                                           r"sent \(OSError: Timed out .* in <TCP ...>\); check it") as caught:
+        pool.dataset()
+    assert "\n" not in str(caught.value)

@@ -11,6 +11,8 @@ from matplotlib.lines import Line2D
 import numpy as np
 import pytest
 
+from common.files import MANIFEST
+
 from reports.render import figures
 from reports.render.book import BOOK
 from reports.render.chapter import measure
@@ -130,7 +132,7 @@ def test_a_render_removes_the_report_figures_it_did_not_write_and_nothing_else(d
     for name in theirs:
         (figures_dir / name).write_text("someone else's")
     write_report("report", runs_of([darkness]), out, figures_dir, "make report", rendered_at="abc")
-    assert sorted(path.name for path in figures_dir.iterdir()) == sorted(
+    assert sorted(path.name for path in figures_dir.iterdir() if path.name != MANIFEST) == sorted(
         ["accuracy.png", "confusion-darkness.png", *theirs])
     assert all((figures_dir / name).read_text() == "someone else's" for name in theirs)
     linked = re.findall(r"\]\(figures/([^)]+)\)", out.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from data import mnist
-from common.files import HOST, WriteError, atomic_path, write_text_atomic
+from common.files import HOST, MANIFEST, WriteError, atomic_path, write_text_atomic
 from tests.deadlines import scaled
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,8 @@ def test_temporaries_of_dead_processes_are_removed_and_those_of_live_ones_kept(t
     for path in (stale, live, elsewhere):
         path.write_text("half")
     write_text_atomic(tmp_path / "seed-0.json", "{}")
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([live.name, elsewhere.name, "seed-0.json"])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([live.name, elsewhere.name, "seed-0.json",
+                                                                       MANIFEST])
 
 
 def test_temporaries_match_the_ignore_rule_and_make_clean(tmp_path):
@@ -118,7 +119,8 @@ def wait_for(paths, process, seconds=60):
     return []
 
 
-def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path, digits_mnist):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path, digits_mnist, signum):
     gate = tmp_path / "gate"
     gate.mkdir()
     (gate / "open-0").touch()  # seed 0 finishes; seed 1 waits at the gate until interrupted
@@ -146,7 +148,7 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
                                stderr=subprocess.PIPE, text=True)
     try:
         assert wait_for(lambda: gate.glob("started-*-1"), process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)  # SIGTERM (kill, timeout) ends it as Ctrl-C does
         out, err = process.communicate(timeout=scaled(60))
     finally:  # never leave the command waiting at the gate
         (gate / "open").touch()
@@ -154,6 +156,6 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_finished_runs_are_kept(tmp_path
     assert process.returncode == 130
     assert err.splitlines()[-1] == "interrupted; finished runs are kept, run the same command to resume"
     assert "Traceback" not in err
-    kept = [path.name for path in (tmp_path / "results").rglob("*")]
+    kept = [path.name for path in (tmp_path / "results").rglob("*") if path.name != MANIFEST]
     assert len(kept) == 3 and any(name.startswith("seed-0.") for name in kept)  # runs/, gated/, seed 0's file
     assert not any(".tmp." in name for name in kept)

@@ -2,6 +2,9 @@
 comments), the libraries it imports, its parameters, seed, data and numerics."""
 
 import re
+import shutil
+import subprocess
+import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -128,6 +131,43 @@ def test_the_experiments_are_listed_once_and_the_makefile_names_none():
                          if not line.lstrip().startswith(("#", "@echo")))
     named = [e.name for e in EXPERIMENTS if re.search(rf"(?<![\w./-]){re.escape(e.name)}(?![\w./-])", makefile)]
     assert named == [], f"the Makefile names {named}: derive them from reports/runner/experiments.py"
+
+
+def test_every_module_the_computing_entry_point_imports_is_in_the_identity():
+    """Derived from imports, not a hand list: whatever the worker imports when it runs is counted."""
+    code = identity.identity(BY_NAME["network"], 0)["code"]
+    for module in ("reports/runner/worker.py", "reports/runner/factory.py", "reports/runner/evaluate.py",
+                   "reports/runner/protocol.py", "data/mnist.py", "network/compiled_epoch.c"):
+        assert module in code
+    script = ("import sys, reports.runner.worker; "
+              "print('\\n'.join(m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)))")
+    imported = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.split("\n")
+    shown = {Path(path).resolve().relative_to(ROOT).as_posix() for path in imported
+             if path and Path(path).resolve().is_relative_to(ROOT)}
+    assert shown and shown <= set(code), f"imported when a run is computed, but outside its identity: {shown - set(code)}"
+
+
+def test_an_edit_of_any_module_a_run_passes_through_changes_its_digest(tmp_path, monkeypatch):
+    """In a copy of the project: each module of the run's code is changed in turn, and the digest follows,
+    without forgetting anything this process read (only which modules import which is remembered)."""
+    network = BY_NAME["network"]
+    for package in {shown.split("/")[0] for shown in identity.run_code_paths(network)}:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    monkeypatch.setattr(identity, "PROJECT_ROOT", tmp_path)
+    identity.forget()
+    try:
+        paths = identity.run_code_paths(network)
+        assert all(tmp_path in path.parents for path in paths.values())
+        before = identity.digest(identity.identity(network, 0))
+        for shown, path in paths.items():
+            original = path.read_bytes()
+            path.write_bytes(original + (b"\nint probe;\n" if path.suffix == ".c" else b"\nPROBE = 1\n"))
+            assert identity.digest(identity.identity(network, 0)) != before, f"an edit of {shown} went unseen"
+            path.write_bytes(original)
+        assert identity.digest(identity.identity(network, 0)) == before
+    finally:
+        identity.forget()
 
 
 @pytest.mark.parametrize("source, home", [

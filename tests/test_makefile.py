@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from common.files import write_text_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv/bin/python").exists(),
                                 reason="needs make and the project's venv (make test makes both)")
@@ -87,20 +89,35 @@ def test_clean_never_removes_the_project_or_its_source(results):
     assert (ROOT / "Makefile").is_file() and (ROOT / "network/network.py").is_file() and (ROOT / ".git").exists()  # a folder, or a file in a git worktree
 
 
-def test_clean_removes_what_the_project_wrote_and_refuses_what_it_did_not(tmp_path):
+def test_clean_removes_what_the_project_wrote_and_keeps_what_it_did_not(tmp_path):
     results = tmp_path / "my results"
-    (results / "runs/random").mkdir(parents=True)
-    (results / "runs/random/seed-0.0123456789ab.json").write_text("{}")
-    (results / "figures").mkdir()
-    (results / "figures/accuracy.png").write_bytes(b"\x89PNG")
-    (results / "report.md").write_text("# report")
-    (results / "notes.txt").write_text("mine")
+    write_text_atomic(results / "runs/random/seed-0.0123456789ab.json", "{}")
+    write_text_atomic(results / "figures/accuracy.png", "png")
+    write_text_atomic(results / "report.md", "# report")
+    for mine in ("thesis.md", "budget.csv", "settings.json", "sub/holiday.png"):  # kinds the project writes too
+        (results / mine).parent.mkdir(parents=True, exist_ok=True)
+        (results / mine).write_text("mine")
     completed = make("clean", f"RESULTS={results}")
-    assert completed.returncode != 0 and "holds notes.txt, which the project did not write" in completed.stderr
-    assert (results / "report.md").is_file()  # nothing removed
-    (results / "notes.txt").unlink()
+    assert completed.returncode == 0
+    assert "kept 4 file(s)" in completed.stderr and "sub/holiday.png, thesis.md" in completed.stderr
+    assert sorted(p.relative_to(results).as_posix() for p in results.rglob("*")) == [
+        "budget.csv", "settings.json", "sub", "sub/holiday.png", "thesis.md"]
+    shutil.rmtree(results)
+    write_text_atomic(results / "report.md", "# report")
     assert make("clean", f"RESULTS={results}").returncode == 0 and not results.exists()
     assert make("clean", f"RESULTS={results}").returncode == 0  # nothing there: nothing to do
+
+
+def test_clean_follows_a_linked_results_folder_and_refuses_a_file_in_one_line(tmp_path):
+    write_text_atomic(tmp_path / "real/report.md", "# report")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    completed = make("clean", f"RESULTS={tmp_path / 'link'}")
+    assert completed.returncode == 0 and "is a link to" in completed.stderr and completed.stderr.count("\n") == 1
+    assert (tmp_path / "link").is_symlink() and not (tmp_path / "real").exists()
+    (tmp_path / "file").write_text("mine")
+    completed = make("clean", f"RESULTS={tmp_path / 'file'}")
+    assert completed.returncode != 0 and completed.stderr.count("error:") == 1 and "is a file" in completed.stderr
+    assert (tmp_path / "file").read_text() == "mine"
 
 
 # Constructs GNU make added after 3.81 (the make macOS ships), and GNU-only tools.

@@ -51,5 +51,5 @@ def test_the_estimate_starts_from_the_last_run_of_the_same_classifier_here(tmp_p
                         predictions=[0, 1, 1], test_labels=[0, 1, 0], fit_seconds=40.0, predict_seconds=2.0,
                         fit_cpu_seconds=1.0, predict_cpu_seconds=1.0, history=None, validation_history=None,
                         diagnostics=None, backend=None)
-    write_run(wanted.path.with_name("run.000000000000.json"), made)  # an older identity's run, made here
+    write_run(wanted.path.with_name(f"run.{made['digest']}.json"), made)  # a run made here (a file's name is its digest)
     assert expected_seconds(wanted) == 42.0

@@ -4,15 +4,21 @@ On the 8x8 digits, with an executor that runs each task in this process (the loc
 tested apart)."""
 
 import concurrent.futures
+import errno
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
 import tests.plugins
 from reports.publish import publish
 from reports.runner import identity, runner, worker
+from reports.runner.local_pool import WorkerDied
 from reports.runner.request import RequestError, make_request
 from reports.runner.store import read_run
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class InProcess:
@@ -43,7 +49,10 @@ class InProcess:
         return iter(futures)
 
     def lost(self, error):
-        return False
+        return isinstance(error, WorkerDied) and not error.by_itself
+
+    def crashed(self, error):
+        return isinstance(error, WorkerDied) and error.by_itself
 
     def close(self, interrupted=False):
         self.closed = "interrupted" if interrupted else "closed"
@@ -129,12 +138,12 @@ def test_a_failure_of_the_environment_is_said_and_tried_again_not_stored(run, tm
 
 
 def test_a_run_computed_with_other_numerics_is_filed_under_its_own_identity(run, tmp_path, monkeypatch):
-    real = worker.identity
+    def elsewhere(*args):  # a worker whose arithmetic is not this machine's
+        with monkeypatch.context() as there:
+            there.setattr(identity, "module_numerics", lambda name: {"arithmetic": "another machine's"})
+            return worker.compute_run(*args)
 
-    def elsewhere(experiment, seed):  # a worker whose arithmetic is not this machine's
-        return {**real(experiment, seed), "numerics": {"arithmetic": "another machine's"}}
-
-    monkeypatch.setattr(worker, "identity", elsewhere)
+    monkeypatch.setattr(runner, "compute_run", elsewhere)
     status, _, said = run(only="darkness")
     assert status == 1 and "under another identity (numerics differ" in said
     [stored] = (tmp_path / "results/runs/darkness").glob("*.json")
@@ -193,6 +202,17 @@ def test_the_report_is_made_again_when_its_settings_change(run, tmp_path):
     ({"extra": "darkness"}, "'darkness' appears twice"),
     ({"only": "svm"}, "ONLY names 'svm'"),
     ({"extra": "k" * 300 + "=sklearn.neighbors:KNeighborsClassifier"}, "longer than the 255 bytes"),
+    ({"out": str(ROOT / "data/mnist.py")}, "its folder"),  # would overwrite the source, scatter figures in it
+    ({"out": str(ROOT / "README.md")}, "holds this project"),
+    ({"out": str(ROOT / "docs/new/report.md")}, "is part of the project's source"),
+    ({"results": str(ROOT / "network")}, "is part of the project's source"),
+    ({"results": str(ROOT / ".git/results")}, "inside .git"),
+    ({"results": str(ROOT)}, "holds this project"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier metric_params={1, 2}"}, "metric_params={1, 2} is a set"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier metric_params=b'3'"}, "is a bytes, which a run file"),
+    ({"extra": "k=sklearn.neighbors:KNeighborsClassifier p=1j"}, "p=1j is a complex"),
+    ({"extra": "a-vs-b=sklearn.neighbors:KNeighborsClassifier"}, "cannot hold '-vs-'"),
+    ({"scheduler": "ucx://host:8786"}, "the ucx:// protocol is not supported here"),  # even with nothing to compute
 ])
 def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, message):
     from reports.runner.registry import RegistryError
@@ -201,6 +221,12 @@ def test_bad_settings_are_one_line_before_anything_runs(tmp_path, settings, mess
         make_request("report", **{"results": str(tmp_path / "results"), **settings})
     assert message in str(caught.value) and "\n" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_results_folder_that_is_a_file_is_refused_before_anything_runs(tmp_path):
+    (tmp_path / "results").write_text("mine")
+    with pytest.raises(RequestError, match="is a file, not a folder"):
+        make_request("report", only="darkness", results=str(tmp_path / "results"))
 
 
 def test_paths_with_spaces_and_quotes_are_fine(run, tmp_path):
@@ -246,3 +272,123 @@ def test_library_warnings_are_said_once_at_the_end_and_not_at_all_when_quiet(dig
     publish(make_request("report", only="darkness", seeds="3", results=str(tmp_path / "quiet"),
                          extra="warns=tests.plugins:Warns"), InProcess(digits_mnist), quiet=True)
     assert "noisy" not in capsys.readouterr().err
+
+
+EDITS_ITSELF = '''
+import numpy as np
+from pathlib import Path
+
+import edithelper
+
+
+class EditsDuringFit:
+    """Predicts edithelper.CONST; its fit edits edithelper.py, as a user may while a long fit runs."""
+
+    def fit(self, X, y):
+        helper = Path(edithelper.__file__)
+        helper.write_text(helper.read_text().replace("CONST = 2", "CONST = 5"))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), edithelper.CONST)
+'''
+
+
+def test_an_edit_made_during_a_fit_stores_nothing_and_the_next_command_computes_the_new_code(
+        run, tmp_path, monkeypatch):
+    plugins = tmp_path / "PLUG"
+    plugins.mkdir()
+    (plugins / "edithelper.py").write_text("CONST = 2\n")
+    (plugins / "editing.py").write_text(EDITS_ITSELF)
+    monkeypatch.syspath_prepend(str(plugins))
+    identity.forget()
+    status, _, said = run(only="darkness", extra="e=editing:EditsDuringFit")
+    assert status == 1 and "e: code (edithelper.py) changed during the fit (not stored: it is tried again next time)" in said
+    assert not (tmp_path / "results/runs/e").exists()
+    for module in ("editing", "edithelper"):  # the next command is a new process: it imports the new code
+        monkeypatch.delitem(sys.modules, module)
+    status, computed, _ = run(only="darkness", extra="e=editing:EditsDuringFit")
+    assert status == 0 and ("e", 0) in computed
+    [stored] = (tmp_path / "results/runs/e").glob("*.json")
+    assert set(read_run(stored)["predictions"]) == {5}
+    identity.forget()
+
+
+def test_code_changed_between_the_plan_and_the_fit_is_refused_before_the_fit(digits_mnist):
+    from reports.runner.experiments import BY_NAME
+
+    planned = identity.identity(BY_NAME["darkness"], 0)
+    planned = {**planned, "code": {**planned["code"], "baselines/darkness.py": "an earlier version"}}
+    with pytest.raises(worker.EnvironmentFailure, match=r"^code \(baselines/darkness.py\) not what the command planned: edited since it started"):
+        worker.compute_run(BY_NAME["darkness"], 0, digits_mnist, False, planned)
+
+
+def test_a_run_file_that_is_not_what_its_name_says_is_moved_aside_and_computed_again(run, tmp_path):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    [random] = (tmp_path / "results/runs/random").glob("seed-0.*.json")
+    darkness.write_text(random.read_text())  # a random run copied over darkness's file
+    status, computed, said = run()
+    assert status == 0 and computed == [("darkness", 0)]
+    assert "it holds name 'random', seed 0, digest" in said and "moved aside to" in said
+    assert read_run(darkness)["name"] == "darkness"
+    report = (tmp_path / "results/report.md").read_text()
+    assert "| darkness " in report
+
+
+def test_a_corrupt_run_file_in_a_read_only_folder_is_one_line(run, tmp_path, monkeypatch):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.write_text("{")
+
+    def read_only(path):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(runner, "remember", read_only)
+    with pytest.raises(runner.StoreError, match=r"corrupt run file \(.*\); cannot move it aside \(Read-only file "
+                                                r"system\): make .* writable, or delete the file"):
+        run()
+
+
+def test_a_corrupt_run_file_moved_aside_by_another_command_first_is_no_error(run, tmp_path, monkeypatch):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.write_text("{")
+
+    def the_other_command_was_quicker(path):
+        darkness.rename(path)
+
+    monkeypatch.setattr(runner, "remember", the_other_command_was_quicker)
+    status, computed, said = run()
+    assert status == 0 and computed == [("darkness", 0)] and "moved aside by another command" in said
+
+
+def test_a_plugin_that_crashes_its_process_has_failed_and_a_run_killed_from_outside_is_computed_again(
+        run, tmp_path, monkeypatch):
+    killed = []
+
+    def process_of(experiment, seed, *args):
+        if experiment.name == "boom":
+            raise WorkerDied(-11)  # its code segfaulted
+        if experiment.name == "random" and seed == 1 and not killed:
+            killed.append(seed)
+            raise WorkerDied(-9)  # the OOM killer, or a user, killed its process: not its fault
+        return worker.compute_run(experiment, seed, *args)
+
+    monkeypatch.setattr(runner, "compute_run", process_of)
+    status, computed, said = run(extra="boom=tests.plugins:FitRaises")
+    assert status == 1 and "error: failed, in the report's list of failures: boom" in said
+    assert "boom: its process was killed by SIGSEGV while it was computed" in said
+    assert killed and [c for c in computed if c[0] == "random"] == [("random", 0), ("random", 1), ("random", 1)]
+    assert len(list((tmp_path / "results/runs/random").glob("*.json"))) == 2
+    status, computed, _ = run(extra="boom=tests.plugins:FitRaises")
+    assert status == 1 and computed == []  # stored as its failure: not tried again until its code changes
+
+
+def test_a_folder_in_the_way_of_a_run_file_is_one_line_before_anything_runs(run, tmp_path):
+    run()
+    [darkness] = (tmp_path / "results/runs/darkness").glob("*.json")
+    darkness.unlink()
+    darkness.mkdir()
+    with pytest.raises(runner.StoreError, match="a folder is in the way of this run file; move it away"):
+        run()

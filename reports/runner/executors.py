@@ -1,7 +1,9 @@
 """Where runs are computed: a pool of processes on this machine, or a Dask cluster. One interface.
 
 Both give `submit(function, *args)` returning a future and `as_completed(futures)`, so the runner's
-loop (reports/runner/runner.py) is the same code for either. Each also says how a worker gets the
+loop (reports/runner/runner.py) is the same code for either, and say of a task's error whether its
+process was lost from outside (`lost`: computed again) or crashed by the task itself (`crashed`: the
+classifier's failure). Each also says how a worker gets the
 data: a local process loads its own copy once; a cluster is sent one copy, shared by its tasks.
 
 A cluster is sent the project's code, and the modules of a plug-in outside it, as files: each
@@ -10,24 +12,19 @@ the very code this checkout holds and identifies its runs by it (reports/runner/
 libraries must be installed on the workers.
 """
 
-import concurrent.futures
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
 import zipfile
 from pathlib import Path
 
 from reports.runner.dask_address import ClusterError, parse_address, what_answers
-from reports.runner.identity import search_path, source_files
-from reports.runner.provenance import COMMIT_FILE, PROJECT_ROOT, git_commit
-from reports.runner.spawn import WithoutMain
-from reports.runner.worker import ignore_interrupts
+from reports.runner.identity import code_paths, run_code_paths
+from reports.runner.local_pool import LocalPool  # noqa: F401 (one of the two executors)
+from reports.runner.provenance import COMMIT_FILE, git_commit
 
-PACKAGES = ("common", "data", "baselines", "network", "reports")
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
-TASK_RETRIES = 2  # a task whose worker died is computed again, this many times at most
 
 
 def executor_for(request):
@@ -38,39 +35,6 @@ def executor_for(request):
 
     load_mnist(repair=True)
     return DaskPool(request.scheduler, request.experiments) if request.scheduler else LocalPool(request.jobs)
-
-
-class LocalPool:
-    """Processes of this machine, `jobs` at once. Started fresh (spawn, without the caller's main module:
-    reports/runner/spawn.py), so a worker imports the code as
-    it is now, and it ignores Ctrl-C: the runner stops it and keeps what is finished."""
-
-    name = "this machine"
-
-    def __init__(self, jobs):
-        self.jobs = jobs
-        self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=WithoutMain(), initializer=ignore_interrupts)
-
-    def dataset(self):
-        return None  # each worker loads its own (worker.local_dataset)
-
-    def submit(self, function, *args):
-        return self.pool.submit(function, *args)
-
-    def as_completed(self, futures):
-        return concurrent.futures.as_completed(futures)
-
-    def lost(self, error):
-        return isinstance(error, concurrent.futures.process.BrokenProcessPool)
-
-    def close(self, interrupted=False):
-        """Wait for the workers; when interrupted, cancel what has not started and stop what has."""
-        if interrupted:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def connect(address, seconds=CONNECT_SECONDS):
@@ -109,6 +73,7 @@ class DaskPool:
     """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler."""
 
     def __init__(self, address, experiments):
+        self.address = address
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
         workers = len(self.client.nthreads())
@@ -122,11 +87,17 @@ class DaskPool:
         if self._data is None or self._data.status != "finished":
             from data import load_mnist
 
-            self._data = self.client.scatter(load_mnist(repair=False), broadcast=True, hash=False)
+            data = load_mnist(repair=False)
+            try:
+                self._data = self.client.scatter(data, broadcast=True, hash=False)
+            except Exception as error:  # the scheduler or every worker went away while it was sent
+                text = " ".join(str(error).split())[:200]
+                raise ClusterError(f"the Dask cluster at {self.address} was lost while the data was sent "
+                                   f"({type(error).__name__}: {text}); check it and run the same command again") from None
         return self._data
 
     def submit(self, function, *args):
-        return self.client.submit(function, *args, pure=False, retries=TASK_RETRIES)
+        return self.client.submit(function, *args, pure=False)  # a lost task: the runner submits it again
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -136,9 +107,15 @@ class DaskPool:
     def lost(self, error):
         """Whether a task failed because the cluster lost it or its scheduler, not by itself."""
         from distributed.client import FutureCancelledError
+
+        return isinstance(error, (FutureCancelledError, OSError, TimeoutError)) and not self.crashed(error)
+
+    def crashed(self, error):
+        """Whether the task killed its workers: Dask gives up on a task (KilledWorker) once every worker
+        it was tried on died while computing it (distributed.scheduler.allowed-failures)."""
         from distributed.scheduler import KilledWorker
 
-        return isinstance(error, (FutureCancelledError, KilledWorker, OSError, TimeoutError))
+        return isinstance(error, KilledWorker)
 
     def close(self, interrupted=False):
         try:
@@ -148,21 +125,18 @@ class DaskPool:
 
 
 def code_files(experiments):
-    """{name on the workers: file here}: the project's packages (their Python and C files) and every
-    module the experiments' factories import from the user's own code, each under the name it has
-    relative to the directory it is imported through (as identities record it)."""
-    files = {path.relative_to(PROJECT_ROOT).as_posix(): path for package in PACKAGES
-             for pattern in ("*.py", "*.c") for path in (PROJECT_ROOT / package).rglob(pattern)
-             if "__compiled__" not in path.parts}
-    roots = [Path(root) for root in search_path()]
+    """{name on the workers: file here}: the code every run of `experiments` passes through, as its
+    identity lists it (identity.run_code_paths: the same list, so what a worker runs is what its
+    runs are identified by), and the modules a worker needs to unpickle what it is sent (the
+    experiments' classes)."""
+    files = {}
     for experiment in experiments:
-        for shown in source_files(experiment.factory.partition(":")[0]):
-            if shown not in files:
-                path = next((root / shown for root in roots if (root / shown).is_file()), None)
-                if path is None:
-                    raise ClusterError(f"{experiment.name}: cannot send {shown} to the workers (it is imported "
-                                       "through no directory of sys.path); install the plug-in on the workers")
-                files[shown] = path
+        files.update(run_code_paths(experiment))
+        files.update(code_paths(type(experiment).__module__))
+        outside = next((shown for shown in files if Path(shown).is_absolute()), None)
+        if outside:
+            raise ClusterError(f"{experiment.name}: cannot send {outside} to the workers (it is imported "
+                               "through no directory of sys.path); install the plug-in on the workers")
     return dict(sorted(files.items()))
 
 
@@ -192,6 +166,7 @@ def send_code(client, experiments):
     # Defined here, so that they travel to the cluster by value rather than as an import it lacks.
     def install(dask_scheduler=None, dask_worker=None):
         import os
+        import shutil
         import sys
         import tempfile
         import zipfile
@@ -203,17 +178,22 @@ def send_code(client, experiments):
         target = Path(tempfile.gettempdir()) / f"mnist-chapter1-code-{code_digest}"
         if not target.is_dir():
             partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-            zipfile.ZipFile(BytesIO(archive)).extractall(partial)
             try:
+                zipfile.ZipFile(BytesIO(archive)).extractall(partial)
                 os.rename(partial, target)
             except OSError:  # another process of this machine unpacked it first
                 pass
+            finally:  # what is left of a copy that was not renamed into place
+                shutil.rmtree(partial, ignore_errors=True)
         for name in [name for name in sys.modules if name.split(".")[0] in tops]:
             del sys.modules[name]  # a stale version imported by an earlier request
         sys.path[:] = [str(target), *(p for p in sys.path if "mnist-chapter1-code-" not in p)]
 
     class InstallCode(WorkerPlugin):
-        name = "mnist-chapter1-code"
+        # Named by the code: two checkouts on one cluster register two plug-ins, neither replacing the
+        # other's; a worker runs the code of the last it set up, and a run of the other's is refused
+        # by the identity check (reports/runner/worker.py) and said, never filed under the wrong code.
+        name = f"mnist-chapter1-code-{code_digest}"
 
         def setup(self, worker):
             install(dask_worker=worker)

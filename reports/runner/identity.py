@@ -5,17 +5,25 @@ A run (one experiment, one seed) is identified by
 - the data's SHA-256 (the verified source file, not the converted cache, so rebuilding a corrupt
   cache with the same content changes nothing);
 - the code that computes it: the factory's module and every module of the project or of the user's
-  own code that it imports, and the modules that define what a run is for every classifier alike
-  (RUN_PROTOCOL: the fit/predict protocol, the training-set selection, the data conversion). Modules
-  are found by reading their code (modulefinder) without running it and counted by their syntax tree,
-  so that editing a comment, a docstring or the layout recomputes nothing; a module's C companion
-  (NAME.c beside NAME.py, which it compiles) counts byte for byte, and so does a compiled extension
-  of the user's own code (NAME.*.so);
+  own code that it imports, and every module the computation itself passes through: whatever the
+  computing entry point (COMPUTING_ENTRY, the worker that builds, fits, scores and records every
+  run) imports, directly or not (the factory, evaluate, the fit/predict protocol, the data's
+  conversion, the run record...). Derived from the imports, not listed by hand, so a new helper
+  cannot fall outside. Modules are found by reading their code (modulefinder) without running it
+  and counted by their syntax tree, so that editing a comment, a docstring or the layout recomputes
+  nothing; a module's C companion (NAME.c beside NAME.py, which it compiles) counts byte for byte,
+  and so does a compiled extension of the user's own code (NAME.*.so);
 - the installed distributions that code imports, by name and version (wherever they are installed);
 - the numerical environment: what the factory's module says decides its numbers (a module-level
   `numerics()`, defined there or imported by name, as the network's is: its own C arithmetic, or
   NumPy on this BLAS where the C cannot be built), else the versions of the computing libraries, the BLAS and its kernel, and
   NumPy's SIMD features, any of which can change a figure.
+
+It is computed where the run is planned, and where it is computed: before the fit, from the code
+that process imported, and again after it; if anything changed meanwhile, nothing is stored
+(reports/runner/worker.py). Which modules a module imports is read once per process; their content
+is read every time (a digest of a file's syntax tree is cached by its bytes' SHA-256, so it is never
+reused across an edit).
 
 Not descriptions, statistics, rendering or logging settings. The identity's digest is part of the
 run file's name (`results/runs/NAME/seed-K.DIGEST.json`), so a run whose identity changed is simply
@@ -45,9 +53,10 @@ from reports.runner.provenance import PROJECT_ROOT, numerics
 
 RUN_SCHEMA = "mnist-chapter1/run/3"  # a new schema is a new identity: old run files are not reused
 DIGEST_LENGTH = 12
-# The code that defines a run for every classifier: how it is fitted and scored, on which images, and
-# how the data was converted. Each is hashed into every identity, with what it imports.
-RUN_PROTOCOL = ("reports.runner.protocol", "data.mnist")
+# The module whose `compute_run` computes every run, wherever it runs. It and everything it imports
+# (how a classifier is built, fitted, scored and recorded, on which images, the data's conversion) is
+# hashed into every identity, so that no module a run passes through can change its numbers unseen.
+COMPUTING_ENTRY = "reports.runner.worker"
 
 
 def _installed_roots():
@@ -69,21 +78,31 @@ def search_path():
 
 def code_digest(path):
     """SHA-256 of a source file as it computes: a Python module's syntax tree without docstrings (so
-    comments, docstrings and layout do not count), any other file's bytes."""
+    comments, docstrings and layout do not count), any other file's bytes. The file is read every
+    time; only the digest of a syntax tree is remembered, keyed by the bytes it was parsed from."""
     data = Path(path).read_bytes()
-    if Path(path).suffix == ".py":
-        try:
-            tree = ast.parse(data)
-        except (SyntaxError, ValueError):
-            pass  # hashed as bytes; importing it will say what is wrong
-        else:
-            for node in ast.walk(tree):
-                body = getattr(node, "body", None)
-                if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                        and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-                    node.body = body[1:] or [ast.Pass()]
-            data = ast.dump(tree, annotate_fields=False).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    raw = hashlib.sha256(data).hexdigest()
+    if Path(path).suffix != ".py":
+        return raw
+    if raw not in _syntax_digests:
+        _syntax_digests[raw] = _syntax_digest(data, raw)
+    return _syntax_digests[raw]
+
+
+_syntax_digests = {}  # a module's bytes' SHA-256 -> its syntax tree's digest (parsing is the slow part)
+
+
+def _syntax_digest(data, raw_sha256):
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return raw_sha256  # hashed as bytes; importing it will say what is wrong
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree, annotate_fields=False).encode("utf-8")).hexdigest()
 
 
 def _shown(path, roots):
@@ -109,10 +128,11 @@ def _finder(module_name):
 
 
 @lru_cache(maxsize=None)
-def source_files(module_name):
-    """{path: digest} of the module `module_name` and of every module of the project or of the user's
-    own code that it imports, directly or not (packages' __init__ files included), read without being
-    run. Modules of installed libraries are left out: their distribution's version stands for them."""
+def code_paths(module_name):
+    """{shown path: file} of the module `module_name` and of every module of the project or of the
+    user's own code that it imports, directly or not (packages' __init__ files included), read
+    without being run; each shown relative to the directory it is imported through. Modules of
+    installed libraries are left out: their distribution's version stands for them."""
     finder = _finder(module_name)
     if finder is None:
         origin = _origin(module_name)
@@ -129,8 +149,23 @@ def source_files(module_name):
         companions = [path.with_suffix(".c")] if path.suffix == ".py" else []
         for source in (path, *companions):
             if source.is_file():
-                files[_shown(source, roots)] = code_digest(source)
+                files[_shown(source, roots)] = source
     return dict(sorted(files.items()))
+
+
+def source_files(module_name):
+    """{shown path: digest} of the files of `code_paths(module_name)`, as they are now."""
+    return {shown: code_digest(path) for shown, path in code_paths(module_name).items()}
+
+
+def run_code_paths(experiment):
+    """{shown path: file} of all the code a run of `experiment` passes through: its factory's module
+    and the computing entry point, with what they import. The files a cluster is sent derive from it."""
+    return dict(sorted({**code_paths(COMPUTING_ENTRY), **code_paths(_module_of(experiment))}.items()))
+
+
+def _module_of(experiment):
+    return experiment.factory.partition(":")[0]
 
 
 @lru_cache(maxsize=None)
@@ -196,7 +231,7 @@ def module_numerics(module_name):
     """What decides the numbers of the classifiers of `module_name` besides code and data: the module's
     own `numerics()` if it has one (defined there or imported by name, `numerics_home`), else the
     environment's (provenance.numerics)."""
-    own, home = None, numerics_home(module_name) if source_files(module_name) else None
+    own, home = None, numerics_home(module_name) if code_paths(module_name) else None
     if home is not None:  # user code: importing it is what the run will do anyway
         try:
             own = getattr(importlib.import_module(home), "numerics", None)
@@ -213,11 +248,9 @@ def extra_inputs(paths):
 
 def identity(experiment, seed):
     """Everything a run of `experiment` with `seed` depends on, as a JSON-ready dict."""
-    module_name = experiment.factory.partition(":")[0]
-    code, libraries = {}, {}
-    for name in (module_name, *RUN_PROTOCOL):
-        code.update(source_files(name))
-        libraries.update(imported_distributions(name))
+    module_name = _module_of(experiment)
+    code = {shown: code_digest(path) for shown, path in run_code_paths(experiment).items()}
+    libraries = {**imported_distributions(COMPUTING_ENTRY), **imported_distributions(module_name)}
     return {
         "schema": RUN_SCHEMA,
         "factory": experiment.factory,
@@ -225,11 +258,31 @@ def identity(experiment, seed):
         "seed": seed if experiment.stochastic else None,
         "training_set": experiment.training_set,
         "data_sha256": SHA256,
-        "code": dict(sorted(code.items())),
+        "code": code,
         "libraries": dict(sorted(libraries.items())),
         "inputs": extra_inputs(getattr(experiment, "inputs", ())),
         "numerics": module_numerics(module_name),
     }
+
+
+NAMED_PARTS = ("code", "inputs", "libraries")  # parts whose differing members are named (files, libraries)
+
+
+def differences(first, second):
+    """The parts of two identities that differ, in words ("code (network/network.py), numerics");
+    empty if they are the same."""
+    parts = []
+    for key in sorted(set(first) | set(second)):
+        a, b = first.get(key), second.get(key)
+        if a == b:
+            continue
+        if key in NAMED_PARTS and isinstance(a, dict) and isinstance(b, dict):
+            names = sorted(name for name in set(a) | set(b) if a.get(name) != b.get(name))
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            parts.append(f"{key} ({shown})")
+        else:
+            parts.append(key)
+    return ", ".join(parts)
 
 
 def digest(ident):
@@ -248,7 +301,7 @@ def run_path(results_dir, experiment, seed, run_digest=None):
 
 def forget():
     """Forget every cached reading of the code (tests edit modules between two identities)."""
-    for cached in (_finder, source_files, imported_distributions, module_numerics):
+    for cached in (_finder, code_paths, imported_distributions, module_numerics):
         cached.cache_clear()
 
 

@@ -80,9 +80,10 @@ class Run(Mapping):
     backend: str | None = None
 
     @staticmethod
-    def header(experiment, seed):
-        """The header of a run of `experiment` with `seed`: what was run, and its identity computed here."""
-        ident = identity(experiment, seed)
+    def header(experiment, seed, ident=None):
+        """The header of a run of `experiment` with `seed`: what was run, and its identity (computed here
+        unless given)."""
+        ident = ident if ident is not None else identity(experiment, seed)
         return {"schema": RUN_SCHEMA, "name": experiment.name, "factory": experiment.factory,
                 "params": json_ready(experiment.params), "stochastic": experiment.stochastic,
                 "seed": seed if experiment.stochastic else None, "training_set": experiment.training_set,
@@ -102,19 +103,15 @@ class Run(Mapping):
         return cls(**cls.header(experiment, seed), **cls.stamp(), **json_ready(result)).validate()
 
     @classmethod
-    def failure(cls, experiment, seed, error):
+    def failure(cls, experiment, seed, error, ident=None):
         """The record of a run that failed: what was tried and why, in place of a result. It is the
         result of these inputs, as a run is: the same command does not try again, a change does
         (or `--retry-failed`). The last frames of the exception that caused it are kept with it."""
-        return cls(**cls.header(experiment, seed), **cls.stamp(), failed=str(error), traceback=frames_of(error))
+        return cls(**cls.header(experiment, seed, ident), **cls.stamp(), failed=str(error), traceback=frames_of(error))
 
     def renamed(self, name):
         """This record under another classifier's name (a name is not part of a run's identity)."""
         return Run(**{**self._fields(), "name": name})
-
-    def replace_identity(self, ident):
-        """This record with `ident` as its identity (a worker's own, computed where it ran)."""
-        return Run(**{**self._fields(), "identity": ident, "digest": digest(ident)})
 
     # ---- as a mapping: the keys of the stored dict
     def keys(self):

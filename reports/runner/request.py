@@ -5,13 +5,17 @@ the number of seeds, the built-in classifiers (ONLY), the plug-ins (EXTRA), the 
 directory and the report's file. Nothing is written and nothing is fitted before all of it holds.
 """
 
+import json
 import os
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reports.clean import source_problem
+from reports.runner.dask_address import ClusterError, parse_address
 from reports.runner.experiments import experiments_of
+from reports.runner.identity import json_ready
 from reports.runner.registry import select
 
 # Seeds of each stochastic classifier when a request names none: five for the report, ten for the
@@ -22,6 +26,7 @@ REPORT_FILES = {"report": "report.md", "chapter": "chapter1.md"}
 RESULTS = "results"  # the results directory when a request names none (the Makefile's RESULTS too)
 MAX_JOBS = 256  # more processes than this is a typo, not a machine
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
+PAIR_SEPARATOR = "-vs-"  # in the names of the figures of a pair of classifiers (reports/render/disagreements.py)
 
 
 class RequestError(Exception):
@@ -91,6 +96,30 @@ def checked_path(text, variable):
     return Path(text)
 
 
+def check_writable_place(results_dir, out_path):
+    """Refuse a RESULTS that is a file, and a RESULTS or report folder that is the project's own: its
+    root, .git, or a folder of its source or docs (the report scatters tables and figures beside it)."""
+    if results_dir.exists() and not results_dir.is_dir():
+        raise RequestError(f"RESULTS={str(results_dir)!r} is a file, not a folder; name a folder for the results")
+    for variable, folder, shown in (("RESULTS", results_dir, results_dir), ("REPORT_MD", out_path.parent, out_path)):
+        problem = source_problem(folder)
+        if problem:
+            where = "" if folder == shown else f"; its folder {str(folder)!r}"
+            raise RequestError(f"{variable}={str(shown)!r}{where} {problem}: the project writes its results "
+                               f"only outside its source; name a folder such as results/")
+
+
+def check_parameters(experiment):
+    """Refuse, in one line, a parameter a run file cannot hold: a value that is not JSON once tuples
+    and NumPy values are made lists and numbers (a set, bytes, a complex number...)."""
+    for key, value in experiment.params.items():
+        try:
+            json.dumps(json_ready(value), allow_nan=True)
+        except (TypeError, ValueError):
+            raise RequestError(f"{experiment.name}: {key}={value!r} is a {type(value).__name__}, which a run file "
+                               "cannot hold; give a number, a string, True/False/None, or a list or dict of them") from None
+
+
 def default_jobs():
     return os.cpu_count() or 1
 
@@ -113,6 +142,7 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
     if out_path.is_dir():
         raise RequestError(f"REPORT_MD={str(out_path)!r} is a directory; name the report's file, "
                            f"e.g. {out_path / REPORT_FILES[kind]}")
+    check_writable_place(results_dir, out_path)
     if builtins is None:
         builtins = [experiment.name for experiment in experiments_of(kind)]
     experiments = select(builtins, "" if blank["ONLY"] else only, "" if blank["EXTRA"] else extra)
@@ -122,11 +152,20 @@ def make_request(kind, *, seeds=None, only="", extra="", jobs=None, results=RESU
         raise RequestError("ONLY is for `make report`; the chapter runs every experiment of the chapter")
     for experiment in experiments:  # a classifier's name is the folder of its run files
         checked_path(experiment.name, "a classifier name")
+        if PAIR_SEPARATOR in experiment.name:
+            raise RequestError(f"{experiment.name!r}: a classifier name cannot hold {PAIR_SEPARATOR!r}, which "
+                               "joins two names in the figures of a pair; rename it")
+        check_parameters(experiment)
     defaults = {"RESULTS": RESULTS}  # the Makefile passes its default on: not a setting the reader typed
     shown = {name: str(value).strip() for name, value in given.items()
              if not blank[name] and str(value).strip() != defaults.get(name)}
     command = " ".join([f"make {kind}", *(f"{name}={shlex.quote(value)}" for name, value in shown.items()
                                           if name not in ("JOBS", "DASK_SCHEDULER"))])
+    if not blank["DASK_SCHEDULER"]:
+        try:  # its form, at once; whether a scheduler answers there is asked when there is work for it
+            parse_address(str(scheduler))
+        except ClusterError as error:
+            raise RequestError(str(error)) from None
     return Request(kind, tuple(experiments), n_seeds, n_jobs, results_dir, out_path,
                    None if blank["DASK_SCHEDULER"] else str(scheduler).strip(), command,
                    sequential=kind == "chapter" and blank[seeds_variable])

@@ -31,15 +31,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.files import remember
 from reports.runner.executors import executor_for
-from reports.runner.identity import identity, run_path
+from reports.runner.identity import differences, digest, identity, run_path
 from reports.runner.lock import results_lock
 from reports.runner.progress import Progress
+from reports.runner.record import Run
 from reports.runner.registry import is_plugin
 from reports.runner.store import StoreError, read_run, write_run
 from reports.runner.worker import EnvironmentFailure, compute_run
 
 PROBE_SEEDS = (0, 1)
+RETRIES = 2  # times a run whose worker was lost from outside is computed again
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,18 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Wanted:
-    """One run the request needs: an experiment, a seed, and the file named by its identity here."""
+    """One run the request needs: an experiment, a seed, its identity here (computed once, where the
+    run is planned; the worker checks its own against it) and the file named by it."""
 
     experiment: object
     seed: int
     path: Path
+    identity: dict | None = None  # None: not checked by the worker
+
+    @classmethod
+    def of(cls, experiment, seed, results):
+        ident = identity(experiment, seed)
+        return cls(experiment, seed, run_path(results, experiment, seed, digest(ident)), ident)
 
     @property
     def label(self):
@@ -98,17 +108,29 @@ def usable(path, say=print, dry_run=False):
     """The Run stored at `path` if the file exists and reads back whole, else None. One that does not
     read back is moved aside (NAME.json.unreadable), with one line, so that it is computed again and
     still there to look at (in a dry run it is only named)."""
+    if path.is_dir():
+        raise StoreError(f"{path}: a folder is in the way of this run file; move it away and run the same command again")
     if not path.is_file():
         return None
     try:
         return read_run(path)
     except StoreError as error:
+        if not path.exists():  # moved aside by another command meanwhile
+            return None
         problem = error.args[0].split(";")[0]
         if dry_run:
             say(f"{problem}; would move it aside and compute it again")
             return None
         aside = path.with_name(path.name + ".unreadable")
-        path.replace(aside)
+        try:
+            remember(aside)  # the project's file still: `make clean` removes it
+            path.replace(aside)
+        except FileNotFoundError:  # another command moved it aside first: it is gone all the same
+            say(f"{problem}; moved aside by another command, computing it again")
+            return None
+        except OSError as error:
+            raise StoreError(f"{problem}; cannot move it aside ({error.strerror}): make {path.parent} writable, "
+                             "or delete the file, and run the same command again") from None
         say(f"{problem}; moved aside to {aside.name}, computing it again")
         return None
 
@@ -132,7 +154,7 @@ class Stored:
 def _probe_result(experiment, results, stored):
     """For a probed plug-in: None while a probe run is missing, else "random" (seeds 0 and 1 differ),
     "alike" (they predict alike) or "failed"."""
-    runs = [stored[run_path(results, experiment, seed)] for seed in PROBE_SEEDS]
+    runs = [stored[Wanted.of(experiment, seed, results).path] for seed in PROBE_SEEDS]
     if any(run is None for run in runs):
         return None
     if any("failed" in run for run in runs):
@@ -156,7 +178,7 @@ def wanted_runs(request, stored=None):
             probing |= found is None
             seeds = {None: list(PROBE_SEEDS), "alike": list(PROBE_SEEDS), "failed": [0]}.get(
                 found, list(range(n_seeds)))
-        wanted += [Wanted(experiment, seed, run_path(request.results, experiment, seed)) for seed in seeds]
+        wanted += [Wanted.of(experiment, seed, request.results) for seed in seeds]
     return wanted, probing
 
 
@@ -242,50 +264,72 @@ def _named(wanted, text):
     return text if named else f"{wanted.label}: {text.removeprefix(name + ': ')}"
 
 
-def _difference(asked, computed):
-    """Which parts of two identities differ, in words."""
-    keys = sorted(key for key in set(asked) | set(computed) if asked.get(key) != computed.get(key))
-    return ", ".join(keys) or "nothing (the digest differs)"
-
-
 def compute(missing, executor, results, progress, stored, verbose=False):
     """Compute the `missing` runs on `executor`, writing each run file as it arrives (and keeping its
-    Run in `stored`). Returns the Problems met."""
-    problems, library_warnings = [], {}
+    Run in `stored`). Returns the Problems met.
+
+    A run whose process was lost from outside (a worker killed, a cluster that lost it) is computed
+    again, up to RETRIES times; one whose own code killed its process (a segfault, os._exit) has
+    failed, and is stored as its failure, as an exception would be."""
+    problems, library_warnings, tries = [], {}, {}
     data = executor.dataset()
-    futures = {executor.submit(compute_run, w.experiment, w.seed, data, verbose): w for w in schedule(missing)}
-    for future in executor.as_completed(list(futures)):
-        w = futures.pop(future)
-        try:
-            computed = future.result()
-        except EnvironmentFailure as error:
-            problems.append(w.problem(f"{_named(w, str(error))} (not stored: it is tried again next time)"))
-            continue
-        except Exception as error:  # the cluster lost it, or a bug: said, and tried again next time
-            text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
-            what = "the cluster lost it" if executor.lost(error) else "it could not be computed"
-            problems.append(w.problem(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same command "
-                                      "again"))
-            continue
-        run = computed.run
-        path = run_path(results, w.experiment, w.seed, run["digest"])
-        write_run(path, run)
-        stored[path] = run
-        for line in computed.warnings:
-            library_warnings.setdefault(line, w.experiment.name)
-        if path != w.path:
-            asked = identity(w.experiment, w.seed)
-            problems.append(w.problem(f"{w.label}: computed on {executor.name} under another identity "
-                                      f"({_difference(asked, run['identity'])} differ from this machine's), stored "
-                                      f"as {path.name}, not used for this report"))
-        outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
-        progress.finished(w.label, f"{w.label}: {outcome}")
-        if verbose and run.get("traceback"):
-            progress.print(f"{w.label}: where it failed (last frames):\n" + indented(run["traceback"]))
+
+    def submit(w):
+        tries[w.path] = tries.get(w.path, 0) + 1
+        return executor.submit(compute_run, w.experiment, w.seed, executor.dataset() if tries[w.path] > 1 else data,
+                               verbose, w.identity)
+
+    futures = {submit(w): w for w in schedule(missing)}
+    while futures:
+        asked, futures = futures, {}  # what is given again this round; a run never answered for stays missing
+        for future in executor.as_completed(list(asked)):
+            w = asked[future]
+            try:
+                run, said = _answer(future, w, executor)
+            except EnvironmentFailure as error:
+                problems.append(w.problem(f"{_named(w, str(error))} (not stored: it is tried again next time)"))
+                continue
+            except Exception as error:  # lost, or a bug: said, and tried again next time
+                if executor.lost(error) and tries[w.path] <= RETRIES:
+                    futures[submit(w)] = w
+                    continue
+                text = " ".join(str(error).split())[:300]  # one line, whatever the library wrote
+                what = getattr(executor, "lost_words", "the cluster lost it") if executor.lost(error) \
+                    else "it could not be computed"
+                problems.append(w.problem(f"{w.label}: {what} ({type(error).__name__}: {text}); run the same "
+                                          "command again"))
+                continue
+            path = run_path(results, w.experiment, w.seed, run["digest"])
+            write_run(path, run)
+            stored[path] = run
+            for line in said:
+                library_warnings.setdefault(line, w.experiment.name)
+            if path != w.path:
+                problems.append(w.problem(f"{w.label}: computed on {executor.name} under another identity ("
+                                          f"{differences(w.identity or {}, run['identity']) or 'digest'} differ from this "
+                                          f"machine's), stored as {path.name}, not used for this report"))
+            outcome = f"failed: {run['failed']}" if "failed" in run else f"{run['correct']:,} / {run['n_test']:,} correct"
+            progress.finished(w.label, f"{w.label}: {outcome}")
+            if verbose and run.get("traceback"):
+                progress.print(f"{w.label}: where it failed (last frames):\n" + indented(run["traceback"]))
     if not progress.quiet:  # the libraries' warnings, collected from every worker, once each
         for line, name in library_warnings.items():
             progress.print(f"warning ({name}): {line}")
     return problems
+
+
+def _answer(future, w, executor):
+    """(the run, the libraries' warnings) a finished task gave; a task that crashed its process gives
+    its classifier's failure record, filed under the identity planned for it."""
+    try:
+        computed = future.result()
+    except Exception as error:
+        if not executor.crashed(error):
+            raise
+        failure = f"{w.experiment.name}: {error} while it was computed (a crash of its code: not tried again " \
+                  "until its code or spec changes)"
+        return Run.failure(w.experiment, w.seed, failure, w.identity), []
+    return computed.run, computed.warnings
 
 
 def run_request(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None,
