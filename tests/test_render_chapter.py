@@ -194,7 +194,8 @@ def test_a_failed_run_leaves_the_looks_planned_and_is_counted_among_the_seeds():
     # each interval keeps the 99% of 5 looks, not the 95% of one.
     histories = [[9400, 9500 + k % 30, 9490] for k in range(79)]
     network = {**synthetic_record("network", [h[-1] for h in histories], histories), "looks": looks(160), "failed": 1}
-    assert experiment_row(network)[8].endswith("at 99%")
+    row = experiment_row(network)
+    assert row[3] == "79 of 80 (1 failed)" and row[8].endswith("at 99%")
     (line,) = seeds_lines([network])
     assert line.startswith("- **network**: 79 of 80 seeds (1 failed); ") and "5 planned looks at 10, 20, 40, 80, 160" in line
     assert "decided at 79" in line

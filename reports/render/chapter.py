@@ -50,11 +50,12 @@ def seeds_planned(record):
     return len(record["runs"]) + record.get("failed", 0)
 
 
-def seeds_text(record):
-    """"80 seeds", or "79 of 80 seeds (1 failed)": the seeds a verdict rests on, of those planned."""
+def seeds_text(record, unit=True):
+    """"80 seeds", or "79 of 80 seeds (1 failed)": the seeds a verdict rests on, of those planned
+    (without the word "seeds", for the table's column of that name)."""
     n, given = len(record["runs"]), seeds_planned(record)
-    counted = f"{n} seed{'s' if n != 1 else ''}"
-    return counted if n == given else f"{n} of {given} seeds ({given - n} failed)"
+    word = f" seed{'s' if given != 1 else ''}" if unit else ""
+    return f"{n}{word}" if n == given else f"{n} of {given}{word} ({given - n} failed)"
 
 
 def confidence(record, sequential=True):
@@ -145,7 +146,7 @@ def experiment_row(record, with_training_size=False, sequential=True):
     measured_as = (f"nothing (ours: {book.measure})" if book.no_figure
                    else book.measure + (" (assumed)" if book.assumed else ""))
     row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured_as, book.printed,
-           str(len(ours)), ours_cell(record), f"{min(ours):,}-{max(ours):,}", *chances(record, sequential), best_of,
+           seeds_text(record, unit=False), ours_cell(record), f"{min(ours):,}-{max(ours):,}", *chances(record, sequential), best_of,
            verdict(record, sequential)]
     return row
 
