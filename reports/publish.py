@@ -43,10 +43,21 @@ def render_code():
     return source_files(RENDER_ENTRY)
 
 
+def planned_looks():
+    """{experiment: the seed counts at which the chapter's rule looks} (reports/sequential.py): the
+    renderer states each verdict's confidence from them, so they are part of what a report shows."""
+    from reports.runner.experiments import BY_NAME
+    from reports.sequential import planned_looks as looks_of
+
+    return {name: looks_of(experiment) for name, experiment in BY_NAME.items()}
+
+
 def render_fingerprint(request, paths):
-    """A digest of everything a report shows besides its runs' content: its settings, its runs' names
-    (their identities) and the code that renders it."""
-    text = "\n".join([request.kind, str(request.out), str(request.figures), request.command, *map(str, paths),
+    """A digest of everything a report shows besides its runs' content: its settings (the chapter's
+    planned looks among them), its runs' names (their identities) and the code that renders it."""
+    looks = planned_looks() if request.kind == "chapter" else {}
+    text = "\n".join([request.kind, str(request.out), str(request.figures), request.command,
+                      str(request.sequential), repr(sorted(looks.items())), *map(str, paths),
                       *(f"{name} {value}" for name, value in render_code().items())])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -89,16 +100,14 @@ def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequ
     `sequential`: whether the chapter's seeds were chosen by the rule. Returns its Written (the table,
     the classifiers that failed)."""
     from reports.render.write import write_report
-    from reports.runner.experiments import BY_NAME
     from reports.runner.provenance import git_commit, history
-    from reports.sequential import planned_looks
 
     runs = list(runs)
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
     return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
                         code=render_code(), problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
-                        looks={name: planned_looks(experiment) for name, experiment in BY_NAME.items()},
+                        looks=planned_looks(),
                         sequential=sequential)
 
 

@@ -91,3 +91,17 @@ def test_the_docs_name_only_files_that_exist():
     assert named, "docs/architecture.md names no file"
     missing = sorted(name for name in named if not (ROOT / name).is_file())
     assert missing == [], f"docs/architecture.md names files that do not exist: {missing}"
+
+
+def test_a_chapter_report_is_stale_when_its_planned_looks_change(monkeypatch):
+    """The chapter states each verdict's confidence from the planned looks (1 - 0.05 / looks), which no
+    run file holds: changing a cap or a least count must re-render it, never leave the old words."""
+    from types import SimpleNamespace
+
+    from reports import publish
+
+    request = SimpleNamespace(kind="chapter", out="r/chapter1.md", figures="r/figures", command="make chapter",
+                              sequential=True)
+    before = publish.render_fingerprint(request, ())
+    monkeypatch.setattr(publish, "planned_looks", lambda: {"network": [80, 320]})
+    assert publish.render_fingerprint(request, ()) != before

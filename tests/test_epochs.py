@@ -28,5 +28,5 @@ def test_the_chapter_says_how_much_choosing_on_test_flatters_from_the_numbers():
     assert row == ["network", "3", "9,453.3 (9,420-9,490)", "9,503.3 (9,490-9,520)", "2", "9,470 (9,420-9,500)",
                    "33.3 (0-100)"]
     [line] = flattery_lines([network])
-    assert line == ("- **network**: by 33.3 test images on average over 3 seeds, from 0 to 100 (for 2 of them, "
+    assert line == ("- **network**: 33.3 test images on average over 3 seeds, from 0 to 100 (for 2 of them, "
                     "the epoch chosen on validation is as good on test).")

@@ -114,6 +114,10 @@ def test_the_header_names_the_runs_of_each_commit_oldest_first_and_the_uncommitt
     assert lines[0].startswith("- Code: rendered at git commit 3333333; the runs were computed at 4 commits")
     assert lines[1:] == ["  - 1111111: network seed 2", "  - 1111111 (with uncommitted changes): network seed 1",
                          "  - 2222222: network seed 0", "  - 9999999: network seed 3"]  # not in this history: last
+    # The summary's phrase, pasted alone into the README, says it too.
+    assert header.commits([record], made) == (
+        "runs computed at 4 git commits (1111111: network seed 2; 1111111 (with uncommitted changes): network "
+        "seed 1; 2222222: network seed 0; 9999999: network seed 3); rendered at 3333333")
 
 
 def test_a_plugins_libraries_are_named_with_their_versions():

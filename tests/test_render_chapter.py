@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits
 
 from network.classifier import NetworkClassifier
 from reports.render.book import BOOK
-from reports.render.chapter import experiment_row, failure_lines, measure, note, seeds_lines
+from reports.render.chapter import experiment_row, failure_lines, measure, note, seeds_lines, verdict_rules
 from reports.render.summaries import summary
 from reports.render.write import write_report
 from reports.runner.evaluate import evaluate
@@ -53,7 +53,7 @@ def test_failure_lines_name_the_digits_a_stuck_network_never_answers():
     record = {"name": "network-eta100", "n_test": 100,
               "runs": [healthy, fake_run(1, missing_three, truth, [80, 90]), fake_run(2, collapsed, truth, [10, 10])]}
     text = "\n".join(failure_lines(record))
-    assert "2 of 3 runs fail (median 50 correct, against 100 for the others)" in text
+    assert "2 of 3 runs fail (median last-epoch count 50, against 100 for the others)" in text
     assert ("seed 1: 90 correct; saturated output neurons: 3; digits answered less than half as often as they "
             "occur: 3 (never: 3); answers 5 for 20.0% of the images.") in text
     assert "1 run collapsed onto one answer (digit 9: 1 run)" in text
@@ -121,7 +121,8 @@ def test_the_chapters_csvs_hold_every_run_of_its_table_and_are_documented(digit_
     assert "chapter-runs.csv" in docs and "chapter-epochs.csv" in docs
     assert "- Test images used only for scoring: no classifier's fit was given a test image" in text
     assert "## Which epoch: chosen on the test set, or on the validation set" in text
-    assert "by " in text.split("Choosing the epoch on the test set flattered")[1]
+    flattered = text.split("flattered the figures by:")[1]
+    assert "test images on average over" in flattered
     exercise = next(line for line in text.splitlines() if line.startswith("| network-0-hidden "))
     assert exercise.rstrip(" |").endswith("the book asks, prints no figure")
 
@@ -162,7 +163,17 @@ def test_the_books_listing_is_explained_by_the_digit_counts_beside_our_collapsed
     assert "1 run collapsed onto one answer (digit 9: 1 run)" in text
     assert ("The book's own listing: epochs 0-3 print 1,009, exactly the number of 9s among the test images; "
             "epochs 27-29 print 982, exactly the number of 4s among the test images.") in text
-    assert "the book's run had collapsed, as 1 of our runs did at the end (seed 0)" in text
+    assert ("the book's run had collapsed onto 9 at epochs 0-3 and onto 4 at epochs 27-29, as 1 of our runs did at "
+            "the end (seed 0).") in text
+
+
+def test_the_books_listing_is_read_digit_by_digit(monkeypatch):
+    # 9s' count printed at two epochs, 4s' at one: only the repeated count says the run collapsed.
+    monkeypatch.setitem(BOOK, "network-eta100", dataclasses.replace(
+        BOOK["network-eta100"], epochs={0: 1009, 1: 1009, 2: 5000, 3: 982}))
+    text = "\n".join(failure_lines(synthetic_record("network-eta100", [5000], [[5000, 5000]])))
+    assert "the book's run had collapsed onto 9 at epochs 0-1." in text
+    assert "The count of 4s at epoch 3 alone can be chance." in text and "onto 4" not in text
 
 
 def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
@@ -171,8 +182,9 @@ def test_the_verdict_of_a_seed_dependent_figure_uses_the_books_measure():
     row = experiment_row(network)
     # 10 seeds is the first of the network's 5 planned looks (cap 160): 99% two-sided. 0 of 10: one run
     # below 1 - 0.005^(1/10) = 41%, the best of 3 below 1 - 0.59^3 = 80%.
-    assert row[6:9] == ["above all 10", "0 of 10", "best of 3: 0% (0%-80%) at 99%"]
-    assert row[-1].startswith("undecided at 10 seeds: consistent with our runs (10 seeds cannot tell")
+    assert row[6:10] == ["above all 10", "0 of 10", "best of 3: 0% (0%-80%) at 99%", "100% (59%-100%) at 99%"]
+    assert row[-1].startswith("undecided at 10 seeds: above all 10 of our runs; the best of 3 reaches it with chance "
+                              "0%-80% (two-sided, 99%)")
     text = "\n".join(note(network))
     assert "If best epochs were normally distributed" in text and "Student's t with 9 degrees of freedom" in text
 
@@ -182,10 +194,20 @@ def test_a_failed_run_leaves_the_looks_planned_and_is_counted_among_the_seeds():
     # each interval keeps the 99% of 5 looks, not the 95% of one.
     histories = [[9400, 9500 + k % 30, 9490] for k in range(79)]
     network = {**synthetic_record("network", [h[-1] for h in histories], histories), "looks": looks(160), "failed": 1}
-    assert experiment_row(network)[8].endswith("at 99%")
+    row = experiment_row(network)
+    assert row[3] == "79 of 80 (1 failed)" and row[8].endswith("at 99%")
     (line,) = seeds_lines([network])
     assert line.startswith("- **network**: 79 of 80 seeds (1 failed); ") and "5 planned looks at 10, 20, 40, 80, 160" in line
     assert "decided at 79" in line
+
+
+def test_the_error_is_said_per_experiment_and_over_the_experiments_the_rule_decides():
+    records = [synthetic_record(name, [9500] * 3, [[9500]] * 3) for name in ("network", "network-100")]
+    records.append(synthetic_record("random", [1000] * 3))  # an expectation: not decided by the rule
+    text = " ".join(verdict_rules(records))
+    assert "each look's two intervals" in text and "within 5%" in text
+    assert "over the 2 experiments decided this way it can reach 2 x 5% = 10%" in text
+    assert "the verdict holds only as far as that does" in text
 
 
 def test_a_verdict_says_how_many_runs_fail():
@@ -196,7 +218,9 @@ def test_a_verdict_says_how_many_runs_fail():
     # 2 of 5 reach 9,659: p3 = 1 - 0.6^3 = 0.784, but 5 seeds' interval reaches below 1 in 5.
     verdict = experiment_row(network)[-1]
     assert verdict.startswith("undecided at 5 seeds") and verdict.endswith("; 3 of 5 runs fail")
-    assert experiment_row(network)[4] == "groups: 0 dead: 2; 1 dead: 3"  # no mean of two groups
+    # No mean of two groups: each group's runs and counts by the book's measure (best epochs).
+    assert experiment_row(network)[4] == ("0 dead outputs: 2 runs, median 9,667.5 (9,665-9,670); "
+                                          "1 dead output: 3 runs, median 8,000 (8,000-8,000)")
 
 
 def test_a_figure_common_among_runs_that_all_fail_says_so_without_a_contradiction():

@@ -5,7 +5,7 @@ from reports.render.book import BOOK
 import pytest
 
 from reports.sequential import looks
-from reports.render.verdicts import (confidence_of, deterministic_verdict, expectation_verdict, n_looks, seed_verdict,
+from reports.render.verdicts import (confidence_of, one_in, percent, deterministic_verdict, expectation_verdict, n_looks, seed_verdict,
                                      spending)
 
 
@@ -26,24 +26,40 @@ def test_above_98_5_percent_means_9851_or_more():
 
 def test_no_seed_reaching_the_figure_is_lucky_only_once_the_seeds_bound_the_chance_below_1_in_5():
     # 0 of 10 at 95% (two-sided): one run below 1 - 0.025^(1/10) = 31%, the best of 3 below 67%: undecided.
-    assert seed_verdict([9510] * 10, 9542, "best epoch", 3, 0.95).startswith(
-        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell")
+    # Above every run is not "consistent with our runs": the verdict says so, and which interval straddles.
+    assert seed_verdict([9510] * 10, 9542, "best epoch", 3, 0.95) == (
+        "undecided at 10 seeds: above all 10 of our runs; the best of 3 reaches it with chance 0%-67% (two-sided, "
+        "95%), which 10 seeds cannot place above or below 1 in 5")
     # 0 of 80 at 99%: one run below 1 - 0.005^(1/80) = 6.4%, the best of 3 below 18%: decided.
     assert seed_verdict([9510] * 80, 9542, "best epoch", 3, 0.99) == (
-        "lucky: no seed of 80 reaches it; the best of 3 does with chance below 18%")
+        "lucky: no seed of 80 reaches it; the best of 3 does with chance below 18% (upper end of the two-sided "
+        "99% interval)")
     assert seed_verdict([1100] * 40, 982, "last epoch", 3, 0.95) == (
-        "low: no seed of 40 scores this low; one run does with chance below 9%")
+        "low: no seed of 40 scores this low; one run does with chance below 9% (upper end of the two-sided 95% "
+        "interval)")
 
 
 def test_lucky_low_consistent_and_undecided():
-    # 1 of 100 reaches it: the best of 3, 3.0%, within (0.08%, 16%) at 95%: about 1 in 34.
-    assert seed_verdict([9500] * 99 + [9550], 9542, "best epoch", 3, 0.95) == "lucky: about 1 in 34 (the best of 3)"
+    # 1 of 100 reaches it: the best of 3, 3.0%, within (0.08%, 15%) at 95%: about 1 in 34.
+    assert seed_verdict([9500] * 99 + [9550], 9542, "best epoch", 3, 0.95) == (
+        "lucky: about 1 in 34 (the best of 3; 0.08%-15% at 95%)")
     # 1 of 60 scores this low or lower: one run's chance 1.7% (0.04%-8.9%): about 1 in 60.
-    assert seed_verdict([982] + [1100] * 59, 982, "last epoch", 3, 0.95) == "low: about 1 in 60"
+    assert seed_verdict([982] + [1100] * 59, 982, "last epoch", 3, 0.95) == "low: about 1 in 60 (one run; 0.04%-9% at 95%)"
     # Half of 40 reach it: both chances far above 1 in 5.
     assert seed_verdict([9500] * 20 + [9550] * 20, 9542, "best epoch", 3, 0.99) == "consistent with our runs"
     # 2 of 10 reach it: the best of 3's interval straddles 1 in 5.
-    assert seed_verdict([9500] * 8 + [9550, 9560], 9542, "best epoch", 3, 0.95).startswith("undecided at 10 seeds")
+    assert seed_verdict([9500] * 8 + [9550, 9560], 9542, "best epoch", 3, 0.95) == (
+        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell whether the best of 3 reaches it "
+        "less often than 1 in 5: 7%-91% at 95%)")
+    # 6 of 10 score it or lower, 4 reach it: it is one run's low side that straddles 1 in 5, and the verdict says that.
+    assert seed_verdict([9500] * 6 + [9550] * 4, 9542, "best epoch", 3, 0.99) == (
+        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell whether one run scores this low "
+        "or lower less often than 1 in 5: 19.1%-92% at 99%)")
+
+
+def test_a_percentage_near_the_threshold_keeps_a_decimal_and_one_in_n_two_figures():
+    assert percent(0.196) == "19.6%" and percent(0.204) == "20.4%" and percent(0.18) == "18%"
+    assert one_in(1 / 151) == "150" and one_in(1 / 34.4) == "34" and one_in(1 / 1234) == "1,200"
 
 
 def test_a_lower_bound_has_no_low_side():

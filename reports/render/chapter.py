@@ -22,7 +22,7 @@ from reports.render.header import header_lines
 from reports.render.report import format_count
 from reports.render.stats import BEST_OF, predictive_tail
 from reports.render.verdicts import (chance_text, confidence_of, confidence_text, decision, deterministic_verdict, expectation_verdict,
-                                     percent, seed_verdict, spending)
+                                     one_in, percent, seed_verdict, spending)
 from reports.sequential import ERROR, RARE, ROUNDS, looks
 
 measure = measured  # a run's figure as the book measured it (reports/render/book.py)
@@ -50,11 +50,12 @@ def seeds_planned(record):
     return len(record["runs"]) + record.get("failed", 0)
 
 
-def seeds_text(record):
-    """"80 seeds", or "79 of 80 seeds (1 failed)": the seeds a verdict rests on, of those planned."""
+def seeds_text(record, unit=True):
+    """"80 seeds", or "79 of 80 seeds (1 failed)": the seeds a verdict rests on, of those planned
+    (without the word "seeds", for the table's column of that name)."""
     n, given = len(record["runs"]), seeds_planned(record)
-    counted = f"{n} seed{'s' if n != 1 else ''}"
-    return counted if n == given else f"{n} of {given} seeds ({given - n} failed)"
+    word = f" seed{'s' if given != 1 else ''}" if unit else ""
+    return f"{n}{word}" if n == given else f"{n} of {given}{word} ({given - n} failed)"
 
 
 def confidence(record, sequential=True):
@@ -95,10 +96,12 @@ def short_verdict_fixed(record):
 
 def chances(record, sequential=True):
     """The table's cells on the book's figure among our seeds: its percentile, how many runs reach it,
-    and the chance that the book's procedure does (estimate and two-sided interval)."""
+    the chance that the book's procedure does, and the chance that one run scores it or lower ("-" for
+    a lower bound, which has no low side): the two chances the verdict rests on, each an estimate and
+    its two-sided interval."""
     book = BOOK[record["name"]]
     if book.correct is None or not record["stochastic"] or book.procedure == "expectation":
-        return ["-", "-", "-"]
+        return ["-", "-", "-", "-"]
     ours = np.asarray(values(record))
     n, below, equal = ours.size, int(np.sum(ours < book.correct)), int(np.sum(ours == book.correct))
     if below == n:
@@ -108,20 +111,30 @@ def chances(record, sequential=True):
     else:
         position = f"{100 * (below + equal / 2) / n:.0f}"
     found = decision(ours, book.correct, book.measure, book.runs, confidence(record, sequential))
-    return [position, f"{found.high.k} of {n}",
-            f"{book.procedure}: {chance_text(found.high)} at {confidence_text(found.high.confidence)}"]
+    level = confidence_text(found.high.confidence)
+    return [position, f"{found.high.k} of {n}", f"{book.procedure}: {chance_text(found.high)} at {level}",
+            "-" if found.low is None else f"{chance_text(found.low)} at {level}"]
 
 
 def ours_cell(record):
-    """Our runs by the book's measure: mean ± sd where the runs form one group, else their groups (a
-    mean of several groups matches no run)."""
+    """Our runs by the book's measure: mean ± sd where the runs form one group, else each group's runs
+    and counts (a mean of several groups matches no run)."""
     ours = values(record)
     if len(ours) == 1:
         return f"{ours[0]:,}"
     groups = dead_output_groups(record)
     if len(groups) > 1:
-        return "groups: " + "; ".join(f"{dead} dead: {len(runs)}" for dead, runs in groups.items())
+        return "; ".join(group_text(dead, runs, BOOK[record["name"]].measure) for dead, runs in groups.items())
     return f"{np.mean(ours):,.1f} ± {np.std(ours, ddof=1):,.1f}"
+
+
+def group_text(dead, runs, kind):
+    """"1 dead output: 16 runs, median 9,000 (8,700-9,100)": one group of runs by their number of dead
+    outputs, and their counts by the measure `kind`."""
+    counts = [measure(run, kind) for run in runs]
+    return (f"{dead} dead output{'s' if dead != 1 else ''}: {_runs(len(runs))}, "
+            + (f"{counts[0]:,}" if len(counts) == 1 else
+               f"median {format_count(np.median(counts))} ({min(counts):,}-{max(counts):,})"))
 
 
 def experiment_row(record, with_training_size=False, sequential=True):
@@ -133,15 +146,23 @@ def experiment_row(record, with_training_size=False, sequential=True):
     measured_as = (f"nothing (ours: {book.measure})" if book.no_figure
                    else book.measure + (" (assumed)" if book.assumed else ""))
     row = [record["name"], *([f"{record['n_train']:,}"] if with_training_size else []), measured_as, book.printed,
-           str(len(ours)), ours_cell(record), f"{min(ours):,}-{max(ours):,}", *chances(record, sequential), best_of,
+           seeds_text(record, unit=False), ours_cell(record), f"{min(ours):,}-{max(ours):,}", *chances(record, sequential), best_of,
            verdict(record, sequential)]
     return row
 
 
 def headers(with_training_size=False):
     return ["experiment", *(["trained on"] if with_training_size else []), "book measures", "book", "seeds",
-            "ours: mean ± sd, or groups", "our range", "percentile", "runs reaching it",
-            "the book's procedure reaches it (two-sided interval)", f"first {BEST_OF} seeds' best", "verdict"]
+            "ours: mean ± sd, or groups by dead outputs", "our range", "percentile", "runs reaching it",
+            "the book's procedure reaches it (two-sided interval)", "one run scores it or lower (two-sided interval)",
+            f"first {BEST_OF} seeds' best", "verdict"]
+
+
+def by_the_rule(record):
+    """Whether the record's figure is judged by the sequential rule: seeded, with a figure a run can reach
+    (reports/rounds.py's is_sequential, on a summary)."""
+    book = BOOK[record["name"]]
+    return record["stochastic"] and book.correct is not None and book.procedure != "expectation"
 
 
 def seeds_lines(records, sequential=True):
@@ -153,7 +174,7 @@ def seeds_lines(records, sequential=True):
             continue
         if not sequential:
             how = "a fixed count (CHAPTER_SEEDS)"
-        elif book.correct is None or book.procedure == "expectation":
+        elif not by_the_rule(record):
             how = "a fixed count: the rule decides only a figure a run can reach"
         elif "undecided" not in verdict(record, sequential):
             how = f"decided at {n}; {spending(n, planned(record), sequential)}"
@@ -169,19 +190,28 @@ def seeds_lines(records, sequential=True):
 def verdict_rules(records, sequential=True):
     """The paragraphs that explain the table's chances and verdict words."""
     rounds = ", ".join(map(str, ROUNDS))
-    rule = (f"Seeds were added in rounds ({rounds}, up to a cap per experiment) until the verdict was decided, "
-            f"every earlier run reused; the {ERROR:.0%} error is spent over each experiment's planned looks by "
-            "Bonferroni's inequality, so each look's interval has confidence 1 - 0.05 / (planned looks), and the "
-            "chance that any decided verdict is wrong stays within 5%." if sequential else
-            "The seeds were fixed by CHAPTER_SEEDS: one look, 95% two-sided intervals.")
+    k = sum(map(by_the_rule, records))
+    per_experiment = (f"For each experiment, the chance that its verdict, once decided, is wrong stays within "
+                      f"{ERROR:.0%}" + (f"; over the {k} experiments decided this way it can reach {k} x {ERROR:.0%} = "
+                                        f"{k * ERROR:.0%}." if k > 1 else "."))
+    rule = (f"Seeds were added in rounds ({rounds}, from a least count where the plan sets one, up to a cap per "
+            f"experiment) until the verdict was decided, every earlier run reused; the {ERROR:.0%} error is spent "
+            "over each experiment's planned looks by Bonferroni's inequality, so each look's two intervals (the "
+            "book's procedure reaching the figure; one run scoring it or lower) have confidence "
+            f"1 - {ERROR} / (planned looks) each. {per_experiment}" if sequential else
+            f"The seeds were fixed by CHAPTER_SEEDS: one look, {confidence_text(1 - ERROR)} two-sided intervals. "
+            f"{per_experiment}")
+    assumption = ("This treats the book's runs as draws from the same distribution as ours (the same "
+                  "procedure, settings and data, with another seed); the verdict holds only as far as that does.")
     return [
         f"*percentile*: where the book's figure falls among our runs by the book's measure (ties count half). "
         "*runs reaching it*: how many of our seeds score at least the book's figure; their share p estimates the "
         f"chance that one run does. *the book's procedure reaches it*: for a network, the best of {BEST_OF} "
         f"independent runs, 1 - (1 - p)^{BEST_OF}, as the book took the best of {BEST_OF}; the interval is the "
         "exact (Clopper-Pearson) two-sided interval of p, carried through, at the confidence shown. Where no seed "
-        "reaches the figure the estimate is 0 but the chance is not: the interval's upper end is what the seeds "
-        "allow. Random guessing's 'about ten percent' is an expectation, not a run: it is set beside our mean "
+        "reaches the figure the estimate is 0, which does not show the chance is 0: the interval's upper end is "
+        "what the seeds allow. *one run scores it or lower*: the share of our seeds at or below the book's "
+        "figure, with its exact two-sided interval at the same confidence (none for a lower bound). Random guessing's 'about ten percent' is an expectation, not a run: it is set beside our mean "
         f"and its two-sided 95% t interval over seeds, with no best of {BEST_OF}. *first {BEST_OF} seeds' best*: "
         f"the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
         "",
@@ -191,7 +221,7 @@ def verdict_rules(records, sequential=True):
         f"lies below), **low** (one run scores this low or lower with chance below 1 in {round(1 / RARE)}; one run, "
         f"not the best of {BEST_OF}, which reads a low figure as favourably as possible), **consistent with our "
         f"runs** (both chances' intervals lie at or above 1 in {round(1 / RARE)}), and **undecided at N seeds** "
-        f"where an interval straddles 1 in {round(1 / RARE)}: N seeds cannot tell. {rule} Where some of our runs "
+        f"where an interval straddles 1 in {round(1 / RARE)}: N seeds cannot tell. {rule} {assumption} Where some of our runs "
         f"fail (below), the verdict says how many: a figure can be common for the best of {BEST_OF} even when "
         "most single runs fail.",
         "",
@@ -216,7 +246,7 @@ def predictive_note(record):
         return []
     p1 = predictive_tail(ours, book.correct)
     p3 = 1 - (1 - p1) ** book.runs
-    odds = f"about 1 in {round(1 / p3):,}" if p3 >= 1e-3 else "less than 1 in 1,000"
+    odds = f"about 1 in {one_in(p3)}" if p3 >= 1e-3 else "less than 1 in 1,000"
     return [f"  No seed of {len(ours)} reaches the book's {book.correct:,}. If {book.measure}s were normally "
             f"distributed, a new run would reach it with chance {percent(p1)} and the {book.procedure} with "
             f"{percent(p3)} ({odds}), from the predictive distribution of a new run (Student's t with {len(ours) - 1} "
@@ -243,12 +273,7 @@ def group_lines(records):
         if not groups:
             continue
         kind = BOOK[record["name"]].measure if record["name"] in BOOK else "final"
-        parts = []
-        for dead, runs in groups.items():
-            counts = [measure(run, kind) for run in runs]
-            parts.append(f"{dead} dead output{'s' if dead != 1 else ''}: {_runs(len(runs))}, "
-                         + (f"{counts[0]:,}" if len(counts) == 1 else
-                            f"median {format_count(np.median(counts))}, {min(counts):,}-{max(counts):,}"))
+        parts = [group_text(dead, runs, kind) for dead, runs in groups.items()]
         lines.append(f"- **{record['name']}** ({len(record['runs'])} seeds, {kind}s): " + "; ".join(parts) + ".")
     return lines
 
@@ -288,7 +313,7 @@ def flattery_lines(records):
     for record in records:
         gains = [e.flattery for e in record_epochs(record) if e.flattery is not None]
         if gains:
-            lines.append(f"- **{record['name']}**: by {format_count(np.mean(gains))} test images on average over "
+            lines.append(f"- **{record['name']}**: {format_count(np.mean(gains))} test images on average over "
                          f"{len(gains)} seeds, from {min(gains):,} to {max(gains):,} (for "
                          f"{sum(g == 0 for g in gains)} of them, the epoch chosen on validation is as good on "
                          "test).")
@@ -309,7 +334,8 @@ def epoch_choice_section(records):
         f"book's); *epoch {CHOSEN_ON_VALIDATION}*, the first epoch with the highest validation count, and "
         "*its test count*, the honest figure. Means over seeds, range in brackets.", "",
         tabulate(rows, EPOCH_CHOICE_HEADERS, tablefmt="github", disable_numparse=True), "",
-        "Choosing the epoch on the test set flattered each figure, against choosing it on the validation set:", "",
+        "Choosing the epoch on the test set, against choosing it on the validation set, flattered the figures by:",
+        "",
         *flattery_lines(records), "",
     ]
 
@@ -328,7 +354,7 @@ def failure_lines(record):
         return [f"- {name}: no run failed: no output neuron is saturated and every digit is answered at least "
                 "half as often as it occurs.", *book_listing_lines(record, [])]
     lines = [f"- {name}: {len(failed)} of {len(record['runs'])} runs fail"
-             + (f" (median {np.median([r['correct'] for r in failed]):,.0f} correct, against "
+             + (f" (median last-epoch count {np.median([r['correct'] for r in failed]):,.0f}, against "
                 f"{np.median([r['correct'] for r in healthy]):,.0f} for the others)" if healthy else "") + ":"]
     for run in failed[:LISTED_FAILURES]:
         found = diagnose(run)
@@ -367,17 +393,22 @@ def book_listing_lines(record, collapsed):
     told = "; ".join(f"{_epochs(epochs)} {'prints' if len(epochs) == 1 else 'print'} {count:,}, exactly the "
                      f"number of {digit}s among the test images" for digit, count, epochs in matches)
     answers = ", later ".join(str(digit) for digit, _, _ in matches)
-    times = sum(len(epochs) for _, _, epochs in matches)
+    # Decided digit by digit: a count that repeats over epochs is hardly chance, one that appears once can be.
+    repeated = [(digit, epochs) for digit, _, epochs in matches if len(epochs) > 1]
+    once = [(digit, epochs) for digit, _, epochs in matches if len(epochs) == 1]
     ours = (f", as {len(collapsed)} of our runs did at the end (seed{'s' if len(collapsed) > 1 else ''} "
             f"{_digits(run['seed'] for run in collapsed)})" if collapsed else "")
-    if times == 1:  # one equal count can be chance: say what it would mean, and that it does not show it
+    if not repeated:  # say what it would mean, and that it does not show it
         return [f"  - The book's own listing: {told}. A network that answers {answers} for every image prints "
-                "exactly that, but one equal count can be chance: it does not show that the book's run collapsed"
+                f"exactly that, but {'one equal count' if len(once) == 1 else 'an equal count at one epoch'} can be "
+                "chance: it does not show that the book's run collapsed"
                 + (f" (another count of that listing would show it; {_runs(len(collapsed))} of ours collapsed at "
                    "the end)" if collapsed else "") + "."]
+    where = " and ".join(f"onto {digit} at {_epochs(epochs)}" for digit, epochs in repeated)
+    alone = "".join(f" The count of {digit}s at {_epochs(epochs)} alone can be chance." for digit, epochs in once)
     return [f"  - The book's own listing: {told}. That is what a network prints when it answers one digit for "
-            f"every image ({answers}); {times} equal counts are hardly chance: at those epochs the book's run had "
-            f"collapsed{ours}."]
+            f"every image; a count repeated over epochs is hardly chance: the book's run had collapsed {where}"
+            f"{ours}.{alone}"]
 
 
 def _epochs(epochs):

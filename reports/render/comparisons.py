@@ -96,7 +96,8 @@ def _p(p, bound=False):
     return f"≤ {p:.2g}" if bound else f"{p:.2g}"
 
 
-HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)", "95% interval (two-sided)", "p (two-sided)",
+HEADERS = ["A", "B", "runs of A, B", "A - B (accuracy points)",
+           "95% interval (two-sided, per comparison, not adjusted)", "p (two-sided)",
            "p, Holm (within the family)", f"verdict (p, Holm < {SIGNIFICANCE})"]
 
 
@@ -121,7 +122,8 @@ def explanation():
         f"side of zero (never below 2/{BOOTSTRAP_REPLICATES + 1:,}, shown as ≤ {FLOOR:.2g}: the most "
         f"{BOOTSTRAP_REPLICATES:,} replicates can tell). Comparing many pairs gives many chances of a false alarm, so "
         "*p, Holm* corrects it with Holm's step-down method, which keeps the chance of any false "
-        f"\"better\" within each family below {SIGNIFICANCE} (not over the whole report: over F families, the "
+        f"\"better\" within each family at most about {SIGNIFICANCE} (about, as its p are the bootstrap's; not over "
+        "the whole report: over F families, the "
         "chance of a false \"better\" somewhere can reach F times that) and calls every difference "
         "Bonferroni's method would, often more. A Holm p computed from a p at the floor is itself only a bound, "
         "and printed with ≤. The "
@@ -129,5 +131,6 @@ def explanation():
         "classifiers among themselves; each plug-in against each built-in; the plug-ins among themselves. "
         "So adding a plug-in never changes a verdict between built-ins. With few seeds the seed part of the "
         "interval is rough: a bootstrap of m seeds shrinks their variance by (m - 1)/m, while drawing seeds "
-        "and images independently counts their interaction twice and errs wide."
+        "and images independently counts their interaction (how one run fares on one image beyond what its seed and "
+        "the image explain) up to three times and errs wide."
     )

@@ -19,7 +19,7 @@ from matplotlib.colors import PowerNorm  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
 from reports.render.book import BOOK  # noqa: E402
-from reports.render.failures import diagnose  # noqa: E402
+from reports.render.failures import dead_output_groups, diagnose  # noqa: E402
 from reports.render.header import ranges  # noqa: E402
 from reports.render.figure_digest import drawn_once, save  # noqa: E402
 from reports.render.summaries import deterministic, median_run, with_interval  # noqa: E402
@@ -217,7 +217,8 @@ def chapter_figure(records, path):
 @drawn_once
 def accuracy_figure(records, path):
     """Accuracy of each classifier, like with like: every seed's final count as a dot, a network's
-    best epochs as a second row of dots, the mean with its two-sided 95% interval (seeds and test images) below them, and the
+    best epochs as a second row of dots, the mean with its two-sided 95% interval (seeds and test images) below them
+    (none where the runs form groups by dead outputs: a mean of groups lies where no run does), and the
     book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.75 * len(records) + 1.8), sharey=True)
     offsets = {"final": 0.0, "best": -0.27, "mean": 0.27}  # rows within one classifier's band
@@ -230,11 +231,15 @@ def accuracy_figure(records, path):
             if histories:
                 ax.plot([_percent(max(h), n) for h in histories], [y + offsets["best"]] * len(histories),
                         color="tab:orange", alpha=0.7, **SEED_STYLE)
-            mean = 100 * record["summary"]["accuracy_mean"]
-            summary = record["summary"] if "ci95" in record["summary"] else with_interval(record)["summary"]
-            ci_low, ci_high = (100 * v for v in summary["ci95"])
-            ax.errorbar(mean, y + offsets["mean"], xerr=[[mean - ci_low], [ci_high - mean]], fmt="|",
-                        color="black", capsize=3, markersize=8, zorder=3)
+            if len(dead_output_groups(record)) > 1:  # a mean of groups of runs lies where no run does
+                ax.annotate("groups of runs (dead outputs): no mean", (0.01, y + offsets["mean"]),
+                            xycoords=("axes fraction", "data"), va="center", fontsize=7, color="dimgray")
+            else:
+                mean = 100 * record["summary"]["accuracy_mean"]
+                summary = record["summary"] if "ci95" in record["summary"] else with_interval(record)["summary"]
+                ci_low, ci_high = (100 * v for v in summary["ci95"])
+                ax.errorbar(mean, y + offsets["mean"], xerr=[[mean - ci_low], [ci_high - mean]], fmt="|",
+                            color="black", capsize=3, markersize=8, zorder=3)
             entry = BOOK.get(record["name"])
             if entry is not None and entry.correct is not None:
                 row = y + (offsets["best"] if entry.measure == "best epoch" and histories else 0)
@@ -250,7 +255,7 @@ def accuracy_figure(records, path):
     handles = [plt.Line2D([], [], color="tab:blue", alpha=0.6, label="one seed: final count (last epoch)",
                           **SEED_STYLE),
                plt.Line2D([], [], color="tab:orange", alpha=0.7, label="one seed: best epoch", **SEED_STYLE),
-               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, two-sided 95% interval (seeds and images)"),
+               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, two-sided 95% interval (seeds and images; one run's: images)"),
                plt.Line2D([], [], label="the book, on the row of its measure", **BOOK_STYLE)]
     if any(BOOK.get(r["name"]) and BOOK[r["name"]].measure == "at least" for r in records):
         handles.append(plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE))

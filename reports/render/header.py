@@ -63,9 +63,13 @@ def runs_by_commit(records, history):
 
 
 def commits(records, made):
-    """Which commits computed the runs (oldest first), and which rendered them: the summary's phrase."""
-    found = ", ".join(runs_by_commit(records, made.history))
-    return f"runs computed at git commit {found}; rendered at {made.rendered_at}"
+    """Which commits computed the runs (oldest first) and, where there are several, which runs each
+    computed; and which rendered them: the summary's phrase."""
+    by_commit = runs_by_commit(records, made.history)
+    if len(by_commit) == 1:
+        return f"runs computed at git commit {next(iter(by_commit))}; rendered at {made.rendered_at}"
+    found = "; ".join(f"{commit}: {which_runs(runs)}" for commit, runs in by_commit.items())
+    return f"runs computed at {len(by_commit)} git commits ({found}); rendered at {made.rendered_at}"
 
 
 def commit_lines(records, made):

@@ -13,6 +13,7 @@ from tabulate import tabulate
 from reports.render import comparisons, disagreements, figures
 from reports.render.book import BOOK
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
+from reports.render.failures import dead_output_groups
 from reports.render.header import header_lines
 from reports.render.summaries import deterministic, with_interval
 
@@ -34,7 +35,24 @@ def seed_spread(record):
         return f"deterministic: seeds {', '.join(seeds[:-1])} and {seeds[-1]} predict alike"
     if correct["n"] == 1:
         return f"1 seed ({record['seeds'][0]}): no spread measured"
+    groups = dead_output_groups(record)
+    if len(groups) > 1:  # an sd of two groups describes neither
+        healthy, failing = groups.get(0, []), [run for dead, runs in groups.items() if dead for run in runs]
+        return (f"{correct['n']} seeds, {len(failing)} fail (dead outputs): "
+                + ", ".join(f"{label} {_count_range(runs)}" for label, runs in (("healthy", healthy),
+                                                                               ("failing", failing)) if runs))
     return f"{correct['n']} seeds: {correct['min']:,}-{correct['max']:,}, sd {correct['std']:.1f}"
+
+
+def _count_range(runs):
+    counts = [run["correct"] for run in runs]
+    return f"{min(counts):,}" if min(counts) == max(counts) else f"{min(counts):,}-{max(counts):,}"
+
+
+def _mean_count(r):
+    """The mean count over seeds, marked where the seeds form groups (a mean of groups matches no run)."""
+    mean, groups = format_count(r["summary"]["correct"]["mean"]), dead_output_groups(r)
+    return f"{mean} (mean of {len(groups)} groups)" if len(groups) > 1 else mean
 
 
 def _named_with_backend(r):
@@ -61,7 +79,7 @@ def _chosen_epoch(r):
 # is the number of test images.
 MAIN_COLUMNS = (
     ("classifier", _named_with_backend),
-    ("correct of {n_test:,}", lambda r: format_count(r["summary"]["correct"]["mean"])),
+    ("correct of {n_test:,}", _mean_count),
     ("accuracy", lambda r: f"{100 * r['summary']['accuracy_mean']:.2f}%"),
     ("95% interval (two-sided)", _interval),
     ("seed spread", seed_spread),
@@ -123,7 +141,12 @@ def render(records, out, figures_dir, made, images, no_images=""):
         "images*) it is the interval of the mean accuracy over seeds from both sources of uncertainty, training "
         "again with another seed and testing on other images: the two-level bootstrap of the comparisons "
         "below, on one classifier. For a deterministic classifier, or a single run (*one run's, images*), it is "
-        "Wilson's interval from the test images alone. The seed spread is the variation of single runs. "
+        "Wilson's interval from the test images alone. The seeds-and-images interval errs wide: drawing seeds and "
+        f"images independently counts what is particular to one run on one image up to three times, so where "
+        "that is all there is (random guessing) it is up to sqrt(3), about {np.sqrt(3):.1f} times, too wide, and with few "
+        "seeds its seed part is rough. The seed spread is the variation of single runs; where a network's "
+        "runs form groups (some end with dead, saturated output neurons), it gives each group's range instead, "
+        "and the figure draws no mean for them. "
         "*best epoch* is the mean over seeds of the best "
         "per-epoch test count, which is how the book quotes its networks: the epoch is chosen on the images it "
         "is scored on, which flatters. *epoch chosen on the validation set* is the mean test count at the "

@@ -48,25 +48,59 @@ def decision(values, book, kind, runs, confidence):
 
 def chance_text(chance):
     """"27% (5%-60%)": an estimate and its interval."""
-    low, high = chance.interval
-    return f"{percent(chance.estimate)} ({percent(low)}-{percent(high)})"
+    return f"{percent(chance.estimate)} ({interval_text(chance)})"
 
 
 def seed_verdict(values, book, kind, runs, confidence):
-    """The words for a figure among the values of several seeds, by the book's own measure."""
+    """The words for a figure among the values of several seeds, by the book's own measure. Every chance
+    said comes with its interval's level and sides; an undecided verdict names the interval that
+    straddles the threshold."""
     found = decision(values, book, kind, runs, confidence)
     n, procedure = len(values), "the best of 3" if runs == 3 else "one run" if runs == 1 else f"the best of {runs}"
+    level, rare = confidence_text(confidence), f"1 in {round(1 / RARE)}"
+    seeds = f"{n} seed{'s' if n != 1 else ''}"
     if found.verdict == "lucky":
         if found.high.k == 0:
-            return f"lucky: no seed of {n} reaches it; {procedure} does with chance below {percent(found.high.interval[1])}"
-        return f"lucky: about 1 in {round(1 / found.high.estimate)} ({procedure})"
+            return (f"lucky: no seed of {n} reaches it; {procedure} does with chance below "
+                    f"{percent(found.high.interval[1])} {upper_end(level)}")
+        return f"lucky: about 1 in {one_in(found.high.estimate)} ({procedure}; {interval_text(found.high)} at {level})"
     if found.verdict == "low":
-        return f"low: about 1 in {round(n / found.low.k)}" if found.low.k else (
-            f"low: no seed of {n} scores this low; one run does with chance below {percent(found.low.interval[1])}")
+        if found.low.k:
+            return f"low: about 1 in {one_in(found.low.estimate)} (one run; {interval_text(found.low)} at {level})"
+        return (f"low: no seed of {n} scores this low; one run does with chance below "
+                f"{percent(found.low.interval[1])} {upper_end(level)}")
     if found.verdict == "consistent":
         return "consistent with our runs"
-    seeds = f"{n} seed{'s' if n != 1 else ''}"
-    return f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether it is rarer than 1 in {round(1 / RARE)})"
+    if found.high.k == 0:
+        return (f"undecided at {seeds}: above all {n} of our runs; {procedure} reaches it with chance "
+                f"{interval_text(found.high)} (two-sided, {level}), which {seeds} cannot place above or below {rare}")
+    if straddles(found.high):
+        return (f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether {procedure} reaches "
+                f"it less often than {rare}: {interval_text(found.high)} at {level})")
+    return (f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether one run scores this low "
+            f"or lower less often than {rare}: {interval_text(found.low)} at {level})")
+
+
+def straddles(chance):
+    """Whether the chance's interval has the threshold RARE inside it: the seeds cannot tell its side."""
+    low, high = chance.interval
+    return low < RARE <= high
+
+
+def interval_text(chance):
+    """"5%-60%": a chance's two-sided interval."""
+    low, high = chance.interval
+    return f"{percent(low)}-{percent(high)}"
+
+
+def upper_end(level):
+    """Which end a bound is, and of which interval: a one-sided reading of a two-sided interval."""
+    return f"(upper end of the two-sided {level} interval)"
+
+
+def one_in(p):
+    """1/p to two significant figures, as "1 in N" is said: 151 -> 150, 34.4 -> 34."""
+    return f"{round(float(f'{1 / p:.2g}')):,}"
 
 
 def expectation_verdict(values, book):
@@ -108,5 +142,8 @@ def spending(n, planned, sequential=True):
 
 
 def percent(p):
-    """A probability as a percentage: whole numbers, and one significant digit below 1%."""
+    """A probability as a percentage: whole numbers, one significant digit below 1%, and one decimal
+    within a point of the threshold RARE, so that an end of 19.6% is not read as 20% beside a verdict."""
+    if abs(p - RARE) < 0.01:
+        return f"{100 * p:.1f}%"
     return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.1g}%"
