@@ -21,11 +21,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
 from reports.render.figure_digest import drawn_once, save  # noqa: E402
-from reports.render.figures import DISAGREEMENTS  # noqa: E402
+from reports.render.figures import DISAGREEMENTS, new_figure  # noqa: E402
 from reports.render.summaries import deterministic, median_run  # noqa: E402
 
 MAX_PAIRS = 3
@@ -111,7 +110,7 @@ def disagreement_figure(images, truth, a, b, path):
     # bounding box of the saved figure makes room for the topmost.
     width, height = INCHES_PER_IMAGE * CELL_WIDTH * COLUMNS, INCHES_PER_IMAGE * CELL_HEIGHT * rows
     total_height = 2 * height + GAP
-    fig = plt.figure(figsize=(width, total_height))
+    fig = new_figure((width, total_height))
     axes = [fig.add_axes((0, 1 - height / total_height, 1, height / total_height)),
             fig.add_axes((0, 0, 1, height / total_height))]
     axes[0].annotate(f"A = {label_a}\nB = {label_b}", (0.5, 1), xycoords="axes fraction", xytext=(0, 24),

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import inspect
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -135,14 +136,14 @@ def drawn_once(draw):
 
 
 def save(fig, path):
-    """Save `fig` to `path` as a PNG, atomically, with the digest of the figure being drawn; close it."""
-    import matplotlib.pyplot as plt
-
+    """Save `fig` to `path` as a PNG, atomically, with the digest of the figure being drawn; close it
+    (a figure of pyplot's; one made without pyplot has nothing to close)."""
     digest = _drawing.get()
     try:
         with atomic_path(path) as tmp:
             fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png",
                         metadata={KEY: digest} if digest is not None else None)
     finally:
-        plt.close(fig)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close(fig)
     return path

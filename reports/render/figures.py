@@ -12,10 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import matplotlib.ticker  # noqa: E402
+import matplotlib.ticker  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 from matplotlib.colors import PowerNorm  # noqa: E402
+from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402  (not pyplot: see `new_figure`)
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 
 from reports.render.book import BOOK  # noqa: E402
@@ -32,7 +33,7 @@ HEALTHY = "0.6"  # grey: runs that train normally
 DETERMINISTIC = "black"
 # One colour per failing seed, sixteen before any repeats: tab20's dark colours, then its light ones,
 # but red (the book's) and grey (the healthy runs').
-_TAB20 = list(enumerate(plt.get_cmap("tab20").colors))
+_TAB20 = list(enumerate(matplotlib.colormaps["tab20"].colors))
 FAILING = [colour for k, colour in _TAB20[0::2] + _TAB20[1::2] if k not in (6, 7, 14, 15)]
 MARGIN = 0.06  # of the visible span, kept free around every marked value
 
@@ -74,6 +75,12 @@ def remove_stale(figures_dir, written, figures):
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
     return removed
+
+
+def new_figure(size):
+    """A figure of `size` inches, made without pyplot: importing pyplot takes half a CPU-second, which a
+    report whose figures are all up to date need not spend, and no pyplot state holds it after saving."""
+    return MatplotlibFigure(figsize=size)
 
 
 def _save(fig, path):
@@ -184,7 +191,8 @@ def epochs_figure(records, path):
     records = [r for r in records if any(run.get("history") for run in r["runs"])]
     if not records:
         return None
-    fig, axes = plt.subplots(1, len(records), figsize=(6 * len(records), 4.2), squeeze=False, sharey=True)
+    fig = new_figure((6 * len(records), 4.2))
+    axes = fig.subplots(1, len(records), squeeze=False, sharey=True)
     for ax, record in zip(axes[0], records):
         epoch_panel(ax, record)
         ax.set_title(record["name"])
@@ -204,7 +212,8 @@ def chapter_figure(records, path):
     """One epoch panel per network experiment of the chapter."""
     columns = 2
     rows = -(-len(records) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(12, 4.4 * rows), squeeze=False)
+    fig = new_figure((12, 4.4 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax, record in zip(axes.flat, records):
         epoch_panel(ax, record)
         ax.set_title(f"{record['name']}: {record['description']}", fontsize=9)
@@ -220,7 +229,8 @@ def accuracy_figure(records, path):
     best epochs as a second row of dots, the mean with its two-sided 95% interval (seeds and test images) below them
     (none where the runs form groups by dead outputs: a mean of groups lies where no run does), and the
     book's figure on the row of what it measures. Two panels: everything, and a close-up above 90%."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.75 * len(records) + 1.8), sharey=True)
+    fig = new_figure((12, 0.75 * len(records) + 1.8))
+    axes = fig.subplots(1, 2, sharey=True)
     offsets = {"final": 0.0, "best": -0.27, "mean": 0.27}  # rows within one classifier's band
     for ax, (low, high) in zip(axes, [(0, 100), (90, 100)]):
         for y, record in enumerate(records):
@@ -252,13 +262,13 @@ def accuracy_figure(records, path):
     axes[0].set_ylim(len(records) - 0.5, -0.5)
     axes[0].set_title("all classifiers")
     axes[1].set_title("close-up, 90-100%")
-    handles = [plt.Line2D([], [], color="tab:blue", alpha=0.6, label="one seed: final count (last epoch)",
+    handles = [Line2D([], [], color="tab:blue", alpha=0.6, label="one seed: final count (last epoch)",
                           **SEED_STYLE),
-               plt.Line2D([], [], color="tab:orange", alpha=0.7, label="one seed: best epoch", **SEED_STYLE),
-               plt.Line2D([], [], marker="|", color="black", linestyle="-", label="mean, two-sided 95% interval (seeds and images; one run's: images)"),
-               plt.Line2D([], [], label="the book, on the row of its measure", **BOOK_STYLE)]
+               Line2D([], [], color="tab:orange", alpha=0.7, label="one seed: best epoch", **SEED_STYLE),
+               Line2D([], [], marker="|", color="black", linestyle="-", label="mean, two-sided 95% interval (seeds and images; one run's: images)"),
+               Line2D([], [], label="the book, on the row of its measure", **BOOK_STYLE)]
     if any(BOOK.get(r["name"]) and BOOK[r["name"]].measure == "at least" for r in records):
-        handles.append(plt.Line2D([], [], label="the book's lower bound", **BOUND_STYLE))
+        handles.append(Line2D([], [], label="the book's lower bound", **BOUND_STYLE))
     # Inches: the names at the left (about 0.08 inch a character at 10 points), a title above, and below
     # the accuracy's tick labels and label, then the legend, at the bottom of the figure.
     names = max(len(r["name"]) for r in records)
@@ -282,7 +292,7 @@ def confusion_figure(record, path):
     # Places fixed once for this one layout (10 x 10 cells, a colour bar), in fractions of the figure:
     # cheaper than working them out again for every classifier (tight_layout), and the saved figure's
     # tight bounding box still takes in a long title.
-    fig = plt.figure(figsize=(6.4, 5.6))
+    fig = new_figure((6.4, 5.6))
     ax, colour_bar = fig.add_axes((0.08, 0.13, 0.72, 0.81)), fig.add_axes((0.83, 0.13, 0.035, 0.81))
     image = ax.imshow(percent, cmap="Blues", norm=CONFUSION_NORM)
     for (i, j), value in np.ndenumerate(percent):
@@ -310,7 +320,8 @@ def book_figure(records, path, measure, verdict=None):
     as the book measured (`measure(run, kind)`), failing seeds in the colours of the epoch figure, and
     below them the book's figure as a red cross (an arrow for a lower bound), with `verdict(record)` as
     the panel's caption. Each panel has its own scale: the figures range from 982 to 9,851."""
-    fig, axes = plt.subplots(len(records), 1, figsize=(9, 1.1 * len(records) + 0.7), squeeze=False)
+    fig = new_figure((9, 1.1 * len(records) + 0.7))
+    axes = fig.subplots(len(records), 1, squeeze=False)
     sizes = len({r["n_train"] for r in records}) > 1  # then each panel says what its classifier trained on
     for ax, record in zip(axes[:, 0], records):
         book = BOOK[record["name"]]
@@ -341,16 +352,16 @@ def book_figure(records, path, measure, verdict=None):
     axes[-1, 0].set_xlabel("correct of 10,000 test images (each panel its own scale)")
     failing = max((sum(colour != HEALTHY for colour in seed_colours(r).values()) for r in records if r["stochastic"]),
                   default=0)
-    entries = [(plt.Line2D([], [], color=HEALTHY, markeredgecolor="black", **SEED_STYLE), "one seed")]
+    entries = [(Line2D([], [], color=HEALTHY, markeredgecolor="black", **SEED_STYLE), "one seed")]
     if failing:  # one entry for all their colours: each failing seed has its own, as in the epoch figure
-        dots = tuple(plt.Line2D([], [], color=colour, markeredgecolor="black", **SEED_STYLE)
+        dots = tuple(Line2D([], [], color=colour, markeredgecolor="black", **SEED_STYLE)
                      for colour in FAILING[:min(failing, 4)])
         entries.append((dots, "failing seeds, one colour each"))
     if any(not r["stochastic"] for r in records):
-        entries.append((plt.Line2D([], [], color=DETERMINISTIC, **SEED_STYLE), "deterministic"))
-    entries.append((plt.Line2D([], [], **BOOK_STYLE), "the book"))
+        entries.append((Line2D([], [], color=DETERMINISTIC, **SEED_STYLE), "deterministic"))
+    entries.append((Line2D([], [], **BOOK_STYLE), "the book"))
     if any(BOOK[r["name"]].measure == "at least" for r in records):
-        entries.append((plt.Line2D([], [], **BOUND_STYLE), "the book's lower bound"))
+        entries.append((Line2D([], [], **BOUND_STYLE), "the book's lower bound"))
     handles, labels = zip(*entries)
     fig.legend(handles, labels, loc="upper center", ncol=len(entries), frameon=False, fontsize=8,
                bbox_to_anchor=(0.5, 1.0), handler_map={tuple: HandlerTuple(ndivide=None, pad=0.1)})
