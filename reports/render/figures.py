@@ -129,10 +129,12 @@ def seed_colours(record):
 NAMED_FAILING = 6  # failing seeds named one by one in a panel's legend; the others share one entry
 
 
-def epoch_panel(ax, record):
+def epoch_panel(ax, record, legend_below=False):
     """Test accuracy after every epoch, one line per seed (failing seeds in colour, named in the
     legend), each seed's best epoch as a dot, and the book: its listing as red crosses and its figure
-    as a dashed line labelled with what it measures."""
+    as a dashed line labelled with what it measures. The legend goes where it covers least inside the
+    axes, or with `legend_below` under them, where it covers nothing (for panels whose lines may fill
+    them: forty failing seeds leave no free corner)."""
     book = BOOK.get(record["name"])
     n = record["n_test"]
     colours = seed_colours(record)
@@ -174,7 +176,10 @@ def epoch_panel(ax, record):
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # there is no epoch 2.5
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best", ncol=2 if len(failing_seeds) > 4 else 1)
+    if legend_below:  # under the axis label ("epoch"), centred
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+    else:
+        ax.legend(fontsize=7, loc="best", ncol=2 if len(failing_seeds) > 4 else 1)
 
 
 def steps_word(record):
@@ -215,7 +220,7 @@ def chapter_figure(records, path):
     fig = new_figure((12, 4.4 * rows))
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax, record in zip(axes.flat, records):
-        epoch_panel(ax, record)
+        epoch_panel(ax, record, legend_below=True)
         ax.set_title(f"{record['name']}: {record['description']}", fontsize=9)
     for ax in axes.flat[len(records):]:
         ax.set_visible(False)
