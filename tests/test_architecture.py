@@ -63,6 +63,28 @@ def test_the_renderer_imports_of_the_runner_only_the_run_record_and_the_store(pa
                                "holds, never from today's classifiers")
 
 
+def top_level_imports(path):
+    """The modules `path` imports when it is imported: at its top, not inside a function."""
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+# Costly to import and needed only by some renders: scipy.stats alone is about a CPU-second.
+IMPORTED_WHERE_USED = ("scipy", "sklearn", "matplotlib.pyplot")
+
+
+@pytest.mark.parametrize("path", RENDERER, ids=lambda path: path.name)
+def test_the_renderer_imports_scipy_and_pyplot_only_where_they_are_used(path):
+    eager = sorted(name for name in top_level_imports(path)
+                   if any(name == costly or name.startswith(costly + ".") for costly in IMPORTED_WHERE_USED))
+    assert eager == [], f"{path.name} imports {eager} at its top: import it in the function that needs it"
+
+
 def test_rendering_reaches_no_classifier():
     # Nor through another module: the renderer's fingerprint is every file its entry point reaches.
     reached = sorted(path for path in render_code() if path.split("/")[0] in CLASSIFIERS)
