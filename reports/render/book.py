@@ -64,7 +64,8 @@ BOOK = {
     "svc-book": Book('SVC with the defaults of the book\'s day (gamma = 1/784, "auto" today)', 9435,
                      text='"9,435 of 10,000 test images correct" with scikit-learn\'s default settings'),
     "svc-modern": Book('SVC with today\'s defaults (gamma = "scale"); not in the book'),
-    "network": Book("the chapter's network {layers}, {epochs} epochs, mini-batch {mini_batch_size}, eta {eta}", 9542, "best epoch",
+    "network": Book("the chapter's network {layers}, {epochs} epochs, mini-batch {mini_batch_size}, eta {eta}",
+                    9542, "best epoch",
                     {0: 9129, 1: 9295, 2: 9348, 27: 9528, 28: 9542, 29: 9534},
                     '"about 95 percent - 95.42 percent at its peak (\'Epoch 28\')", the best of three runs',
                     procedure=BEST_OF_BOOK),
@@ -112,7 +113,7 @@ def settings(run):
     """The settings a description names, from what `run` holds: its record's parameters, the epochs its
     history counts, and the book's settings for what the record leaves to its factory's defaults."""
     params = run["params"]
-    book = {**CHAPTER_SGD, **MUELLER}  # only the descriptions that name a setting use it
+    book = {**CHAPTER_SGD, **MUELLER}  # a description takes only the settings it names
     history = run.get("history")
     outputs = len(run.get("classes") or range(10))
     layers = (MNIST_PIXELS, *params.get("hidden_sizes", ()), outputs)
