@@ -25,10 +25,6 @@ ROUNDS = (10, 20, 40, 80, 160)  # seeds after each round; an experiment stops at
 ERROR = 0.05  # the chance that one experiment's decided verdict is wrong, spent over its planned looks
 RARE = 1 / 5  # a chance below this is rare: the figure is "lucky" (high) or "low"
 
-DECIDED = {"lucky": "the book's procedure reaches the figure with chance below the threshold",
-           "low": "one run scores this low or lower with chance below the threshold",
-           "consistent": "both chances at or above the threshold: our runs make such a figure routinely"}
-
 
 def looks(cap, least=0):
     """The seed counts at which the rule looks, for an experiment capped at `cap` seeds that must have at
@@ -70,7 +66,7 @@ class Chance:
 
 @dataclass(frozen=True)
 class Decision:
-    """A look's outcome: `verdict`, one of DECIDED's keys or "undecided"; `high`, the chance that the
+    """A look's outcome: `verdict`, "lucky", "low", "consistent" or "undecided"; `high`, the chance that the
     book's procedure reaches the figure; `low`, the chance that one run scores it or lower (None for a
     lower bound such as "above 98.5 percent", which has no low side)."""
 

@@ -20,7 +20,7 @@ from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_e
 from reports.render.failures import dead_output_groups, diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import header_lines
 from reports.render.report import format_count
-from reports.render.stats import BEST_OF, predictive_tail
+from reports.render.stats import BEST_OF, CONFIDENCE, best_of, predictive_tail
 from reports.render.verdicts import (chance_text, confidence_of, confidence_text, decision, deterministic_verdict, expectation_verdict,
                                      one_in, percent, seed_verdict, spending)
 from reports.sequential import ERROR, RARE, ROUNDS, looks
@@ -176,7 +176,7 @@ def seeds_lines(records, sequential=True):
             how = "a fixed count (CHAPTER_SEEDS)"
         elif not by_the_rule(record):
             how = "a fixed count: the rule decides only a figure a run can reach"
-        elif "undecided" not in verdict(record, sequential):
+        elif decision(values(record), book.correct, book.measure, book.runs, confidence(record, sequential)).decided:
             how = f"decided at {n}; {spending(n, planned(record), sequential)}"
         elif seeds_planned(record) >= cap(record):
             how = f"undecided at its cap; {spending(n, planned(record), sequential)}"
@@ -212,7 +212,7 @@ def verdict_rules(records, sequential=True):
         "reaches the figure the estimate is 0, which does not show the chance is 0: the interval's upper end is "
         "what the seeds allow. *one run scores it or lower*: the share of our seeds at or below the book's "
         "figure, with its exact two-sided interval at the same confidence (none for a lower bound). Random guessing's 'about ten percent' is an expectation, not a run: it is set beside our mean "
-        f"and its two-sided 95% t interval over seeds, with no best of {BEST_OF}. *first {BEST_OF} seeds' best*: "
+        f"and its two-sided {confidence_text(CONFIDENCE)} t interval over seeds, with no best of {BEST_OF}. *first {BEST_OF} seeds' best*: "
         f"the book's procedure carried out once, on seeds 0-{BEST_OF - 1}.",
         "",
         f"*verdict*: **reproduced exactly** or **differs by N** for a deterministic classifier (**reached** or "
@@ -245,7 +245,7 @@ def predictive_note(record):
             or any(diagnose(run).fails for run in record["runs"] if run.get("history"))):
         return []
     p1 = predictive_tail(ours, book.correct)
-    p3 = 1 - (1 - p1) ** book.runs
+    p3 = best_of(p1, book.runs)
     odds = f"about 1 in {one_in(p3)}" if p3 >= 1e-3 else "less than 1 in 1,000"
     return [f"  No seed of {len(ours)} reaches the book's {book.correct:,}. If {book.measure}s were normally "
             f"distributed, a new run would reach it with chance {percent(p1)} and the {book.procedure} with "

@@ -56,7 +56,7 @@ def seed_verdict(values, book, kind, runs, confidence):
     said comes with its interval's level and sides; an undecided verdict names the interval that
     straddles the threshold."""
     found = decision(values, book, kind, runs, confidence)
-    n, procedure = len(values), "the best of 3" if runs == 3 else "one run" if runs == 1 else f"the best of {runs}"
+    n, procedure = len(values), "one run" if runs == 1 else f"the best of {runs}"
     level, rare = confidence_text(confidence), f"1 in {round(1 / RARE)}"
     seeds = f"{n} seed{'s' if n != 1 else ''}"
     if found.verdict == "lucky":
@@ -109,7 +109,7 @@ def expectation_verdict(values, book):
     values = np.asarray(values, dtype=float)
     low, high = mean_interval(values)
     covers = low <= book <= high
-    return (f"{'consistent' if covers else 'differs'}: our mean {values.mean():,.1f}, 95% two-sided t interval over "
+    return (f"{'consistent' if covers else 'differs'}: our mean {values.mean():,.1f}, {confidence_text(CONFIDENCE)} two-sided t interval over "
             f"{values.size} seeds {low:,.1f}-{high:,.1f}, {'covers' if covers else 'misses'} the expected {book:,}")
 
 
