@@ -179,11 +179,10 @@ class Runs(tuple):
 
 def _failed_row(run):
     """The row of a failed run: what was run and why it failed, the results blank."""
-    from reports.runner.identity import digest
     from reports.render.tables import spec_of
 
     return {"classifier": run["name"], "seed": "" if run["seed"] is None else run["seed"], "n_test": "",
-            "digest": digest(run["identity"]), "spec": spec_of(run["name"], run["factory"], run["params"]),
+            "digest": run["digest"], "spec": spec_of(run["name"], run["factory"], run["params"]),
             "params": json.dumps(run["params"]), "created": run["created"], "failed": run["failed"]}
 
 

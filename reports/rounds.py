@@ -83,7 +83,7 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
                       + ", ".join(f"{e.name} {e.chapter_seeds}" for e in request.experiments if is_sequential(e))
                       + " seeds", file=stream)
                 return published
-            outcome = run_request(this_round, shared, verbose=verbose, quiet=quiet, stream=stream,
+            outcome = run_request(this_round, shared, dry_run=dry_run, verbose=verbose, quiet=quiet, stream=stream,
                                   retry_failed=retry_failed, stored=stored)
             grow = {}
             for experiment in filter(is_sequential, request.experiments):
@@ -97,6 +97,7 @@ def run_rounds(request, executor=None, *, dry_run=False, verbose=False, quiet=Fa
                 print("next round, where the verdict is undecided: "
                       + ", ".join(f"{name} {counts[name]} -> {n} seeds" for name, n in grow.items()), file=stream)
             counts.update(grow)
+        # The rounds retried the stored failures already (retry_failed): the last publish fits none again.
         return publish(replace(request, seed_counts=dict(counts)), shared, dry_run=dry_run, verbose=verbose,
                        quiet=quiet, stream=stream, stored=stored)
     finally:

@@ -368,7 +368,11 @@ def _run_request(request, executor, dry_run, verbose, quiet, stream, retry_faile
                 if not quiet:
                     say(f"computing {len(missing)} of {len(wanted)} runs on {executor.name}"
                         + (" (then the rest of the probed plug-ins' seeds)" if probing else ""))
-                progress = Progress([(w.label, expected_seconds(w)) for w in schedule(missing)], executor.jobs,
+                by_folder = {}  # one newest run file read per classifier, not one per missing seed
+                for w in missing:
+                    if w.path.parent not in by_folder:
+                        by_folder[w.path.parent] = expected_seconds(w)
+                progress = Progress([(w.label, by_folder[w.path.parent]) for w in schedule(missing)], executor.jobs,
                                     stream, quiet=quiet)
                 try:
                     problems += compute(missing, executor, request.results, progress, stored, verbose)
