@@ -59,3 +59,15 @@ def test_a_least_count_is_the_first_round(digits_mnist, tmp_path, capsys):
     executor = InProcess(digits_mnist)
     rounds.run_rounds(chapter_request(tmp_path, 160, least=80), executor, dry_run=True)
     assert capsys.readouterr().err.count("would compute network seed") == 80
+
+
+def test_a_dry_run_computes_nothing_even_where_a_round_file_is_unreadable(digits_mnist, tmp_path, capsys):
+    # Every file of the first round exists, one of them unreadable: the dry run goes into the round
+    # (its files all exist), names the unreadable one, and still fits nothing and moves nothing.
+    rounds.run_rounds(chapter_request(tmp_path, 10), InProcess(digits_mnist), quiet=True)
+    unreadable = tmp_path / "results" / run_files(tmp_path / "results")[0]
+    unreadable.write_text("{not json", encoding="utf-8")
+    executor = InProcess(digits_mnist)
+    rounds.run_rounds(chapter_request(tmp_path, 10), executor, dry_run=True)
+    assert executor.computed == []
+    assert unreadable.read_text(encoding="utf-8") == "{not json"
