@@ -192,8 +192,9 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
     correct, n_test)` is told each test count as the runner scores it (for a progress line)."""
     images, labels = (a.copy() for a in training_images(dataset, training_set))
     classes = np.unique(labels)
-    kwargs, history, scoring = {}, [], {"seconds": 0.0, "cpu_seconds": 0.0}
-    kwargs.update(validation_arguments(estimator.fit, validation_images(dataset, training_set)))
+    history, scoring = [], {"seconds": 0.0, "cpu_seconds": 0.0}
+    given_validation = validation_arguments(estimator.fit, validation_images(dataset, training_set))
+    validation_given, kwargs = bool(given_validation), dict(given_validation)
     reports_epochs = _takes(estimator.fit, "epoch_callback")
     if reports_epochs:
         def epoch_callback(model, epoch):
@@ -218,7 +219,6 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
         raise
     except (Exception, SystemExit) as error:  # a plug-in may raise anything, even sys.exit(); this run only
         raise EvaluationError(f"{name}: {type(error).__name__} in fit: {error}") from error
-    validation_given = any(name in kwargs for arguments in VALIDATION_ARGUMENTS for name in arguments)
     return Fitted(classes=classes, seconds=time.perf_counter() - start - scoring["seconds"],
                   cpu_seconds=cpu_seconds() - cpu_start - scoring["cpu_seconds"],
                   test_history=history if reports_epochs else None, validation_given=validation_given,
