@@ -1,42 +1,75 @@
-"""The reports describe a run from what its record holds, and the book's settings they fall back on
-are still the defaults of the factories that computed today's runs."""
+"""The reports describe a run from the settings its record holds (every setting its estimator ran with,
+its defaults included), never from today's code or the book's settings."""
 
-import inspect
+import string
+
+import pytest
 
 from baselines.svm import PRESETS
-from network.classifier import NetworkClassifier
-from reports.render.book import CHAPTER_SGD, MUELLER, description
+from reports.render.book import BOOK, PRESET_SETTINGS, description, settings
+from reports.runner.experiments import BY_NAME
+from reports.runner.factory import build
+from reports.runner.protocol import estimator_params
 
 
-def network_run(name, params, epochs):
-    return {"name": name, "factory": "network.classifier:NetworkClassifier", "params": params,
-            "classes": list(range(10)), "history": [0] * epochs}
+def stored_run(name, seed=0):
+    """A run of the built-in `name` as its record holds it: what its estimator's get_params() gave."""
+    experiment = BY_NAME[name]
+    return {"name": name, "factory": experiment.factory, "params": experiment.params, "classes": list(range(10)),
+            "estimator_params": estimator_params(build(experiment, seed), warn=pytest.fail)}
 
 
-def test_the_factories_defaults_are_the_books_settings():
-    defaults = {name: p.default for name, p in inspect.signature(NetworkClassifier).parameters.items()}
-    assert {name: defaults[name] for name in CHAPTER_SGD} == CHAPTER_SGD
-    assert {name: PRESETS["tuned"][name] for name in MUELLER} == MUELLER
+def named_settings(name):
+    """The settings the description of `name` names, with the format each is written in."""
+    return [(field, spec) for _, field, spec, _ in string.Formatter().parse(BOOK[name].description) if field]
 
 
-def test_a_description_names_the_settings_of_todays_runs():
-    assert description(network_run("network", {"hidden_sizes": [30]}, 30)) == \
+@pytest.mark.parametrize("name", [name for name in BOOK if named_settings(name)])
+def test_a_description_names_every_setting_as_the_run_stored_it(name):
+    run = stored_run(name)
+    described = description(run)
+    for field, spec in named_settings(name):
+        assert format(settings(run)[field], spec) in described, field
+        if field != "layers":
+            stored = run["estimator_params"][field]
+            assert stored is None or format(stored, spec) in described  # None: the preset's, below
+
+
+def test_the_network_is_described_by_what_its_estimator_ran_with():
+    assert description(stored_run("network")) == \
         "the chapter's network [784, 30, 10], 30 epochs, mini-batch 10, eta 3.0"
-    assert description(network_run("network-eta100", {"hidden_sizes": [30], "eta": 100.0}, 30)) == \
-        "[784, 30, 10], eta 100: too large a learning rate"
-    assert description(network_run("network-0-hidden", {"hidden_sizes": []}, 30)).startswith(
+    assert description(stored_run("network-eta100")) == "[784, 30, 10], eta 100: too large a learning rate"
+    assert description(stored_run("network-0-hidden")).startswith(
         "the chapter's exercise: [784, 10], no hidden layer, eta 3.0")
-    tuned = {"name": "svc-tuned", "factory": "baselines.svm:SVCClassifier", "params": {"preset": "tuned"},
-             "classes": list(range(10)), "history": None}
-    assert "C = 2.8, gamma = 0.0073" in description(tuned)
 
 
-def test_an_archived_run_is_described_as_it_was_computed():
-    # A run computed when the experiment had other settings says what it ran, not today's settings.
-    archived = network_run("network", {"hidden_sizes": [50], "eta": 0.5, "mini_batch_size": 20}, 12)
-    assert description(archived) == "the chapter's network [784, 50, 10], 12 epochs, mini-batch 20, eta 0.5"
+def test_settings_the_experiment_does_not_give_are_read_from_the_run_not_the_book():
+    # The experiment's keyword arguments say only the hidden layer; the estimator ran with other
+    # defaults than the book's (an archived run, or defaults that changed): its record says which.
+    run = stored_run("network")
+    run["estimator_params"].update(hidden_sizes=[50], epochs=12, mini_batch_size=20, eta=0.5)
+    assert description(run) == "the chapter's network [784, 50, 10], 12 epochs, mini-batch 20, eta 0.5"
+
+
+def test_the_tuned_svc_names_its_presets_setting_unless_it_ran_with_its_own():
+    run = stored_run("svc-tuned")
+    assert run["estimator_params"]["preset"] == "tuned" and run["estimator_params"]["C"] is None
+    assert "C = 2.8, gamma = 0.0073" in description(run)
+    run["estimator_params"].update(C=5.0, gamma=0.01)
+    assert "C = 5.0, gamma = 0.01" in description(run)
+
+
+def test_the_presets_settings_named_are_the_presets_own():
+    for preset, named in PRESET_SETTINGS.items():
+        assert {key: PRESETS[preset][key] for key in named} == named
+
+
+def test_a_run_without_the_setting_says_so_rather_than_guess():
+    run = {**stored_run("network"), "estimator_params": None}
+    assert description(run) == ("the chapter's network (not recorded), (not recorded) epochs, mini-batch "
+                                "(not recorded), eta (not recorded)")
 
 
 def test_a_plug_in_is_described_by_its_factory():
-    run = {"name": "mine", "factory": "my.module:make", "params": {}, "classes": [0, 1], "history": None}
+    run = {"name": "mine", "factory": "my.module:make", "params": {}, "classes": [0, 1], "estimator_params": {}}
     assert description(run) == "plug-in my.module:make"

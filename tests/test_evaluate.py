@@ -26,6 +26,9 @@ def test_a_run_records_predictions_counts_history_and_provenance(digits_mnist):
     assert run["fit_cpu_seconds"] > 0 and run["predict_cpu_seconds"] >= 0
     assert run["identity"]["seed"] == 3 and "network/network.py" in run["identity"]["code"]
     assert "verbose" not in run["params"]  # what it prints is no part of what it is
+    # What it ran with, its defaults included: what the reports describe it by.
+    assert run["estimator_params"] == {"hidden_sizes": [30], "epochs": 5, "mini_batch_size": 10, "eta": 3.0,
+                                       "random_state": 3, "verbose": False, "init": "chapter1"}
     provenance = run["provenance"]
     assert provenance["numerics"]["blas"] and provenance["numerics"]["numpy_simd"] and provenance["machine"]["cpu"]
     assert Run.from_json(run.to_json()) == run  # stored and read back whole, every check passed

@@ -50,6 +50,6 @@ def test_the_estimate_starts_from_the_last_run_of_the_same_classifier_here(tmp_p
     made = Run.computed(darkness, 0, data_sha256="x", n_train=5, n_test=3, correct=2, classes=[0, 1],
                         predictions=[0, 1, 1], test_labels=[0, 1, 0], fit_seconds=40.0, predict_seconds=2.0,
                         fit_cpu_seconds=1.0, predict_cpu_seconds=1.0, history=None, validation_history=None,
-                        diagnostics=None, backend=None)
+                        diagnostics=None, backend=None, estimator_params={})
     write_run(wanted.path.with_name(f"run.{made['digest']}.json"), made)  # a run made here (a file's name is its digest)
     assert expected_seconds(wanted) == 42.0

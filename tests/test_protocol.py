@@ -111,3 +111,36 @@ def test_xgboost_with_early_stopping_stops_on_the_validation_set(digits_mnist):
     # On these digits it stops after 50 rounds on the validation set, after 57 on the test set.
     assert run["predictions"] == stopped_on(digits_mnist.validation) != stopped_on(test)
     assert run["history"] is None and run["validation_history"] is None  # no history_ of whole numbers
+
+
+def test_every_setting_an_estimator_ran_with_is_kept_as_json_holds_it_exactly():
+    from sklearn.base import BaseEstimator
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    class Settings(BaseEstimator):
+        def __init__(self, sizes=(30, 10), rate=np.float64(0.5), count=np.int64(3), missing=float("nan"),
+                     table=None, flag=True, name="a"):
+            self.sizes, self.rate, self.count, self.missing = sizes, rate, count, missing
+            self.table, self.flag, self.name = table, flag, name
+
+    said = []
+    kept = protocol.estimator_params(Settings(table={"a": 1}), warn=said.append)
+    assert kept == {"sizes": [30, 10], "rate": 0.5, "count": 3, "missing": "nan", "table": "{'a': 1}",
+                    "flag": True, "name": "a"} and said == []
+    assert type(kept["rate"]) is float and type(kept["count"]) is int
+    nested = protocol.estimator_params(make_pipeline(StandardScaler(), Settings()), warn=said.append)
+    assert nested["settings__rate"] == 0.5 and nested["standardscaler"] == "StandardScaler()"
+    assert nested["steps"][0] == ["standardscaler", "StandardScaler()"]  # a pair, as a list of plain values
+
+
+def test_an_estimator_without_get_params_or_with_a_broken_one_keeps_none():
+    said = []
+    assert protocol.estimator_params(object(), warn=said.append) is None and said == []
+
+    class Broken:
+        def get_params(self):
+            raise RuntimeError("no")
+
+    assert protocol.estimator_params(Broken(), warn=said.append) is None
+    assert said == ["warning: get_params() raised RuntimeError: no; left out of the run"]

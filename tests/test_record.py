@@ -11,7 +11,7 @@ from reports.runner.record import HEADER, RESULT, STAMP, Run, RunRecordError, Sc
 RESULT_OF_THREE = dict(data_sha256="x", n_train=5, n_test=3, correct=2, classes=[0, 1], predictions=[0, 1, 1],
                        test_labels=[0, 1, 0], fit_seconds=0.1, predict_seconds=0.1, fit_cpu_seconds=0.1,
                        predict_cpu_seconds=0.1, history=[1, 2], validation_history=None, diagnostics=None,
-                       backend=None)
+                       backend=None, estimator_params={"random_state": 0})
 
 
 def test_a_computed_run_reads_like_the_dict_it_is_stored_as():
@@ -33,6 +33,8 @@ def test_a_failure_holds_the_header_and_why():
     (lambda d: d.update(history=[1.5]), "its history is not a list of whole numbers"),
     (lambda d: d.update(predictions=[0, 1]), "2 predictions and 3 labels"),
     (lambda d: d.update(surprise=1), "fields this version does not know: surprise"),
+    (lambda d: d.pop("estimator_params"), "no estimator_params"),
+    (lambda d: d.update(estimator_params=[1]), "its estimator_params are not a JSON object"),
 ])
 def test_a_record_that_does_not_hold_together_is_refused(edit, message):
     stored = json.loads(Run.computed(BY_NAME["random"], 0, **RESULT_OF_THREE).to_json())

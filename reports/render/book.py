@@ -8,22 +8,21 @@ the book's "Epoch j: n / 10000" listings. `text` quotes the chapter, "Using neur
 handwritten digits" (neuralnetworksanddeeplearning.com/chap1.html); every figure was checked
 against it. Nothing here is part of a run's identity: editing it re-renders, never recomputes.
 
-A description is a template filled from the run it describes (`settings`): the layers and learning
-rate its record holds, the epochs its history counts. It never asks today's code for a setting, so
-an archived run is described as it was computed, and rendering imports no classifier. A setting the
-record does not hold (an experiment gives only what differs from its factory's defaults) is the
-book's: the chapter's `SGD(training_data, 30, 10, 3.0, ...)`, or Mueller's C and gamma for the
-"tuned" preset; tests/test_book.py checks that the factories' defaults still are the book's.
+A description is a template filled from the run it describes (`settings`): every setting its
+estimator ran with, its `get_params()` defaults included, as its record holds them
+(`estimator_params`), and the layers its classes make. It never asks today's code or the book for a
+setting, so an archived run is described as it was computed, and rendering imports no classifier.
+One setting is named, not held: the SVC's C and gamma are None where its preset gives them, and the
+"tuned" preset's are Mueller's (PRESET_SETTINGS; tests/test_book.py checks them against the preset).
 """
 
 from dataclasses import dataclass, field
 
 from reports.render.stats import BEST_OF
 
-# The book's settings: the chapter's network trains with SGD(training_data, 30, 10, 3.0), and Andreas
-# Mueller's blog post tunes the SVC to C = 2.8, gamma = 0.0073 on pixels scaled to [-1, 1].
-CHAPTER_SGD = {"epochs": 30, "mini_batch_size": 10, "eta": 3.0}
-MUELLER = {"C": 2.8, "gamma": 0.0073}
+# What a preset of the SVC gives where a run's C and gamma are None: Andreas Mueller's blog post tunes
+# the SVC to C = 2.8, gamma = 0.0073 on pixels scaled to [-1, 1], the "tuned" preset.
+PRESET_SETTINGS = {"tuned": {"C": 2.8, "gamma": 0.0073}}
 MNIST_PIXELS = 28 * 28  # a network's input layer
 
 
@@ -109,16 +108,30 @@ def measured(run, kind):
     return run["correct"]
 
 
+class _NotRecorded:
+    """What a description says of a setting its run does not hold, whatever the template's format."""
+
+    def __format__(self, spec):
+        return "(not recorded)"
+
+
+class _Settings(dict):
+    def __missing__(self, key):
+        return _NotRecorded()
+
+
 def settings(run):
-    """The settings a description names, from what `run` holds: its record's parameters, the epochs its
-    history counts, and the book's settings for what the record leaves to its factory's defaults."""
-    params = run["params"]
-    book = {**CHAPTER_SGD, **MUELLER}  # a description takes only the settings it names
-    history = run.get("history")
-    outputs = len(run.get("classes") or range(10))
-    layers = (MNIST_PIXELS, *params.get("hidden_sizes", ()), outputs)
-    return {**book, **params, "layers": f"[{', '.join(map(str, layers))}]",
-            "epochs": len(history) if history else params.get("epochs", book["epochs"])}
+    """The settings a description names, from what `run` holds: every setting its estimator ran with
+    (`estimator_params`), the layers its classes make, and a preset's C and gamma where it gave them."""
+    params = dict(run.get("estimator_params") or {})
+    for key, value in PRESET_SETTINGS.get(params.get("preset"), {}).items():
+        if params.get(key, value) is None:  # None: the preset's own
+            params[key] = value
+    if "hidden_sizes" in params:
+        hidden = params["hidden_sizes"]
+        layers = (MNIST_PIXELS, *([hidden] if isinstance(hidden, int) else hidden), len(run["classes"]))
+        params["layers"] = f"[{', '.join(map(str, layers))}]"
+    return _Settings(params)
 
 
 def description(run):
@@ -126,4 +139,4 @@ def description(run):
     plug-in."""
     if run["name"] not in BOOK:
         return f"plug-in {run['factory']}"
-    return BOOK[run["name"]].description.format(**settings(run))
+    return BOOK[run["name"]].description.format_map(settings(run))

@@ -17,7 +17,7 @@ import numpy as np
 
 from reports.runner.factory import FactoryError, build
 from reports.runner.identity import json_ready, run_path
-from reports.runner.protocol import EvaluationError, fit, measure, training_size
+from reports.runner.protocol import EvaluationError, estimator_params, fit, measure, training_size
 from reports.runner.record import Run
 from reports.runner.store import write_run
 
@@ -87,6 +87,7 @@ def evaluate(experiment, seed, dataset, quiet=False):
     dataset.test. Returns the run's record (reports/runner/record.py)."""
     prefix = label(experiment, seed)
     estimator = build(experiment, seed)
+    params = estimator_params(estimator, warn=lambda message: say(prefix, message))  # as built, before the fit
     n_train = training_size(dataset, experiment.training_set)
     if not quiet:
         say(prefix, f"fitting {type(estimator).__name__} on {n_train:,} images ...")
@@ -126,6 +127,7 @@ def evaluate(experiment, seed, dataset, quiet=False):
         validation_history=measured.validation_history,  # the estimator's own history_, on the validation images
         diagnostics=diagnostics,
         backend=measured.backend,
+        estimator_params=params,  # every setting it ran with, defaults included: what the reports describe
     )
 
 

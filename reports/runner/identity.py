@@ -51,7 +51,7 @@ import numpy as np
 from data.mnist import SHA256
 from reports.runner.provenance import PROJECT_ROOT, numerics
 
-RUN_SCHEMA = "mnist-chapter1/run/3"  # a new schema is a new identity: old run files are not reused
+RUN_SCHEMA = "mnist-chapter1/run/4"  # a new schema is a new identity: old run files are not reused
 DIGEST_LENGTH = 12
 # The module whose `compute_run` computes every run, wherever it runs. It and everything it imports
 # (how a classifier is built, fitted, scored and recorded, on which images, the data's conversion) is

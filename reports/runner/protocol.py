@@ -39,7 +39,11 @@ line saying why, never a traceback):
   stop early (`validation_fraction` of them, where early stopping is on and it was not given the
   validation images); the run's `n_train`;
 - `diagnose(X_test)`: a JSON-ready dict that explains the trained model;
-- `backend_`: a string naming the library that did the work (the SVC's "sklearnex").
+- `backend_`: a string naming the library that did the work (the SVC's "sklearnex");
+- `get_params()`, as built, before the fit: every setting the estimator ran with, its defaults
+  included (the run's `estimator_params`, from which the reports describe it). Each value is kept as
+  JSON holds it exactly (None, a bool, a whole or finite number, a string, or a list of those);
+  anything else (an estimator inside a pipeline, a dict, a NaN) as its `repr`.
 
 Estimators with `partial_fit` are trained by their `fit`, like every other: driving `partial_fit`
 epoch by epoch instead would change what the plug-in's training is (scikit-learn's SGDClassifier.fit
@@ -281,6 +285,29 @@ def _round_counts(estimator, images, labels):
     if predict_rounds is None:
         return None
     return [int(np.sum(np.asarray(predictions) == labels)) for predictions in predict_rounds(images.copy())]
+
+
+def _plain(value):
+    """`value` as JSON holds it exactly, or its repr (see the module's docstring)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and np.isfinite(value)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return repr(value)
+
+
+def estimator_params(estimator, warn):
+    """Every setting of `estimator` from its `get_params()`, each value plain (see the module's
+    docstring); None for an estimator without get_params, or whose get_params misbehaves (said in one
+    line through `warn`)."""
+    get_params = getattr(estimator, "get_params", None)
+    if not callable(get_params):
+        return None
+    params = _hook("get_params()", get_params,
+                   lambda v: None if isinstance(v, dict) else f"returned a {type(v).__name__}, not a dict", warn)
+    return None if params is None else {str(key): _plain(value) for key, value in params.items()}
 
 
 def measure(name, estimator, dataset, fitted, warn):

@@ -6,7 +6,9 @@ A run is one classifier with one seed. Its record has three parts:
 - the result (RESULT): the data, the test predictions and labels (every figure of a report is
   derived from them), the count of correct answers, timings (wall and CPU), the per-epoch test
   counts scored by the runner (`history`), the estimator's own per-epoch counts on the validation
-  images (`validation_history`), and what its hooks said; or, for a classifier that failed, `failed`:
+  images (`validation_history`), what its hooks said, and every setting the estimator ran with, its
+  `get_params()` defaults included (`estimator_params`: the reports describe a run from it; the
+  header's `params`, part of the identity, holds only the keyword arguments its experiment gives); or, for a classifier that failed, `failed`:
   why, in one line, in their place;
 - the stamp (STAMP): where and when it was computed, which changes no number.
 
@@ -34,7 +36,7 @@ from reports.runner.provenance import NUMERICS_VARIABLES, git_commit, machine, n
 HEADER = ("schema", "name", "factory", "params", "stochastic", "seed", "training_set", "identity", "digest")
 RESULT = ("data_sha256", "n_train", "n_test", "correct", "classes", "predictions", "test_labels", "fit_seconds",
           "predict_seconds", "fit_cpu_seconds", "predict_cpu_seconds", "history", "validation_history",
-          "diagnostics", "backend")
+          "diagnostics", "backend", "estimator_params")
 STAMP = ("provenance", "created")
 HISTORIES = ("history", "validation_history")
 FAILURE = ("failed", "traceback")  # a failure's record: why, and where (the traceback is optional)
@@ -78,6 +80,7 @@ class Run(Mapping):
     validation_history: list | None = None
     diagnostics: dict | None = None
     backend: str | None = None
+    estimator_params: dict | None = None
 
     @staticmethod
     def header(experiment, seed, ident=None):
@@ -173,6 +176,8 @@ class Run(Mapping):
         correct = int(np.sum(np.asarray(predictions) == np.asarray(labels)))
         if self.correct != correct:
             raise RunRecordError(f"it says {self.correct!r} correct, its predictions give {correct}")
+        if self.estimator_params is not None and not isinstance(self.estimator_params, dict):
+            raise RunRecordError("its estimator_params are not a JSON object")
         for key in HISTORIES:
             history = getattr(self, key)
             if history is not None and not (isinstance(history, list) and all(type(h) is int for h in history)):
