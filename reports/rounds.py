@@ -12,17 +12,15 @@ import sys
 from dataclasses import replace
 
 from reports.publish import publish
-from reports.render.book import BOOK, measured
+from reports.render.book import BOOK, by_the_rule, measured
 from reports.runner.executors import executor_for
 from reports.runner.runner import Stored, run_request, wanted_runs
 from reports.sequential import decide, look_confidence, next_count, planned_looks
 
 
 def is_sequential(experiment):
-    """Whether the rule chooses the experiment's seeds: seeded, with a figure a run can reach."""
-    book = BOOK.get(experiment.name)
-    return (experiment.stochastic and book is not None and book.correct is not None
-            and book.procedure != "expectation")
+    """Whether the rule chooses the experiment's seeds (reports/render/book.py's by_the_rule)."""
+    return by_the_rule(experiment.name, experiment.stochastic)
 
 
 def first_counts(experiments):

@@ -73,3 +73,13 @@ def test_a_run_without_the_setting_says_so_rather_than_guess():
 def test_a_plug_in_is_described_by_its_factory():
     run = {"name": "mine", "factory": "my.module:make", "params": {}, "classes": [0, 1], "estimator_params": {}}
     assert description(run) == "plug-in my.module:make"
+
+
+def test_the_rule_judges_the_seeded_experiments_whose_figure_a_run_can_reach():
+    from reports.render.book import by_the_rule
+    from reports.rounds import is_sequential
+    from reports.runner.experiments import EXPERIMENTS
+
+    judged = [e.name for e in EXPERIMENTS if by_the_rule(e.name, e.stochastic)]
+    assert judged == ["network", "network-100", "network-100-slow", "network-eta100"]
+    assert [e.name for e in EXPERIMENTS if is_sequential(e)] == judged  # make chapter's rounds ask the same rule

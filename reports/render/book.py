@@ -101,6 +101,14 @@ BOOK = {
 }
 
 
+def by_the_rule(name, stochastic):
+    """Whether the sequential rule (reports/sequential.py) chooses the seeds of experiment `name` and
+    judges its figure: seeded, with a figure of the book's that a run can reach (not an expectation).
+    make chapter's rounds (reports/rounds.py) and the chapter's words (chapter.py) both ask here."""
+    book = BOOK.get(name)
+    return stochastic and book is not None and book.correct is not None and book.procedure != "expectation"
+
+
 def measured(run, kind):
     """A run's figure as the book measured it: its best epoch, or its final (= last epoch) count."""
     if kind == "best epoch" and run.get("history"):

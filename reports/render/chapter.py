@@ -15,7 +15,7 @@ import numpy as np
 from tabulate import tabulate
 
 from reports.render import figures
-from reports.render.book import BOOK, measured
+from reports.render.book import BOOK, by_the_rule, measured
 from reports.render.epochs import CHOSEN_ON_TEST, CHOSEN_ON_VALIDATION, record_epochs
 from reports.render.failures import dead_output_groups, diagnose, digit_counts, failing_seeds, one_answer_epochs
 from reports.render.header import header_lines
@@ -100,7 +100,7 @@ def chances(record, sequential=True):
     a lower bound, which has no low side): the two chances the verdict rests on, each an estimate and
     its two-sided interval."""
     book = BOOK[record["name"]]
-    if book.correct is None or not record["stochastic"] or book.procedure == "expectation":
+    if not judged_by_the_rule(record):
         return ["-", "-", "-", "-"]
     ours = np.asarray(values(record))
     n, below, equal = ours.size, int(np.sum(ours < book.correct)), int(np.sum(ours == book.correct))
@@ -158,11 +158,9 @@ def headers(with_training_size=False):
             f"first {BEST_OF} seeds' best", "verdict"]
 
 
-def by_the_rule(record):
-    """Whether the record's figure is judged by the sequential rule: seeded, with a figure a run can reach
-    (reports/rounds.py's is_sequential, on a summary)."""
-    book = BOOK[record["name"]]
-    return record["stochastic"] and book.correct is not None and book.procedure != "expectation"
+def judged_by_the_rule(record):
+    """Whether the sequential rule judges the record's figure (reports/render/book.py's by_the_rule)."""
+    return by_the_rule(record["name"], record["stochastic"])
 
 
 def seeds_lines(records, sequential=True):
@@ -174,7 +172,7 @@ def seeds_lines(records, sequential=True):
             continue
         if not sequential:
             how = "a fixed count (CHAPTER_SEEDS)"
-        elif not by_the_rule(record):
+        elif not judged_by_the_rule(record):
             how = "a fixed count: the rule decides only a figure a run can reach"
         elif decision(values(record), book.correct, book.measure, book.runs, confidence(record, sequential)).decided:
             how = f"decided at {n}; {spending(n, planned(record), sequential)}"
@@ -190,7 +188,7 @@ def seeds_lines(records, sequential=True):
 def verdict_rules(records, sequential=True):
     """The paragraphs that explain the table's chances and verdict words."""
     rounds = ", ".join(map(str, ROUNDS))
-    k = sum(map(by_the_rule, records))
+    k = sum(map(judged_by_the_rule, records))
     per_experiment = (f"For each experiment, the chance that its verdict, once decided, is wrong stays within "
                       f"{ERROR:.0%}" + (f"; over the {k} experiments decided this way it can reach {k} x {ERROR:.0%} = "
                                         f"{k * ERROR:.0%}." if k > 1 else "."))
@@ -238,7 +236,7 @@ def predictive_note(record):
     of our seeds would say of a new run (the predictive t): a model beside the interval, which the
     seeds cannot check in the tail."""
     book = BOOK[record["name"]]
-    if book.correct is None or not record["stochastic"] or book.measure == "at least" or book.procedure == "expectation":
+    if not judged_by_the_rule(record) or book.measure == "at least":
         return []
     ours = values(record)
     if (len(ours) < NORMAL_MIN_SEEDS or max(ours) >= book.correct
