@@ -43,7 +43,8 @@ def _against_baselines(n, section):
     lines = [f"{section} The portable compiled epoch against its earlier versions and the machine's limit", "",
              "The raw C epoch only (no set-up), mini-batch 10, 50,000 images: CPU seconds of its thread, medians of "
              "5 turns timed alternately from the same network and order; a ratio is the median of the per-turn "
-             f"ratios. Before: {baselines['before']}. AVX2: {baselines['avx2']}. "
+             f"ratios. Before: {baselines['before']}. Previous: {baselines.get('previous', 'not in this run')}. "
+             f"AVX2: {baselines['avx2']}. "
              "The limit is the epoch's own arithmetic (the products by nonzero pixels only, and the dense later "
              f"layers) at {limit_rate:.0f} GFLOP/s, the single-core float64 throughput of large matrix products "
              "(NumPy's BLAS, this CPU's widest vectors) per CPU second of its thread, measured in this run: time no "
@@ -52,12 +53,13 @@ def _against_baselines(n, section):
     for hidden, row in rows.items():
         limit = row["gflop"] / limit_rate
         cells = [f"[784, {hidden}, 10]", f"{row['portable']:.3f}"]
-        for name in ("before", "avx2"):
+        for name in ("before", "previous", "avx2"):
             cells += ([f"{row[name]:.3f}", f"{row[name + '_ratio']:.2f}"] if name in row else ["-", "-"])
         same = {True: "yes", False: "NO", None: "-"}[row.get("same_bits")]
         table.append(cells + [same, f"{row['gflop']:.2f}", f"{limit:.3f}", f"{row['portable'] / limit:.1f}x"])
-    lines += [tabulate(table, ["network", "portable s/epoch", "before s/epoch", "portable / before", "AVX2 s/epoch",
-                               "portable / AVX2", "same bits as before", "GFLOP", "limit s/epoch", "portable / limit"],
+    lines += [tabulate(table, ["network", "portable s/epoch", "before s/epoch", "portable / before", "previous s/epoch",
+                               "portable / previous", "AVX2 s/epoch", "portable / AVX2", "same bits as before and previous",
+                               "GFLOP", "limit s/epoch", "portable / limit"],
                        tablefmt="github", disable_numparse=True), ""]
     return lines
 

@@ -23,14 +23,18 @@ from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]
 # Earlier compiled epochs, built from git into a temporary directory for this comparison only:
-# name: (commit, compiler flags, what it is). "before" is the portable file before its last speed-up,
-# built as the project builds the current one; it must give the current file's very bits.
+# name: (commit, compiler flags, what it is). "before" is the portable file before the speed-ups of the
+# issue "Speed where users wait", "previous" the file before its latest one (the narrow input stream);
+# both are built as the project builds the current one and must give the current file's very bits.
 BASELINES = {
     "before": ("339eb09", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
-               "the portable epoch before its speed-up (the same arithmetic)"),
+               "the portable epoch before its speed-ups (the same arithmetic)"),
+    "previous": ("c3bd806", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
+                 "the portable epoch before its latest speed-up (the same arithmetic)"),
     "avx2": ("a6040b9", ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared"),
              "the AVX2 epoch the portable one replaced (intrinsics imitating OpenBLAS's Haswell kernel)"),
 }
+SAME_ARITHMETIC = ("before", "previous")  # the baselines that must give the current file's bits
 # The chapter's mini-batch and learning rate, as NetworkClassifier defines them.
 MINI_BATCH, ETA = (inspect.signature(NetworkClassifier).parameters[name].default for name in ("mini_batch_size", "eta"))
 
@@ -125,6 +129,17 @@ def baseline_library(directory, name):
     return loaded
 
 
+def run_baseline(library, epochs, network, order):
+    """One epoch of a BASELINES library, called as those files declare sgd_epoch: the inputs as int32
+    positions and float64 values (`epochs` made with narrow=False), before the arrays of the targets."""
+    n, m = len(order), MINI_BATCH
+    sizes = np.array(network.sizes, dtype=np.int64)
+    pointers = [compiled_epoch._pointers(arrays) for arrays in (network.weights, network.biases)]
+    return library.sgd_epoch(len(network.sizes), sizes.ctypes.data, *pointers, epochs.x_start.ctypes.data,
+                             epochs.x_position.ctypes.data, epochs.x_value.ctypes.data, epochs.Y.ctypes.data,
+                             order.ctypes.data, n, m, float(ETA / m), float(ETA / (n % m or m)))
+
+
 def sparse_flops_per_epoch(X, sizes):
     """Floating-point operations of an epoch with the products by zero pixels skipped, as the compiled
     epoch does: per nonzero pixel and hidden neuron, a multiply-add forward and one for the weight
@@ -138,7 +153,7 @@ def compiled_against_baselines(X, Y, hidden_sizes=(30, 100), repeat=5):
     """CPU seconds per epoch of the portable compiled epoch and of the BASELINES, the raw C epoch only (no
     set-up), timed in alternate turns from the same network and order: {hidden: {"portable": s, name: s,
     "<name>_ratio": median of the per-turn ratios portable / name, "same_bits": whether every turn of
-    "before" gave the portable epoch's weights, "gflop": the epoch's arithmetic}}, and {name: why it is
+    the SAME_ARITHMETIC baselines gave the portable epoch's weights, "gflop": the epoch's arithmetic}}, and {name: why it is
     missing}. Thread CPU time, not wall time: on a shared machine the epoch's own work is what it costs."""
     library = compiled_epoch._load()
     if library is None:
@@ -154,15 +169,18 @@ def compiled_against_baselines(X, Y, hidden_sizes=(30, 100), repeat=5):
                 weights = {}
                 for name, lib in contenders.items():
                     network = Network([X.shape[1], hidden, 10], random_state=turn)
-                    epochs = compiled_epoch.CompiledEpochs(lib, X, Y)
+                    epochs = compiled_epoch.CompiledEpochs(lib, X, Y, narrow=name == "portable")
                     order = network.rng.permutation(len(X))
                     start = time.thread_time()
-                    epochs._run(network, order, MINI_BATCH, ETA)
+                    if name == "portable":
+                        epochs._run(network, order, MINI_BATCH, ETA)
+                    else:
+                        run_baseline(lib, epochs, network, order)
                     if turn:  # the first turn warms up
                         times[name].append(time.thread_time() - start)
                     weights[name] = network.weights + network.biases
-                if "before" in weights:
-                    same_bits.append(all(np.array_equal(a, b) for a, b in zip(weights["portable"], weights["before"])))
+                same_bits += [all(np.array_equal(a, b) for a, b in zip(weights["portable"], weights[name]))
+                              for name in SAME_ARITHMETIC if name in weights]
             row = {name: statistics.median(t) for name, t in times.items()}
             for name in contenders.keys() - {"portable"}:
                 row[f"{name}_ratio"] = statistics.median(p / b for p, b in zip(times["portable"], times[name]))

@@ -171,14 +171,13 @@ INLINE vec vector_sigmoid(vec z)
     return splat(1.0) / (splat(1.0) + p * scale);
 }
 
-/* a = sigmoid(a + b) for the n values of a and b: LANE at a time by vector_sigmoid, the rest one by one. */
-INLINE void sigmoid_row(double *a, const double *b, int64_t n)
+/* a = sigmoid(a + b) for a row of `width` values, a multiple of LANE, LANE at a time by vector_sigmoid.
+ * A layer's padding lanes (b's are zero) get sigmoid(0) = 1/2, which nothing reads: the next layer
+ * and the errors read n_out values, and its padding weights are zero. */
+INLINE void sigmoid_row(double *a, const double *b, int64_t width)
 {
-    int64_t o = 0;
-    for (; o + LANE <= n; o += LANE)
+    for (int64_t o = 0; o < width; o += LANE)
         store(a + o, vector_sigmoid(load(a + o) + load(b + o)));
-    for (; o < n; o++)
-        a[o] = sigmoid(a[o] + b[o]);
 }
 
 /* e^x for each of x[0:n] into out: portable_exp, exported for its test. */
@@ -395,12 +394,12 @@ typedef struct {
     int64_t n_in, n_out, width_in, width_out; /* widths: n rounded up to a multiple of LANE */
     double *wt;    /* n_in x width_out: the weights transposed, one row per input */
     double *w;     /* n_out x width_in: the book's layout, hidden layers only (else NULL) */
-    double *b;     /* n_out */
+    double *b;     /* width_out, the padding zero */
     double *a;     /* m x width_out: this layer's activations, one example per row */
     double *delta; /* m x width_out: this layer's errors */
     int64_t *ends_in, *ends_out, *ends_batch;
-    /* This layer's input: one sparse row per example (`position` and `value` hold the entries of a
-     * hidden layer's rows), and the same entries as sparse columns. */
+    /* This layer's input: one sparse row per example, its entries in `position` and `value`, and the
+     * same entries as sparse columns. */
     sparse *rows;
     int32_t *position;
     double *value;
@@ -419,7 +418,7 @@ static void feedforward(layer *L, int64_t m, int index)
     FOR_EACH_CHUNK(L->width_out, FEEDFORWARD_CHUNK);
 #undef FEEDFORWARD_CHUNK
     for (int64_t e = 0; e < m; e++)
-        sigmoid_row(L->a + e * L->width_out, L->b, L->n_out);
+        sigmoid_row(L->a + e * L->width_out, L->b, L->width_out);
 }
 
 /* BP1, the output error of the quadratic cost: delta = (a - y) * sigma'(z), with sigma'(z) = a (1 - a)
@@ -587,15 +586,15 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         const int64_t entries = m_max * L->n_in;
         L->wt = zeroed(L->n_in * L->width_out);
         L->w = l > 0 ? zeroed(L->n_out * L->width_in) : NULL;
-        L->b = malloc(L->n_out * sizeof *L->b);
+        L->b = zeroed(L->width_out);
         L->a = zeroed(m_max * L->width_out);
         L->delta = zeroed(m_max * L->width_out);
         L->ends_in = malloc((L->n_in + 1) * sizeof *L->ends_in);
         L->ends_out = malloc((L->n_out + 1) * sizeof *L->ends_out);
         L->ends_batch = malloc((m_max + 1) * sizeof *L->ends_batch);
         L->rows = malloc(m_max * sizeof *L->rows);
-        L->position = l > 0 ? malloc(entries * sizeof *L->position) : NULL;
-        L->value = l > 0 ? malloc(entries * sizeof *L->value) : NULL;
+        L->position = malloc(entries * sizeof *L->position);
+        L->value = malloc(entries * sizeof *L->value);
         L->next = malloc(m_max * sizeof *L->next);
         columns *c = &L->columns;
         c->m_max = m_max;
@@ -603,9 +602,9 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         c->example = malloc(entries * sizeof *c->example);
         c->value = malloc(entries * sizeof *c->value);
         c->touched = malloc(L->n_in * sizeof *c->touched);
-        c->with_entries = malloc((L->n_in + 1) * sizeof *c->with_entries); /* one past: see group_by_count */
+        c->with_entries = malloc(L->n_in * sizeof *c->with_entries);
         c->count_start = malloc((m_max + 2) * sizeof *c->count_start);
-        if (!L->wt || (l > 0 && (!L->w || !L->position || !L->value)) || !L->b || !L->a || !L->delta
+        if (!L->wt || (l > 0 && !L->w) || !L->position || !L->value || !L->b || !L->a || !L->delta
             || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !c->count || !c->example
             || !c->value || !c->touched || !c->with_entries || !c->count_start) {
             free_layers(layers, count);
@@ -632,38 +631,83 @@ int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *we
 {
     const int64_t count = num_layers - 1;
     layer *layers = make_layers(num_layers, sizes, weights, biases, 1);
-    int32_t *position = malloc(sizes[0] * sizeof *position);
-    double *value = malloc(sizes[0] * sizeof *value);
-    int status = 2;
-    if (!layers || !position || !value)
-        goto done;
+    if (!layers)
+        return 2;
     for (int64_t r = 0; r < n; r++) {
         for (int64_t l = 0; l < count; l++) {
             layer *L = &layers[l];
-            L->rows[0] = l == 0 ? nonzeros(X + r * sizes[0], sizes[0], position, value)
-                                : nonzeros(layers[l - 1].a, L->n_in, L->position, L->value);
+            L->rows[0] = nonzeros(l == 0 ? X + r * sizes[0] : layers[l - 1].a, L->n_in, L->position, L->value);
             feedforward(L, 1, 0);
         }
         memcpy(out + r * sizes[count], layers[count - 1].a, sizes[count] * sizeof *out);
     }
-    status = 0;
-done:
     free_layers(layers, count);
-    free(position), free(value);
-    return status;
+    return 0;
+}
+
+/* The training inputs as sgd_epoch takes them: example r's nonzero entries are those from start[r] to
+ * start[r + 1], positions ascending. Positions come as 16-bit or 32-bit integers and values as
+ * float or double (one pointer of each pair is NULL): the narrower types where they hold the inputs
+ * exactly (MNIST's pixels are floats, its positions below 784), which halves the stream read from
+ * memory, the epoch's largest; the arithmetic is in double either way, so the bits are the same. */
+typedef struct {
+    const int64_t *start;
+    const uint16_t *position16;
+    const int32_t *position32;
+    const float *value32;
+    const double *value64;
+} inputs;
+
+#if defined(__GNUC__) /* GCC and Clang; a hint only, which changes no result */
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
+/* Ask for example r's entries to be brought into the cache, while the current mini-batch computes:
+ * the examples are read in a random order, so the hardware cannot guess them. */
+static void prefetch_example(const inputs *x, int64_t r)
+{
+    const int64_t from = x->start[r], to = x->start[r + 1];
+    const char *position = x->position16 ? (const char *)(x->position16 + from) : (const char *)(x->position32 + from);
+    const char *value = x->value32 ? (const char *)(x->value32 + from) : (const char *)(x->value64 + from);
+    const int64_t position_bytes = (to - from) * (x->position16 ? 2 : 4), value_bytes = (to - from) * (x->value32 ? 4 : 8);
+    for (int64_t byte = 0; byte < position_bytes; byte += 64)
+        PREFETCH(position + byte);
+    for (int64_t byte = 0; byte < value_bytes; byte += 64)
+        PREFETCH(value + byte);
+}
+
+/* Example r's entries as a sparse row in double, written to position/value. */
+static sparse unpack_example(const inputs *x, int64_t r, int32_t *position, double *value)
+{
+    const int64_t from = x->start[r], count = x->start[r + 1] - from;
+    if (x->position16)
+        for (int64_t k = 0; k < count; k++)
+            position[k] = x->position16[from + k];
+    else
+        memcpy(position, x->position32 + from, count * sizeof *position);
+    if (x->value32)
+        for (int64_t k = 0; k < count; k++)
+            value[k] = x->value32[from + k];
+    else
+        memcpy(value, x->value64 + from, count * sizeof *value);
+    return (sparse){position, value, count};
 }
 
 /* Train one epoch: mini-batches of `mini_batch_size` examples in the given order, each step of
  * `step_full` = eta / mini_batch_size, the last (shorter) one of `step_last` = eta / its size.
- * The inputs are sparse rows: example r's nonzero pixels are x_position and x_value from x_start[r]
- * to x_start[r + 1], positions ascending; Y holds the targets, one row of sizes[num_layers-1] per
- * example. weights[l] (sizes[l+1] x sizes[l], row-major) and biases[l] (sizes[l+1]) are the network's
+ * The inputs are sparse rows (see `inputs`): example r's nonzero pixels are those from x_start[r] to
+ * x_start[r + 1] of x_position16 or x_position32, and of x_value32 or x_value64 (one of each pair
+ * given, the other NULL); Y holds the targets, one row of sizes[num_layers-1] per example. weights[l] (sizes[l+1] x sizes[l], row-major) and biases[l] (sizes[l+1]) are the network's
  * own arrays, written only if the epoch succeeds.
  * Returns 0 on success, 1 if a weight or bias left the finite numbers, 2 if memory ran out. */
 int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, double *const *biases,
-              const int64_t *x_start, const int32_t *x_position, const double *x_value, const double *Y,
-              const int64_t *order, int64_t n, int64_t mini_batch_size, double step_full, double step_last)
+              const int64_t *x_start, const uint16_t *x_position16, const int32_t *x_position32,
+              const float *x_value32, const double *x_value64, const double *Y, const int64_t *order, int64_t n,
+              int64_t mini_batch_size, double step_full, double step_last)
 {
+    const inputs x = {x_start, x_position16, x_position32, x_value32, x_value64};
     const int64_t count = num_layers - 1, m_max = mini_batch_size < n ? mini_batch_size : n;
     int64_t widest = 0;
     for (int64_t l = 0; l < num_layers; l++)
@@ -678,19 +722,18 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
     for (int64_t start = 0; start < n; start += mini_batch_size) {
         const int64_t m = n - start < mini_batch_size ? n - start : mini_batch_size;
         const double step = m == mini_batch_size ? step_full : step_last;
+        for (int64_t e = start + m; e < start + m + mini_batch_size && e < n; e++)
+            prefetch_example(&x, order[e]);
         /* Feedforward, every layer's activations kept: the first layer's input is the examples'
-         * nonzero pixels, a hidden layer's the nonzero activations of the layer below. */
+         * nonzero pixels (the next mini-batch's asked for meanwhile), a hidden layer's the nonzero
+         * activations of the layer below. */
         for (int64_t l = 0; l < count; l++) {
             layer *L = &layers[l];
             for (int64_t e = 0, used = 0; e < m; e++) {
-                if (l == 0) {
-                    const int64_t r = order[start + e];
-                    L->rows[e] = (sparse){x_position + x_start[r], x_value + x_start[r], x_start[r + 1] - x_start[r]};
-                } else {
-                    L->rows[e] = nonzeros(layers[l - 1].a + e * L->width_in, L->n_in, L->position + used,
-                                          L->value + used);
-                    used += L->rows[e].count;
-                }
+                L->rows[e] = l == 0 ? unpack_example(&x, order[start + e], L->position + used, L->value + used)
+                                    : nonzeros(layers[l - 1].a + e * L->width_in, L->n_in, L->position + used,
+                                               L->value + used);
+                used += L->rows[e].count;
             }
             feedforward(L, m, 1);
         }

@@ -149,6 +149,36 @@ def test_a_network_of_any_shape_trains_compiled(library, monkeypatch):
     assert calls == [True] * len(ODD_SHAPES)
 
 
+def trained_from_streams(library, X, Y, narrow):
+    """The network [n, 17, 10] after two epochs (mini-batches of 10, then 7) from the sparse rows of X,
+    handed over narrow (where exact) or wide; and the dtypes the stream went as."""
+    epochs, network = CompiledEpochs(library, X, Y, narrow=narrow), Network([X.shape[1], 17, 10], random_state=0)
+    for mini_batch_size in (10, 7):
+        assert epochs.train(network, network.rng.permutation(len(X)), mini_batch_size, 3.0)
+    return network.weights + network.biases, (epochs.x_position.dtype, epochs.x_value.dtype)
+
+
+def test_the_narrow_input_stream_gives_the_wide_ones_bits(library):
+    """Pixels that are floats exactly (MNIST's) go to the C epoch as float32 values and uint16 positions,
+    half the bytes; the arithmetic is in float64 either way, so both train to the very same weights."""
+    X, Y = np.round(sparse_inputs(97, 300, seed=3) * 256) / 256, one_hot(np.arange(97) % 10)
+    narrow, narrow_types = trained_from_streams(library, X, Y, narrow=True)
+    wide, wide_types = trained_from_streams(library, X, Y, narrow=False)
+    assert narrow_types == (np.uint16, np.float32) and wide_types == (np.int32, np.float64)
+    assert all(np.array_equal(a, b) for a, b in zip(narrow, wide))
+
+
+def test_inputs_a_float32_or_uint16_cannot_hold_go_wide_with_the_same_bits(library):
+    """Values that are not floats exactly go as float64, and past 65,536 inputs positions go as int32:
+    nothing is ever rounded on the way in."""
+    X, Y = sparse_inputs(30, 300, seed=4), one_hot(np.arange(30) % 10)
+    narrow, types = trained_from_streams(library, X, Y, narrow=True)
+    assert types == (np.uint16, np.float64)
+    assert all(np.array_equal(a, b) for a, b in zip(narrow, trained_from_streams(library, X, Y, narrow=False)[0]))
+    wide_positions = compiled_epoch._sparse_rows(np.pad(X[:, :8], ((0, 0), (65_536, 0))))
+    assert (wide_positions[1].dtype, wide_positions[1].max()) == (np.int32, 65_536 + 7)
+
+
 # ------------------------------------------------------------------------ held to NumPy's Network
 
 def train_both_ways(sizes, X, Y, epochs, mini_batch_size, eta, seed=0):

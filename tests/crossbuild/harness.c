@@ -58,10 +58,22 @@ int main(int argc, char **argv)
     for (int64_t r = 0; r < n; r++)
         x_start[r + 1] = x_start[r] + nonzeros(X + r * sizes[0], sizes[0], x_position + x_start[r],
                                                 x_value + x_start[r]).count;
+    /* and, as it does, narrowed where that is exact: positions to 16 bits, values to float. */
+    const int64_t entries = x_start[n];
+    uint16_t *position16 = sizes[0] <= 65536 ? malloc((entries + 1) * sizeof *position16) : NULL;
+    float *value32 = malloc((entries + 1) * sizeof *value32);
+    for (int64_t k = 0; position16 && k < entries; k++)
+        position16[k] = (uint16_t)x_position[k];
+    for (int64_t k = 0; value32 && k < entries; k++)
+        if ((double)(value32[k] = (float)x_value[k]) != x_value[k]) {
+            free(value32), value32 = NULL;
+            break;
+        }
     const int64_t last = n % mini_batch_size ? n % mini_batch_size : mini_batch_size;
     for (int64_t e = 0; e < epochs; e++) {
-        const int status = sgd_epoch(num_layers, sizes, weights, biases, x_start, x_position, x_value, Y,
-                                     orders + e * n, n, mini_batch_size, eta / mini_batch_size, eta / last);
+        const int status = sgd_epoch(num_layers, sizes, weights, biases, x_start, position16, position16 ? NULL : x_position,
+                                     value32, value32 ? NULL : x_value, Y, orders + e * n, n, mini_batch_size,
+                                     eta / mini_batch_size, eta / last);
         if (status != 0) {
             fprintf(stderr, "epoch %lld: status %d\n", (long long)e, status);
             return 1;
