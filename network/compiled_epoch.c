@@ -404,7 +404,8 @@ typedef struct {
     int32_t *position;
     double *value;
     columns columns;
-    int64_t *next; /* scratch for feedforward */
+    int64_t *next;             /* scratch for feedforward */
+    const double **delta_rows; /* scratch for update */
 } layer;
 
 /* Feedforward through one layer (chapter 1, eq. 22): a = sigmoid(w a_in + b), for each of m examples.
@@ -478,9 +479,10 @@ static void group_by_count(columns *c, int64_t n_in, int64_t m)
 
 /* BP4 summed over a mini-batch of at most GEMM_Q examples, and the step (chapter 1, eq. 20), for a
  * chunk of `lanes` outputs of one input's row: row -= (sum over the examples e of the column of
- * a_in[e] * delta[e]) * step. One block: the gradient, 0 + the block's sum, is that sum itself (never
- * -0), so it goes from registers straight into the step. */
-INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t stride, double *row, double step)
+ * a_in[e] * delta[e]) * step, delta[e] pointing to the chunk in example e's errors. One block: the
+ * gradient, 0 + the block's sum, is that sum itself (never -0), so it goes from registers straight
+ * into the step. */
+INLINE void chunk_step(int lanes, sparse column, const double *const *delta, double *row, double step)
 {
     const int n = lanes / LANE;
     vec sum[MAX_LANES / LANE];
@@ -488,7 +490,7 @@ INLINE void chunk_step(int lanes, sparse column, const double *delta, int64_t st
         sum[q] = (vec){0};
     for (int64_t j = 0; j < column.count; j++) {
         const vec v = splat(column.value[j]);
-        const double *d = delta + column.position[j] * stride;
+        const double *d = delta[column.position[j]];
         for (int q = 0; q < n; q++)
             sum[q] = vfma(v, load(d + LANE * q), sum[q]);
     }
@@ -505,12 +507,22 @@ static void update(layer *L, int64_t m, double step, double *gradient)
     const columns *c = &L->columns;
     if (m <= GEMM_Q) {
         /* Chunk after chunk of outputs, each over every input: a chunk's size is then a constant in the
-         * loop over inputs, which is most of the work. */
+         * loop over inputs, which is most of the work. The fields are read into locals, which the
+         * compiler keeps in registers (as far as it knows, a store to a weight might change the
+         * structures), and the chunk's errors found through a pointer per example (its address is then
+         * the pointer plus a constant). */
+        const int32_t *const touched = c->touched, *const count = c->count, *const example = c->example;
+        const double *const value = c->value;
+        double *const wt = L->wt;
+        const double **const delta = L->delta_rows;
+        const int64_t touched_count = c->touched_count, m_max = c->m_max, width = L->width_out;
 #define STEP_CHUNK(lanes)                                                                           \
-    for (int64_t t = 0; t < c->touched_count; t++) {                                                \
-        const int64_t i = c->touched[t], s = i * c->m_max;                                          \
-        const sparse column = {c->example + s, c->value + s, c->count[i]};                          \
-        chunk_step(lanes, column, L->delta + o, L->width_out, L->wt + i * L->width_out + o, step); \
+    for (int64_t e = 0; e < m; e++)                                                                 \
+        delta[e] = L->delta + e * width + o;                                                        \
+    for (int64_t t = 0; t < touched_count; t++) {                                                   \
+        const int64_t i = touched[t], s = i * m_max;                                                \
+        const sparse column = {example + s, value + s, count[i]};                                   \
+        chunk_step(lanes, column, delta, wt + i * width + o, step);                                 \
     }
         FOR_EACH_CHUNK(L->width_out, STEP_CHUNK);
 #undef STEP_CHUNK
@@ -565,7 +577,7 @@ static void free_layers(layer *layers, int64_t count)
     for (int64_t l = 0; layers && l < count; l++) {
         layer *L = &layers[l];
         free(L->wt), free(L->w), free(L->b), free(L->a), free(L->delta), free(L->ends_in), free(L->ends_out);
-        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->next);
+        free(L->ends_batch), free(L->rows), free(L->position), free(L->value), free(L->next), free(L->delta_rows);
         columns *c = &L->columns;
         free(c->count), free(c->example), free(c->value), free(c->touched), free(c->with_entries), free(c->count_start);
     }
@@ -596,6 +608,7 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         L->position = malloc(entries * sizeof *L->position);
         L->value = malloc(entries * sizeof *L->value);
         L->next = malloc(m_max * sizeof *L->next);
+        L->delta_rows = malloc(m_max * sizeof *L->delta_rows);
         columns *c = &L->columns;
         c->m_max = m_max;
         c->count = calloc(L->n_in, sizeof *c->count);
@@ -605,7 +618,7 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         c->with_entries = malloc(L->n_in * sizeof *c->with_entries);
         c->count_start = malloc((m_max + 2) * sizeof *c->count_start);
         if (!L->wt || (l > 0 && !L->w) || !L->position || !L->value || !L->b || !L->a || !L->delta
-            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !c->count || !c->example
+            || !L->ends_in || !L->ends_out || !L->ends_batch || !L->rows || !L->next || !L->delta_rows || !c->count || !c->example
             || !c->value || !c->touched || !c->with_entries || !c->count_start) {
             free_layers(layers, count);
             return NULL;
