@@ -248,14 +248,19 @@ static double pairwise_sum(const double *a, int64_t n, int64_t stride)
     return pairwise_sum(a, half, stride) + pairwise_sum(a + half * stride, n - half, stride);
 }
 
-/* A sparse vector: the positions and values of its nonzero entries, positions ascending. */
+/* A sparse vector: the positions and values of its nonzero entries, positions ascending. Where it is
+ * made here, the entries are followed by a SENTINEL position, past every block's end, so that the
+ * feedforward's loop over a block's entries tests one condition, not two. */
 typedef struct {
     const int32_t *position;
     const double *value;
     int64_t count;
 } sparse;
 
-/* The nonzero entries of values[0:n] into position/value; returns the sparse vector. */
+enum { SENTINEL = INT32_MAX };
+
+/* The nonzero entries of values[0:n] into position/value (n + 1 slots: the SENTINEL after them);
+ * returns the sparse vector. */
 static sparse nonzeros(const double *values, int64_t n, int32_t *position, double *value)
 {
     int64_t count = 0;
@@ -263,6 +268,7 @@ static sparse nonzeros(const double *values, int64_t n, int32_t *position, doubl
         position[count] = (int32_t)i, value[count] = values[i];
         count += values[i] != 0.0;
     }
+    position[count] = SENTINEL;
     return (sparse){position, value, count};
 }
 
@@ -304,13 +310,14 @@ typedef struct {
 } columns;
 
 /* The sums of one block of one example's entries, from x.position[j] up to the block's `end`, into
- * sum (n vectors); returns the entry after the block's last. With `c`, each entry is also put into
- * its input's column (as example e): this pass reads the entries anyway. */
+ * sum (n vectors); returns the entry after the block's last (x's SENTINEL ends the last block). With
+ * `c`, each entry is also put into its input's column (as example e): this pass reads the entries
+ * anyway. */
 INLINE int64_t block_sums(int n, sparse x, int64_t j, int64_t end, const double *rows, int64_t stride, vec *sum,
                           columns *c, int32_t e)
 {
     const columns in = c ? *c : (columns){0}; /* a copy the compiler can keep in registers */
-    for (; j < x.count && x.position[j] < end; j++) {
+    for (; x.position[j] < end; j++) {
         const vec v = splat(x.value[j]);
         const double *row = rows + x.position[j] * stride;
         for (int q = 0; q < n; q++)
@@ -595,7 +602,7 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         layer *L = &layers[l];
         L->n_in = sizes[l], L->n_out = sizes[l + 1];
         L->width_in = round_up(L->n_in), L->width_out = round_up(L->n_out);
-        const int64_t entries = m_max * L->n_in;
+        const int64_t entries = m_max * L->n_in, with_sentinels = m_max * (L->n_in + 1);
         L->wt = zeroed(L->n_in * L->width_out);
         L->w = l > 0 ? zeroed(L->n_out * L->width_in) : NULL;
         L->b = zeroed(L->width_out);
@@ -605,8 +612,8 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         L->ends_out = malloc((L->n_out + 1) * sizeof *L->ends_out);
         L->ends_batch = malloc((m_max + 1) * sizeof *L->ends_batch);
         L->rows = malloc(m_max * sizeof *L->rows);
-        L->position = malloc(entries * sizeof *L->position);
-        L->value = malloc(entries * sizeof *L->value);
+        L->position = malloc(with_sentinels * sizeof *L->position);
+        L->value = malloc(with_sentinels * sizeof *L->value);
         L->next = malloc(m_max * sizeof *L->next);
         L->delta_rows = malloc(m_max * sizeof *L->delta_rows);
         columns *c = &L->columns;
@@ -693,7 +700,7 @@ INLINE void prefetch_example(const inputs *x, int64_t r)
         PREFETCH(value + byte);
 }
 
-/* Example r's entries as a sparse row in double, written to position/value. */
+/* Example r's entries as a sparse row in double, written to position/value, its SENTINEL after them. */
 static sparse unpack_example(const inputs *x, int64_t r, int32_t *position, double *value)
 {
     const int64_t from = x->start[r], count = x->start[r + 1] - from;
@@ -707,6 +714,7 @@ static sparse unpack_example(const inputs *x, int64_t r, int32_t *position, doub
             value[k] = x->value32[from + k];
     else
         memcpy(value, x->value64 + from, count * sizeof *value);
+    position[count] = SENTINEL;
     return (sparse){position, value, count};
 }
 
@@ -728,8 +736,8 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
     for (int64_t l = 0; l < num_layers; l++)
         widest = round_up(sizes[l]) > widest ? round_up(sizes[l]) : widest;
     layer *layers = make_layers(num_layers, sizes, weights, biases, m_max);
-    int32_t *position = malloc(widest * sizeof *position);
-    double *value = malloc(widest * sizeof *value);
+    int32_t *position = malloc((widest + 1) * sizeof *position);
+    double *value = malloc((widest + 1) * sizeof *value);
     int status = 2;
     if (!layers || !position || !value)
         goto done;
@@ -750,7 +758,7 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
                 L->rows[e] = l == 0 ? unpack_example(&x, order[start + e], L->position + used, L->value + used)
                                     : nonzeros(layers[l - 1].a + e * L->width_in, L->n_in, L->position + used,
                                                L->value + used);
-                used += L->rows[e].count;
+                used += L->rows[e].count + 1; /* and its SENTINEL */
             }
             feedforward(L, m, 1);
         }
