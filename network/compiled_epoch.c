@@ -666,14 +666,16 @@ int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *we
 }
 
 /* The training inputs as sgd_epoch takes them: example r's nonzero entries are those from start[r] to
- * start[r + 1], positions ascending. Positions come as 16-bit or 32-bit integers and values as
- * float or double (one pointer of each pair is NULL): the narrower types where they hold the inputs
- * exactly (MNIST's pixels are floats, its positions below 784), which halves the stream read from
- * memory, the epoch's largest; the arithmetic is in double either way, so the bits are the same. */
+ * start[r + 1], positions ascending. Positions come as 16-bit or 32-bit integers; values as 8-bit
+ * numerators k of k / 256, as floats or as doubles (one pointer of each kind given, the others NULL):
+ * the narrowest type that holds the inputs exactly (MNIST's pixels are multiples of 1/256 below 1, its
+ * positions below 784), which cuts the stream read from memory in random order, the epoch's largest,
+ * to a quarter. The arithmetic is in double either way (k / 256 is exact), so the bits are the same. */
 typedef struct {
     const int64_t *start;
     const uint16_t *position16;
     const int32_t *position32;
+    const uint8_t *value8;
     const float *value32;
     const double *value64;
 } inputs;
@@ -692,8 +694,11 @@ INLINE void prefetch_example(const inputs *x, int64_t r)
 {
     const int64_t from = x->start[r], to = x->start[r + 1];
     const char *position = x->position16 ? (const char *)(x->position16 + from) : (const char *)(x->position32 + from);
-    const char *value = x->value32 ? (const char *)(x->value32 + from) : (const char *)(x->value64 + from);
-    const int64_t position_bytes = (to - from) * (x->position16 ? 2 : 4), value_bytes = (to - from) * (x->value32 ? 4 : 8);
+    const char *value = x->value8    ? (const char *)(x->value8 + from)
+                        : x->value32 ? (const char *)(x->value32 + from)
+                                     : (const char *)(x->value64 + from);
+    const int64_t position_bytes = (to - from) * (x->position16 ? 2 : 4),
+                  value_bytes = (to - from) * (x->value8 ? 1 : x->value32 ? 4 : 8);
     for (int64_t byte = 0; byte < position_bytes; byte += 64)
         PREFETCH(position + byte);
     for (int64_t byte = 0; byte < value_bytes; byte += 64)
@@ -709,7 +714,10 @@ static sparse unpack_example(const inputs *x, int64_t r, int32_t *position, doub
             position[k] = x->position16[from + k];
     else
         memcpy(position, x->position32 + from, count * sizeof *position);
-    if (x->value32)
+    if (x->value8)
+        for (int64_t k = 0; k < count; k++)
+            value[k] = x->value8[from + k] * 0x1p-8; /* k / 256, exactly */
+    else if (x->value32)
         for (int64_t k = 0; k < count; k++)
             value[k] = x->value32[from + k];
     else
@@ -721,16 +729,17 @@ static sparse unpack_example(const inputs *x, int64_t r, int32_t *position, doub
 /* Train one epoch: mini-batches of `mini_batch_size` examples in the given order, each step of
  * `step_full` = eta / mini_batch_size, the last (shorter) one of `step_last` = eta / its size.
  * The inputs are sparse rows (see `inputs`): example r's nonzero pixels are those from x_start[r] to
- * x_start[r + 1] of x_position16 or x_position32, and of x_value32 or x_value64 (one of each pair
- * given, the other NULL); Y holds the targets, one row of sizes[num_layers-1] per example. weights[l] (sizes[l+1] x sizes[l], row-major) and biases[l] (sizes[l+1]) are the network's
- * own arrays, written only if the epoch succeeds.
+ * x_start[r + 1] of x_position16 or x_position32, and of x_value8, x_value32 or x_value64 (one
+ * position and one value pointer given, the others NULL); Y holds the targets, one row of
+ * sizes[num_layers-1] per example. weights[l] (sizes[l+1] x sizes[l], row-major) and biases[l]
+ * (sizes[l+1]) are the network's own arrays, written only if the epoch succeeds.
  * Returns 0 on success, 1 if a weight or bias left the finite numbers, 2 if memory ran out. */
 int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, double *const *biases,
               const int64_t *x_start, const uint16_t *x_position16, const int32_t *x_position32,
-              const float *x_value32, const double *x_value64, const double *Y, const int64_t *order, int64_t n,
-              int64_t mini_batch_size, double step_full, double step_last)
+              const uint8_t *x_value8, const float *x_value32, const double *x_value64, const double *Y,
+              const int64_t *order, int64_t n, int64_t mini_batch_size, double step_full, double step_last)
 {
-    const inputs x = {x_start, x_position16, x_position32, x_value32, x_value64};
+    const inputs x = {x_start, x_position16, x_position32, x_value8, x_value32, x_value64};
     const int64_t count = num_layers - 1, m_max = mini_batch_size < n ? mini_batch_size : n;
     int64_t widest = 0;
     for (int64_t l = 0; l < num_layers; l++)

@@ -139,7 +139,7 @@ def _open(path):
     library = ctypes.CDLL(str(path))
     pointer, i64, f64 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
     library.sgd_epoch.argtypes = [i64, pointer, pointer, pointer, pointer, pointer, pointer, pointer, pointer,
-                                  pointer, pointer, i64, i64, f64, f64]
+                                  pointer, pointer, pointer, i64, i64, f64, f64]
     library.sgd_epoch.restype = ctypes.c_int
     library.feedforward_rows.argtypes = [i64, pointer, pointer, pointer, pointer, i64, pointer]
     library.feedforward_rows.restype = ctypes.c_int
@@ -216,22 +216,31 @@ def for_training(X, Y):
     return None if library is None else CompiledEpochs(library, X, Y)
 
 
+# The types in which the C epoch reads the inputs' positions and values, narrowest first (sgd_epoch
+# takes one pointer for each, NULL for the others). A uint8 value k stands for k / 256.
+POSITION_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))
+VALUE_TYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _sparse_rows(X, narrow=True):
-    """X's rows as the C code takes them: (start, position, value) of each row's nonzero entries, the
-    positions as uint16 where every one fits and the values as float32 where every one is a float32
-    exactly (MNIST's are: half the bytes to read per epoch), else as int32 and float64. The C code
-    computes in float64 either way, so both forms give the same bits; `narrow=False` asks for the
-    wide form (the test that they agree)."""
+    """X's rows as the C code takes them: (start, position, value) of each row's nonzero entries, in
+    the narrowest of POSITION_TYPES and VALUE_TYPES that holds every one exactly: MNIST's pixels, all
+    multiples of 1/256 below 1, go as the uint8 numerators and their positions as uint16, a quarter of
+    the bytes the epoch reads in random order. The C code computes in float64 whatever the type, so
+    every form gives the same bits; `narrow=False` asks for the widest (the test that they agree)."""
     nonzero = X != 0
     start = np.zeros(len(X) + 1, dtype=np.int64)
     np.cumsum(np.count_nonzero(nonzero, axis=1), out=start[1:])
     flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
     position, value = flat % X.shape[1], X.reshape(-1)[flat]
-    narrow_value = value.astype(np.float32)
-    fits = narrow and X.shape[1] <= np.iinfo(np.uint16).max + 1
-    exact = narrow and np.array_equal(narrow_value, value)
-    return (start, position.astype(np.uint16 if fits else np.int32),
-            narrow_value if exact else np.ascontiguousarray(value))
+    if not narrow:
+        return start, position.astype(np.int32), np.ascontiguousarray(value)
+    position = position.astype(np.uint16 if X.shape[1] <= np.iinfo(np.uint16).max + 1 else np.int32)
+    numerators = value * 256  # exact: a power of two
+    if np.array_equal(numerators, np.round(numerators)) and ((1 <= numerators) & (numerators <= 255)).all():
+        return start, position, numerators.astype(np.uint8)
+    as_float32 = value.astype(np.float32)
+    return start, position, as_float32 if np.array_equal(as_float32, value) else np.ascontiguousarray(value)
 
 
 def _pointers(arrays):
@@ -290,12 +299,10 @@ class CompiledEpochs:
         sizes = np.array(network.sizes, dtype=np.int64)
         weights, biases = _pointers(network.weights), _pointers(network.biases)
         # The steps as update_mini_batch computes them: eta / m, for a full and for the last mini-batch.
-        position, value = self.x_position.ctypes.data, self.x_value.ctypes.data
-        narrow_position, narrow_value = self.x_position.dtype == np.uint16, self.x_value.dtype == np.float32
+        positions = [self.x_position.ctypes.data if t == self.x_position.dtype else None for t in POSITION_TYPES]
+        values = [self.x_value.ctypes.data if t == self.x_value.dtype else None for t in VALUE_TYPES]
         return self.library.sgd_epoch(len(network.sizes), sizes.ctypes.data, weights, biases, self.x_start.ctypes.data,
-                                      position if narrow_position else None, None if narrow_position else position,
-                                      value if narrow_value else None, None if narrow_value else value,
-                                      self.Y.ctypes.data, order.ctypes.data, n, mini_batch_size,
+                                      *positions, *values, self.Y.ctypes.data, order.ctypes.data, n, mini_batch_size,
                                       float(eta / mini_batch_size), float(eta / last))
 
 

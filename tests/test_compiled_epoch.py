@@ -158,25 +158,31 @@ def trained_from_streams(library, X, Y, narrow):
     return network.weights + network.biases, (epochs.x_position.dtype, epochs.x_value.dtype)
 
 
-def test_the_narrow_input_stream_gives_the_wide_ones_bits(library):
-    """Pixels that are floats exactly (MNIST's) go to the C epoch as float32 values and uint16 positions,
-    half the bytes; the arithmetic is in float64 either way, so both train to the very same weights."""
-    X, Y = np.round(sparse_inputs(97, 300, seed=3) * 256) / 256, one_hot(np.arange(97) % 10)
+@pytest.mark.parametrize("scale, value_type", [(256, np.uint8), (2048, np.float32), (None, np.float64)])
+def test_every_input_stream_gives_the_wide_ones_bits(library, scale, value_type):
+    """Pixels that are multiples of 1/256 below 1 (MNIST's) go to the C epoch as their uint8 numerators,
+    other floats as float32, the rest as float64, positions as uint16: the arithmetic is float64
+    whatever the type, so every stream trains to the very same weights as the widest."""
+    X = sparse_inputs(97, 300, seed=3)
+    X = np.floor(X * scale) / scale if scale else X
+    Y = one_hot(np.arange(97) % 10)
     narrow, narrow_types = trained_from_streams(library, X, Y, narrow=True)
     wide, wide_types = trained_from_streams(library, X, Y, narrow=False)
-    assert narrow_types == (np.uint16, np.float32) and wide_types == (np.int32, np.float64)
+    assert narrow_types == (np.uint16, value_type) and wide_types == (np.int32, np.float64)
     assert all(np.array_equal(a, b) for a, b in zip(narrow, wide))
 
 
-def test_inputs_a_float32_or_uint16_cannot_hold_go_wide_with_the_same_bits(library):
-    """Values that are not floats exactly go as float64, and past 65,536 inputs positions go as int32:
-    nothing is ever rounded on the way in."""
-    X, Y = sparse_inputs(30, 300, seed=4), one_hot(np.arange(30) % 10)
-    narrow, types = trained_from_streams(library, X, Y, narrow=True)
-    assert types == (np.uint16, np.float64)
-    assert all(np.array_equal(a, b) for a, b in zip(narrow, trained_from_streams(library, X, Y, narrow=False)[0]))
-    wide_positions = compiled_epoch._sparse_rows(np.pad(X[:, :8], ((0, 0), (65_536, 0))))
-    assert (wide_positions[1].dtype, wide_positions[1].max()) == (np.int32, 65_536 + 7)
+def test_a_stream_never_rounds_an_input():
+    """Values a narrow type cannot hold go wider: 1.0 (numerator 256), negatives, and past 65,536 inputs
+    the positions."""
+    for X, value_type in [(np.array([[0.5, 1.0]]), np.float32), (np.array([[-0.5, 0.25]]), np.float32),
+                          (np.array([[0.5, 1 / 3]]), np.float64), (np.array([[3 / 256, 255 / 256]]), np.uint8)]:
+        start, position, value = compiled_epoch._sparse_rows(X)
+        assert value.dtype == value_type
+        decoded = value / 256 if value_type == np.uint8 else value
+        assert np.array_equal(decoded, X[X != 0])
+    wide_positions = compiled_epoch._sparse_rows(np.pad(np.eye(3), ((0, 0), (65_536, 0))))[1]
+    assert (wide_positions.dtype, wide_positions.max()) == (np.int32, 65_536 + 2)
 
 
 # ------------------------------------------------------------------------ held to NumPy's Network

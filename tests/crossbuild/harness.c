@@ -58,13 +58,23 @@ int main(int argc, char **argv)
     for (int64_t r = 0; r < n; r++)
         x_start[r + 1] = x_start[r] + nonzeros(X + r * sizes[0], sizes[0], x_position + x_start[r],
                                                 x_value + x_start[r]).count;
-    /* and, as it does, narrowed where that is exact: positions to 16 bits, values to float. */
+    /* and, as it does, in the narrowest types that hold them exactly: positions in 16 bits, values as
+     * 8-bit numerators of k / 256, else as floats. */
     const int64_t entries = x_start[n];
     uint16_t *position16 = sizes[0] <= 65536 ? malloc((entries + 1) * sizeof *position16) : NULL;
+    uint8_t *value8 = malloc((entries + 1) * sizeof *value8);
     float *value32 = malloc((entries + 1) * sizeof *value32);
     for (int64_t k = 0; position16 && k < entries; k++)
         position16[k] = (uint16_t)x_position[k];
-    for (int64_t k = 0; value32 && k < entries; k++)
+    for (int64_t k = 0; value8 && k < entries; k++) {
+        const double numerator = x_value[k] * 256;
+        if (!(numerator >= 1 && numerator <= 255 && numerator == (double)(uint8_t)numerator)) {
+            free(value8), value8 = NULL;
+            break;
+        }
+        value8[k] = (uint8_t)numerator;
+    }
+    for (int64_t k = 0; !value8 && value32 && k < entries; k++)
         if ((double)(value32[k] = (float)x_value[k]) != x_value[k]) {
             free(value32), value32 = NULL;
             break;
@@ -72,8 +82,8 @@ int main(int argc, char **argv)
     const int64_t last = n % mini_batch_size ? n % mini_batch_size : mini_batch_size;
     for (int64_t e = 0; e < epochs; e++) {
         const int status = sgd_epoch(num_layers, sizes, weights, biases, x_start, position16, position16 ? NULL : x_position,
-                                     value32, value32 ? NULL : x_value, Y, orders + e * n, n, mini_batch_size,
-                                     eta / mini_batch_size, eta / last);
+                                     value8, value8 ? NULL : value32, value8 || value32 ? NULL : x_value, Y,
+                                     orders + e * n, n, mini_batch_size, eta / mini_batch_size, eta / last);
         if (status != 0) {
             fprintf(stderr, "epoch %lld: status %d\n", (long long)e, status);
             return 1;
