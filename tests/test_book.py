@@ -83,3 +83,26 @@ def test_the_rule_judges_the_seeded_experiments_whose_figure_a_run_can_reach():
     judged = [e.name for e in EXPERIMENTS if by_the_rule(e.name, e.stochastic)]
     assert judged == ["network", "network-100", "network-100-slow", "network-eta100"]
     assert [e.name for e in EXPERIMENTS if is_sequential(e)] == judged  # make chapter's rounds ask the same rule
+
+
+def test_a_setting_of_another_kind_than_the_words_print_is_one_line():
+    from reports.render.errors import RecordError
+
+    run = stored_run("network-eta100")
+    run["estimator_params"]["eta"] = "fast"  # a hand-edited file: "{eta:g}" cannot print a string
+    with pytest.raises(RecordError, match=r"^network-eta100: its estimator_params do not fill its description"):
+        description(run)
+
+
+def test_runs_of_one_classifier_that_ran_with_different_settings_are_not_described_as_one():
+    from reports.render.errors import RecordError
+    from reports.render.summaries import summary
+    from tests.records import synthetic_record
+
+    runs = synthetic_record("network", [9500, 9510])["runs"]
+    for seed, run in enumerate(runs):
+        run["estimator_params"] = {**stored_run("network", seed)["estimator_params"]}
+    assert summary(runs)["description"].endswith("eta 3.0")  # the seeds differ, as random_state: one setting
+    runs[1]["estimator_params"]["eta"] = 0.5
+    with pytest.raises(RecordError, match=r"^network: its runs ran with different settings \(eta\); give"):
+        summary(runs)

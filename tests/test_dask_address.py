@@ -127,7 +127,7 @@ def test_a_server_that_imitates_the_handshake_is_one_line_within_the_deadline(im
     assert "\n" not in str(caught.value) and time.monotonic() - start < scaled(6 * DEADLINE)
 
 
-def test_a_cluster_lost_while_the_data_is_sent_is_one_line(monkeypatch):
+def test_a_cluster_lost_while_the_data_is_sent_is_one_line():
     from reports.runner.executors import DaskPool
 
     class Gone:
@@ -135,9 +135,38 @@ def test_a_cluster_lost_while_the_data_is_sent_is_one_line(monkeypatch):
             raise OSError("Timed out trying to connect to tcp://127.0.0.1:8786 after 10 s:\nin <TCP ...>")
 
     pool = object.__new__(DaskPool)  # connected, then the scheduler went away
-    pool.address, pool.client, pool._data = "tcp://127.0.0.1:8786", Gone(), None
-    monkeypatch.setattr("data.load_mnist", lambda **_: "the data")
+    pool.address, pool.client, pool.data, pool._data = "tcp://127.0.0.1:8786", Gone(), "the data", None
     with pytest.raises(ClusterError, match=r"^the Dask cluster at tcp://127.0.0.1:8786 was lost while the data was "
                                            r"sent \(OSError: Timed out .* in <TCP ...>\); check it") as caught:
         pool.dataset()
     assert "\n" not in str(caught.value)
+
+
+def test_a_command_on_a_cluster_loads_the_data_once_and_sends_that_copy(monkeypatch):
+    from types import SimpleNamespace
+
+    from reports.runner import executors
+
+    loads, sent = [], []
+
+    def load_mnist(repair):
+        loads.append(repair)
+        return f"the data, load {len(loads)}"
+
+    class Scattered:
+        status = "lost"  # as if the cluster lost it: dataset() sends it again
+
+    class Client:
+        def nthreads(self):
+            return {"tcp://127.0.0.1:1": 2}
+
+        def scatter(self, data, **kwargs):
+            sent.append(data)
+            return Scattered()
+
+    monkeypatch.setattr("data.load_mnist", load_mnist)
+    monkeypatch.setattr(executors, "connect", lambda address: Client())
+    monkeypatch.setattr(executors, "send_code", lambda client, experiments: None)
+    pool = executors.executor_for(SimpleNamespace(scheduler="tcp://127.0.0.1:8786", experiments=[], jobs=2))
+    pool.dataset(), pool.dataset()
+    assert loads == [True] and sent == ["the data, load 1"] * 2  # verified (and repaired) once, then only sent

@@ -47,14 +47,18 @@ def test_lucky_low_consistent_and_undecided():
     assert seed_verdict([982] + [1100] * 59, 982, "last epoch", 3, 0.95) == "low: about 1 in 60 (one run; 0.04%-9% at 95%)"
     # Half of 40 reach it: both chances far above 1 in 5.
     assert seed_verdict([9500] * 20 + [9550] * 20, 9542, "best epoch", 3, 0.99) == "consistent with our runs"
-    # 2 of 10 reach it: the best of 3's interval straddles 1 in 5.
+    # 2 of 10 reach it: the best of 3's interval straddles 1 in 5. The data cannot tell, so the verdict says
+    # only what that interval shows, never "consistent with our runs".
     assert seed_verdict([9500] * 8 + [9550, 9560], 9542, "best epoch", 3, 0.95) == (
-        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell whether the best of 3 reaches it "
-        "less often than 1 in 5: 7%-91% at 95%)")
+        "undecided at 10 seeds: the best of 3 reaches it with chance 7%-91% (two-sided, 95%), which 10 seeds "
+        "cannot place above or below 1 in 5")
     # 6 of 10 score it or lower, 4 reach it: it is one run's low side that straddles 1 in 5, and the verdict says that.
     assert seed_verdict([9500] * 6 + [9550] * 4, 9542, "best epoch", 3, 0.99) == (
-        "undecided at 10 seeds: consistent with our runs (10 seeds cannot tell whether one run scores this low "
-        "or lower less often than 1 in 5: 19.1%-92% at 99%)")
+        "undecided at 10 seeds: one run scores this low or lower with chance 19.1%-92% (two-sided, 99%), which "
+        "10 seeds cannot place above or below 1 in 5")
+    for undecided, confidence in (([9500] * 8 + [9550, 9560], 0.95), ([9500] * 6 + [9550] * 4, 0.99),
+                                  ([9510] * 10, 0.95)):
+        assert "consistent" not in seed_verdict(undecided, 9542, "best epoch", 3, confidence)
 
 
 def test_a_percentage_near_the_threshold_keeps_a_decimal_and_one_in_n_two_figures():

@@ -18,6 +18,7 @@ One setting is named, not held: the SVC's C and gamma are None where its preset 
 
 from dataclasses import dataclass, field
 
+from reports.render.errors import RecordError
 from reports.render.stats import BEST_OF
 
 # What a preset of the SVC gives where a run's C and gamma are None: Andreas Mueller's blog post tunes
@@ -147,4 +148,8 @@ def description(run):
     plug-in."""
     if run["name"] not in BOOK:
         return f"plug-in {run['factory']}"
-    return BOOK[run["name"]].description.format_map(settings(run))
+    try:
+        return BOOK[run["name"]].description.format_map(settings(run))
+    except (TypeError, ValueError) as error:  # a setting of another kind than the words print (a hand-edited file)
+        raise RecordError(f"{run['name']}: its estimator_params do not fill its description ({error}); compute "
+                          "its runs again") from None

@@ -32,6 +32,12 @@ def derived(run):
             "per_class_accuracy": (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()}
 
 
+def settings_but_the_seed(run):
+    """Every setting the run's estimator ran with (its `estimator_params`) but its seed, which the runner
+    gives as `random_state` (reports/runner/factory.py) and which differs from run to run."""
+    return {key: value for key, value in (run.get("estimator_params") or {}).items() if key != "random_state"}
+
+
 def summary(runs):
     """One classifier's summary from its runs (already read and checked): runs sorted by seed, and
     their statistics over seeds."""
@@ -42,6 +48,11 @@ def summary(runs):
             if run[key] != first[key]:
                 raise RecordError(f"{first['name']}: its runs disagree on {key}; give the run files of one "
                                   "setting only")
+        differ = sorted(key for key in {**settings_but_the_seed(run), **settings_but_the_seed(first)}
+                        if settings_but_the_seed(run).get(key) != settings_but_the_seed(first).get(key))
+        if differ:  # the description, taken from one run, would not say what the others ran with
+            raise RecordError(f"{first['name']}: its runs ran with different settings ({', '.join(differ)}); give "
+                              "the run files of one setting only")
     correct = spread([run["correct"] for run in runs])
     return {
         "name": first["name"], "description": description(first),

@@ -11,7 +11,8 @@ the confidence of the rule's looks, against the threshold RARE (1 in 5):
   selection of the best could only make a low figure rarer, and a verdict should read the book as
   favourably as the data allow;
 - "consistent with our runs": both chances are 1 in 5 or more (the whole intervals);
-- "undecided at N seeds": an interval straddles 1 in 5, so N seeds cannot tell.
+- "undecided at N seeds": an interval straddles 1 in 5, so N seeds cannot tell; the words give that
+  interval, its confidence and its sides, and nothing that sounds decided.
 
 A figure the book gives as an expectation ("about ten percent") is no run at all: it is set beside the
 mean over our seeds and its t interval, never beside a best of 3.
@@ -71,14 +72,16 @@ def seed_verdict(values, book, kind, runs, confidence):
                 f"{percent(found.low.interval[1])} {upper_end(level)}")
     if found.verdict == "consistent":
         return "consistent with our runs"
+    # Undecided: an interval has 1 in 5 inside it, so the seeds cannot tell; the words say only what it shows.
+    cannot_tell = f"which {seeds} cannot place above or below {rare}"
     if found.high.k == 0:
         return (f"undecided at {seeds}: above all {n} of our runs; {procedure} reaches it with chance "
-                f"{interval_text(found.high)} (two-sided, {level}), which {seeds} cannot place above or below {rare}")
+                f"{interval_text(found.high)} (two-sided, {level}), {cannot_tell}")
     if straddles(found.high):
-        return (f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether {procedure} reaches "
-                f"it less often than {rare}: {interval_text(found.high)} at {level})")
-    return (f"undecided at {seeds}: consistent with our runs ({seeds} cannot tell whether one run scores this low "
-            f"or lower less often than {rare}: {interval_text(found.low)} at {level})")
+        return (f"undecided at {seeds}: {procedure} reaches it with chance {interval_text(found.high)} (two-sided, "
+                f"{level}), {cannot_tell}")
+    return (f"undecided at {seeds}: one run scores this low or lower with chance {interval_text(found.low)} "
+            f"(two-sided, {level}), {cannot_tell}")
 
 
 def straddles(chance):

@@ -30,11 +30,11 @@ CONNECT_SECONDS = 10  # to reach the scheduler, and for a worker to join
 def executor_for(request):
     """The executor of `request`: a Dask cluster if it names a scheduler, else a pool of `request.jobs`
     local processes. Made only when something is to be computed, after the data is verified (and
-    repaired) here, once, before any worker reads it."""
+    repaired) here, once, before any worker reads it: the cluster is sent this very copy."""
     from data import load_mnist
 
-    load_mnist(repair=True)
-    return DaskPool(request.scheduler, request.experiments) if request.scheduler else LocalPool(request.jobs)
+    data = load_mnist(repair=True)
+    return DaskPool(request.scheduler, request.experiments, data) if request.scheduler else LocalPool(request.jobs)
 
 
 def connect(address, seconds=CONNECT_SECONDS):
@@ -70,10 +70,11 @@ def connect(address, seconds=CONNECT_SECONDS):
 
 
 class DaskPool:
-    """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler."""
+    """The workers of the Dask scheduler at `address`, after its address answered as a Dask scheduler;
+    `data` is what they are sent (the data as executor_for verified it)."""
 
-    def __init__(self, address, experiments):
-        self.address = address
+    def __init__(self, address, experiments, data):
+        self.address, self.data = address, data
         self.client = connect(address)
         self.jobs = sum(self.client.nthreads().values())
         workers = len(self.client.nthreads())
@@ -83,13 +84,10 @@ class DaskPool:
         send_code(self.client, experiments)
 
     def dataset(self):
-        """The data, sent once to every worker (loaded here, where `make data` verified it)."""
+        """The data, sent to every worker once (again only where the cluster lost it), never loaded again."""
         if self._data is None or self._data.status != "finished":
-            from data import load_mnist
-
-            data = load_mnist(repair=False)
             try:
-                self._data = self.client.scatter(data, broadcast=True, hash=False)
+                self._data = self.client.scatter(self.data, broadcast=True, hash=False)
             except Exception as error:  # the scheduler or every worker went away while it was sent
                 text = " ".join(str(error).split())[:200]
                 raise ClusterError(f"the Dask cluster at {self.address} was lost while the data was sent "
