@@ -3,8 +3,8 @@ compilers, optimisation levels and CPUs, trains a network to the very same bits.
 
 tests/crossbuild/harness.c trains on a fixture file written here and writes the final weights; each
 build's SHA-256 of them must equal the others' and that of the library the project loads. The builds:
-gcc and clang at -O0, -O2 and -O3 -march=native; the x86-64 baseline without FMA instructions, run
-with glibc told not to use them either (fma() is then its exact software one); and aarch64, built
+gcc and clang at -O0 and -O3 -march=native; gcc -O2 for the x86-64 baseline without FMA instructions,
+run with glibc told not to use them either (fma() is then its exact software one); and aarch64, built
 statically by aarch64-linux-gnu-gcc and run under qemu-aarch64. A build whose tools are missing is
 skipped with the reason; `make crosscheck` installs them (Debian) and runs this file.
 """
@@ -27,7 +27,6 @@ COMMON = ["-ffp-contract=off", "-fno-fast-math"]
 # name: (compiler and flags, the command that runs the program, extra environment, needs)
 BUILDS = {
     "gcc -O0": (["gcc", "-O0"], [], {}, []),
-    "gcc -O2": (["gcc", "-O2"], [], {}, []),
     "gcc -O3 -march=native": (["gcc", "-O3", "-march=native"], [], {}, []),
     "clang -O0": (["clang", "-O0"], [], {}, []),
     "clang -O3 -march=native": (["clang", "-O3", "-march=native"], [], {}, []),
@@ -117,8 +116,8 @@ def assert_all_equal(digests, skipped):
 
 
 @pytest.mark.mnist
-def test_every_build_trains_300_steps_on_real_mnist_to_the_same_bits(built, tmp_path, real_mnist):
-    X, labels = real_mnist.train.images[:3000], real_mnist.train.labels[:3000]
+def test_every_build_trains_100_steps_on_real_mnist_to_the_same_bits(built, tmp_path, real_mnist):
+    X, labels = real_mnist.train.images[:1000], real_mnist.train.labels[:1000]
     digests, skipped = every_build_agrees(built, tmp_path, [784, 30, 10], X, np.eye(10)[labels], 10, 3.0,
                                           epochs=1, seed=0)
     assert_all_equal(digests, skipped)
