@@ -592,9 +592,11 @@ static void free_layers(layer *layers, int64_t count)
 }
 
 /* The layers of a network of `num_layers` sizes, for mini-batches of up to m_max, with the network's
- * weights and biases copied in; NULL if memory ran out. */
+ * weights and biases copied in; NULL if memory ran out. An example's input to the first layer has at
+ * most `most_entries` entries (sizes[0] at most; MNIST's images have at most 351 nonzero pixels of
+ * 784, so its buffers are sized for those). */
 static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *const *weights,
-                          double *const *biases, int64_t m_max)
+                          double *const *biases, int64_t m_max, int64_t most_entries)
 {
     const int64_t count = num_layers - 1;
     layer *layers = calloc(count, sizeof *layers);
@@ -602,7 +604,7 @@ static layer *make_layers(int64_t num_layers, const int64_t *sizes, double *cons
         layer *L = &layers[l];
         L->n_in = sizes[l], L->n_out = sizes[l + 1];
         L->width_in = round_up(L->n_in), L->width_out = round_up(L->n_out);
-        const int64_t entries = m_max * L->n_in, with_sentinels = m_max * (L->n_in + 1);
+        const int64_t entries = m_max * L->n_in, with_sentinels = m_max * ((l == 0 ? most_entries : L->n_in) + 1);
         L->wt = zeroed(L->n_in * L->width_out);
         L->w = l > 0 ? zeroed(L->n_out * L->width_in) : NULL;
         L->b = zeroed(L->width_out);
@@ -650,7 +652,7 @@ int feedforward_rows(int64_t num_layers, const int64_t *sizes, double *const *we
                      const double *X, int64_t n, double *out)
 {
     const int64_t count = num_layers - 1;
-    layer *layers = make_layers(num_layers, sizes, weights, biases, 1);
+    layer *layers = make_layers(num_layers, sizes, weights, biases, 1, sizes[0]);
     if (!layers)
         return 2;
     for (int64_t r = 0; r < n; r++) {
@@ -744,7 +746,10 @@ int sgd_epoch(int64_t num_layers, const int64_t *sizes, double *const *weights, 
     int64_t widest = 0;
     for (int64_t l = 0; l < num_layers; l++)
         widest = round_up(sizes[l]) > widest ? round_up(sizes[l]) : widest;
-    layer *layers = make_layers(num_layers, sizes, weights, biases, m_max);
+    int64_t most_entries = 0;
+    for (int64_t r = 0; r < n; r++)
+        most_entries = x_start[r + 1] - x_start[r] > most_entries ? x_start[r + 1] - x_start[r] : most_entries;
+    layer *layers = make_layers(num_layers, sizes, weights, biases, m_max, most_entries);
     int32_t *position = malloc((widest + 1) * sizeof *position);
     double *value = malloc((widest + 1) * sizeof *value);
     int status = 2;
