@@ -234,13 +234,20 @@ def _sparse_rows(X, narrow=True):
     flat = np.flatnonzero(nonzero)  # row by row, positions ascending within a row
     position, value = flat % X.shape[1], X.reshape(-1)[flat]
     if not narrow:
-        return start, position.astype(np.int32), np.ascontiguousarray(value)
+        return start, position.astype(np.int32), value
     position = position.astype(np.uint16 if X.shape[1] <= np.iinfo(np.uint16).max + 1 else np.int32)
-    numerators = value * 256  # exact: a power of two
-    if np.array_equal(numerators, np.round(numerators)) and ((1 <= numerators) & (numerators <= 255)).all():
-        return start, position, numerators.astype(np.uint8)
-    as_float32 = value.astype(np.float32)
-    return start, position, as_float32 if np.array_equal(as_float32, value) else np.ascontiguousarray(value)
+    # In place, as the stream is large (a copy of it would cost more than the check): value * 256 is
+    # exact (a power of two) below overflow, and a value that overflows here, or as a float32, fits
+    # neither type anyway.
+    with np.errstate(over="ignore"):
+        numerators = np.multiply(value, 256, out=value)
+        if ((1 <= numerators) & (numerators <= 255)).all():
+            codes = numerators.astype(np.uint8)
+            if np.array_equal(codes, numerators):
+                return start, position, codes
+        value = X.reshape(-1)[flat]
+        as_float32 = value.astype(np.float32)
+    return start, position, as_float32 if np.array_equal(as_float32, value) else value
 
 
 def _pointers(arrays):

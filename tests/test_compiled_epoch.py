@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import warnings
 from decimal import Decimal, getcontext
 from pathlib import Path
 
@@ -176,11 +177,14 @@ def test_a_stream_never_rounds_an_input():
     """Values a narrow type cannot hold go wider: 1.0 (numerator 256), negatives, and past 65,536 inputs
     the positions."""
     for X, value_type in [(np.array([[0.5, 1.0]]), np.float32), (np.array([[-0.5, 0.25]]), np.float32),
-                          (np.array([[0.5, 1 / 3]]), np.float64), (np.array([[3 / 256, 255 / 256]]), np.uint8)]:
-        start, position, value = compiled_epoch._sparse_rows(X)
+                          (np.array([[0.5, 1 / 3]]), np.float64), (np.array([[3 / 256, 255 / 256]]), np.uint8),
+                          (np.array([[0.5, 1e307]]), np.float64), (np.array([[np.nan, 0.5]]), np.float64)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an overflow or a NaN on the way is no warning for the user
+            start, position, value = compiled_epoch._sparse_rows(X)
         assert value.dtype == value_type
         decoded = value / 256 if value_type == np.uint8 else value
-        assert np.array_equal(decoded, X[X != 0])
+        assert np.array_equal(decoded, X[X != 0], equal_nan=True)
     wide_positions = compiled_epoch._sparse_rows(np.pad(np.eye(3), ((0, 0), (65_536, 0))))[1]
     assert (wide_positions.dtype, wide_positions.max()) == (np.int32, 65_536 + 2)
 
