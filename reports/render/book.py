@@ -138,6 +138,8 @@ def settings(run):
             params[key] = value
     if "hidden_sizes" in params:
         hidden = params["hidden_sizes"]
+        if isinstance(hidden, str):  # a repr or a hand edit: its characters are no layer sizes
+            raise TypeError(f"hidden_sizes is the text {hidden!r}, not sizes")
         layers = (MNIST_PIXELS, *([hidden] if isinstance(hidden, int) else hidden), len(run["classes"]))
         params["layers"] = f"[{', '.join(map(str, layers))}]"
     return _Settings(params)

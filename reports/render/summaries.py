@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from reports.render.book import description
+from reports.render.book import BOOK, description
 from reports.render.errors import RecordError
 from reports.render.stats import seeds_and_images_interval, spread, wilson_interval
 
@@ -48,8 +48,10 @@ def summary(runs):
             if run[key] != first[key]:
                 raise RecordError(f"{first['name']}: its runs disagree on {key}; give the run files of one "
                                   "setting only")
-        differ = sorted(key for key in {**settings_but_the_seed(run), **settings_but_the_seed(first)}
-                        if settings_but_the_seed(run).get(key) != settings_but_the_seed(first).get(key))
+        if first["name"] not in BOOK:  # a plug-in is described by its factory, not by its settings
+            continue
+        these, first_ones = settings_but_the_seed(run), settings_but_the_seed(first)
+        differ = sorted(key for key in {**these, **first_ones} if these.get(key) != first_ones.get(key))
         if differ:  # the description, taken from one run, would not say what the others ran with
             raise RecordError(f"{first['name']}: its runs ran with different settings ({', '.join(differ)}); give "
                               "the run files of one setting only")
