@@ -120,14 +120,16 @@ def test_every_setting_an_estimator_ran_with_is_kept_as_json_holds_it_exactly():
 
     class Settings(BaseEstimator):
         def __init__(self, sizes=(30, 10), rate=np.float64(0.5), count=np.int64(3), missing=float("nan"),
-                     table=None, flag=True, name="a"):
+                     table=None, flag=True, name="a", weights=None, one=np.array(2.5)):
             self.sizes, self.rate, self.count, self.missing = sizes, rate, count, missing
-            self.table, self.flag, self.name = table, flag, name
+            self.table, self.flag, self.name, self.weights, self.one = table, flag, name, weights, one
 
     said = []
-    kept = protocol.estimator_params(Settings(table={"a": 1}), warn=said.append)
+    kept = protocol.estimator_params(Settings(table={"a": 1}, weights=np.array([[1, 2], [np.inf, 4]])),
+                                     warn=said.append)
+    # A NumPy array is a list of its values, as a tuple is and as JSON stores both; an infinity its repr.
     assert kept == {"sizes": [30, 10], "rate": 0.5, "count": 3, "missing": "nan", "table": "{'a': 1}",
-                    "flag": True, "name": "a"} and said == []
+                    "flag": True, "name": "a", "weights": [[1.0, 2.0], ["inf", 4.0]], "one": 2.5} and said == []
     assert type(kept["rate"]) is float and type(kept["count"]) is int
     nested = protocol.estimator_params(make_pipeline(StandardScaler(), Settings()), warn=said.append)
     assert nested["settings__rate"] == 0.5 and nested["standardscaler"] == "StandardScaler()"

@@ -39,6 +39,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import modulefinder
 import sys
 import sysconfig
@@ -305,13 +306,20 @@ def forget():
         cached.cache_clear()
 
 
-def json_ready(value):
+def json_ready(value, exactly=False):
     """`value` as it reads back from JSON (tuples and NumPy arrays become lists, NumPy numbers plain
-    ones), so stored and fresh values compare."""
+    ones), so stored and fresh values compare. `exactly`: a value JSON would not give back as it was (a
+    dict, whose keys JSON makes text; a NaN or an infinity; any other object) is kept as its repr
+    instead, so that what is stored is never mistaken for what it stands for."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()  # a 0-d array gives its one number
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item, exactly) for item in value]
+    if exactly and not (value is None or isinstance(value, (bool, int, str))
+                        or (isinstance(value, float) and math.isfinite(value))):
+        return repr(value)
     if isinstance(value, dict):
         return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_ready(item) for item in value]
-    if isinstance(value, np.generic):
-        return value.item()
     return value

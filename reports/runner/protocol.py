@@ -1,7 +1,8 @@
 """The fit/predict protocol: what one run of any classifier is, and so a part of every run's identity.
 
-It imports only NumPy and the standard library, never the list of experiments, the scheduler, the
-command line or the rendering: editing those recomputes nothing.
+It imports only NumPy, the standard library and how a run stores a value (identity's `json_ready`),
+never the list of experiments, the scheduler, the command line or the rendering: editing those
+recomputes nothing.
 
 What an estimator is given, always copies (an estimator that writes into its input cannot change the
 next run), and never a test label:
@@ -42,8 +43,9 @@ line saying why, never a traceback):
 - `backend_`: a string naming the library that did the work (the SVC's "sklearnex");
 - `get_params()`, as built, before the fit: every setting the estimator ran with, its defaults
   included (the run's `estimator_params`, from which the reports describe it). Each value is kept as
-  JSON holds it exactly (None, a bool, a whole or finite number, a string, or a list of those);
-  anything else (an estimator inside a pipeline, a dict, a NaN) as its `repr`.
+  JSON holds it exactly (None, a bool, a whole or finite number, a string, or a list of those: a
+  tuple or a NumPy array is one); anything else (an estimator inside a pipeline, a dict, a NaN) as
+  its `repr`.
 
 Estimators with `partial_fit` are trained by their `fit`, like every other: driving `partial_fit`
 epoch by epoch instead would change what the plug-in's training is (scikit-learn's SGDClassifier.fit
@@ -64,6 +66,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from reports.runner.identity import json_ready
 
 
 class EvaluationError(Exception):
@@ -197,8 +201,8 @@ def fit(name, estimator, dataset, training_set, on_epoch=None):
     images, labels = (a.copy() for a in training_images(dataset, training_set))
     classes = np.unique(labels)
     history, scoring = [], {"seconds": 0.0, "cpu_seconds": 0.0}
-    given_validation = validation_arguments(estimator.fit, validation_images(dataset, training_set))
-    validation_given, kwargs = bool(given_validation), dict(given_validation)
+    kwargs = validation_arguments(estimator.fit, validation_images(dataset, training_set))
+    validation_given = bool(kwargs)  # before epoch_callback joins them
     reports_epochs = _takes(estimator.fit, "epoch_callback")
     if reports_epochs:
         def epoch_callback(model, epoch):
@@ -287,27 +291,16 @@ def _round_counts(estimator, images, labels):
     return [int(np.sum(np.asarray(predictions) == labels)) for predictions in predict_rounds(images.copy())]
 
 
-def _plain(value):
-    """`value` as JSON holds it exactly, or its repr (see the module's docstring)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, str)) or (isinstance(value, float) and np.isfinite(value)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return repr(value)
-
-
 def estimator_params(estimator, warn):
-    """Every setting of `estimator` from its `get_params()`, each value plain (see the module's
-    docstring); None for an estimator without get_params, or whose get_params misbehaves (said in one
-    line through `warn`)."""
+    """Every setting of `estimator` from its `get_params()`, each value as JSON holds it exactly (see
+    the module's docstring); None for an estimator without get_params, or whose get_params misbehaves
+    (said in one line through `warn`)."""
     get_params = getattr(estimator, "get_params", None)
     if not callable(get_params):
         return None
     params = _hook("get_params()", get_params,
                    lambda v: None if isinstance(v, dict) else f"returned a {type(v).__name__}, not a dict", warn)
-    return None if params is None else {str(key): _plain(value) for key, value in params.items()}
+    return None if params is None else {str(key): json_ready(value, exactly=True) for key, value in params.items()}
 
 
 def measure(name, estimator, dataset, fitted, warn):
