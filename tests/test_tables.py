@@ -95,6 +95,11 @@ def test_runs_csv_carries_the_spec_parameters_cpu_seconds_and_when(digits_mnist,
     again = parse_plugin(rows[0]["spec"])  # the spec names the same classifier again
     assert (again.factory, again.params) == ("tests.plugins:nearest_neighbours", json.loads(rows[0]["params"]))
     assert json.loads(rows[0]["params"]) == {"n_neighbors": 3}
+    # What it really ran with: every setting, the defaults its spec does not name included.
+    ran_with = json.loads(rows[0]["estimator_params"])
+    assert ran_with == knn["runs"][0]["estimator_params"] and ran_with["n_neighbors"] == 3
+    assert ran_with["weights"] == "uniform" and " " not in rows[0]["estimator_params"]  # compact
+    assert json.loads(rows[1]["estimator_params"])["mini_batch_size"] == 10  # the network's default
     assert rows[1]["spec"] == "network" and json.loads(rows[1]["params"]) == network["runs"][0]["params"]
     assert json.loads(rows[1]["params"])["hidden_sizes"] == [30]
     assert (rows[1]["fit_cpu_seconds"], rows[1]["predict_cpu_seconds"]) == ("12.346", "0.500")

@@ -16,7 +16,7 @@ from reports.render.epochs import epochs
 RUNS_COLUMNS = ("classifier", "seed", "correct", "n_test", "accuracy", "best_epoch", "best_epoch_correct",
                 "fit_seconds", "predict_seconds", "backend", "digest", "n_train",
                 "spec", "params", "fit_cpu_seconds", "predict_cpu_seconds", "created", "chosen_epoch",
-                "chosen_epoch_correct", "saturated_outputs")
+                "chosen_epoch_correct", "saturated_outputs", "estimator_params")
 EPOCHS_COLUMNS = ("classifier", "seed", "epoch", "correct", "validation_correct")
 
 
@@ -35,6 +35,13 @@ def spec_of(name, factory, params):
     if name in BOOK:
         return name
     return " ".join([f"{name}={factory}", *(f"{key}={value!r}" for key, value in params.items())])
+
+
+def _settings(run):
+    """Every setting the run's estimator ran with (its stored `estimator_params`), as compact JSON; empty
+    where its estimator has no get_params()."""
+    stored = run.get("estimator_params")
+    return "" if stored is None else json.dumps(stored, separators=(",", ":"))
 
 
 def _saturated(run):
@@ -61,7 +68,7 @@ def runs_rows(records):
                 "predict_cpu_seconds": _seconds(run.get("predict_cpu_seconds")), "created": _blank(run.get("created")),
                 "chosen_epoch": "" if found is None else _blank(found.chosen_epoch),
                 "chosen_epoch_correct": "" if found is None else _blank(found.chosen),
-                "saturated_outputs": _saturated(run),
+                "saturated_outputs": _saturated(run), "estimator_params": _settings(run),
             })
     return rows
 
