@@ -129,6 +129,13 @@ class SVCClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._in_chunks(self.svc_.decision_function, X)
 
+    def diagnose(self, X):
+        """The C and gamma the fitted SVC used: a preset's own where `C` or `gamma` is None. The runner
+        keeps them in the run's record, which the reports describe the run from. `X`, the test images
+        the runner gives every diagnose, is not needed."""
+        check_is_fitted(self)
+        return {"C": self.svc_.C, "gamma": self.svc_.gamma}
+
     @available_if(_check_probability)
     def predict_proba(self, X):
         """Platt-scaled class probabilities, (n_samples, n_classes); needs probability=True."""

@@ -1,5 +1,8 @@
 """Summaries made up for the rendering tests: runs on a test set with MNIST's digit counts, each with
-a chosen number of correct answers, built through the same `summary` as real runs."""
+a chosen number of correct answers, built through the same `summary` as real runs; what a built-in's
+run records of its settings (`stored_settings`)."""
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -7,6 +10,30 @@ from reports.render.summaries import summary
 
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the book's test set, per digit
 TRUTH = np.repeat(np.arange(10), MNIST_TEST_COUNTS)
+
+
+TINY = np.random.default_rng(0).random((20, 784)), np.arange(20) % 2  # for the SVC's fit: any images will do
+
+
+@lru_cache(maxsize=None)
+def _stored_settings(name, seed, settings):
+    from reports.runner.experiments import BY_NAME
+    from reports.runner.factory import build
+    from reports.runner.protocol import estimator_params
+
+    experiment = BY_NAME[name]
+    estimator = build(experiment, seed).set_params(**dict(settings))
+    params = estimator_params(estimator, warn=print)
+    fits_fast = experiment.factory.startswith("baselines.svm:")  # a network's fit is not needed for its words
+    return params, estimator.fit(*TINY).diagnose(TINY[0]) if fits_fast else {}
+
+
+def stored_settings(name, seed=0, **settings):
+    """What a run of the built-in `name` (its estimator given `settings`) records of its settings: its
+    estimator's get_params() as built (`estimator_params`), and what its diagnose() says once fitted
+    where its description needs it (the SVC's C and gamma, fitted on a few random images); fresh copies."""
+    params, diagnostics = _stored_settings(name, seed, tuple(sorted(settings.items())))
+    return dict(params), dict(diagnostics)
 
 
 def synthetic_record(name, corrects, histories=None, n_train=50_000, stochastic=True, answer=None):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import NearestCentroid
 from sklearn.svm import SVC
@@ -89,6 +90,16 @@ def test_explicit_C_and_gamma_win_over_the_preset_and_show_in_get_params():
     explicit.fit(X, y)
     assert (explicit.svc_.C, explicit.svc_.gamma) == (10, 0.01)
     assert explicit.pixels_ == default.pixels_  # the preset's pixel scale still applies
+
+
+def test_svc_diagnose_records_the_c_and_gamma_its_fit_used():
+    X, y, _ = book_pixels(100)
+    # The run's record keeps them: the preset's where C and gamma are None, else the ones given.
+    assert SVCClassifier(preset="tuned", backend="sklearn").fit(X, y).diagnose(X) == {"C": 2.8, "gamma": 0.0073}
+    assert SVCClassifier(preset="book", backend="sklearn").fit(X, y).diagnose(X) == {"C": 1.0, "gamma": "auto"}
+    assert SVCClassifier(preset="tuned", C=10, backend="sklearn").fit(X, y).diagnose(X) == {"C": 10, "gamma": 0.0073}
+    with pytest.raises(NotFittedError):
+        SVCClassifier().diagnose(X)
 
 
 def test_grid_search_over_C_reaches_the_svc():

@@ -1,23 +1,25 @@
 """The reports describe a run from the settings its record holds (every setting its estimator ran with,
-its defaults included), never from today's code or the book's settings (but for the tuned SVC's C and
-gamma, named in reports/render/book.py and held equal to its preset here)."""
+its defaults included, and what its fit resolved a None to), never from today's code or the book's
+settings."""
 
 import string
 
 import pytest
 
-from baselines.svm import PRESETS
-from reports.render.book import BOOK, PRESET_SETTINGS, description
+from reports.render.book import BOOK, description
+from reports.render.errors import RecordError
 from reports.runner.experiments import BY_NAME
-from reports.runner.factory import build
-from reports.runner.protocol import estimator_params
+from tests.records import stored_settings
 
 
-def stored_run(name, seed=0):
-    """A run of the built-in `name` as its record holds it: what its estimator's get_params() gave."""
+def stored_run(name, seed=0, **settings):
+    """A run of the built-in `name` (its estimator given `settings`) as its record holds it: what its
+    estimator's get_params() gave, and what its diagnose() said once fitted (the SVC's C and gamma)."""
     experiment = BY_NAME[name]
+    params, diagnostics = stored_settings(name, seed, **settings)
     return {"name": name, "factory": experiment.factory, "params": experiment.params, "classes": list(range(10)),
-            "estimator_params": estimator_params(build(experiment, seed), warn=pytest.fail)}
+            "stochastic": experiment.stochastic, "seed": seed if experiment.stochastic else None, "digest": "0123abcd",
+            "estimator_params": params, "diagnostics": diagnostics}
 
 
 def named_settings(name):
@@ -32,7 +34,9 @@ def test_a_description_names_every_setting_as_the_run_stored_it(name):
     for field, spec in named_settings(name):
         if field != "layers":  # layers: from the classes, held by the network's exact description below
             stored = run["estimator_params"][field]
-            assert stored is None or format(stored, spec) in described, field  # None: the preset's, below
+            if stored is None:  # the preset's: the value its fit used, as its diagnose() recorded it
+                stored = run["diagnostics"][field]
+            assert format(stored, spec) in described, field
 
 
 def test_the_network_is_described_by_what_its_estimator_ran_with():
@@ -51,17 +55,11 @@ def test_settings_the_experiment_does_not_give_are_read_from_the_run_not_the_boo
     assert description(run) == "the chapter's network [784, 50, 10], 12 epochs, mini-batch 20, eta 0.5"
 
 
-def test_the_tuned_svc_names_its_presets_setting_unless_it_ran_with_its_own():
+def test_the_tuned_svc_is_described_by_the_c_and_gamma_its_fit_used():
     run = stored_run("svc-tuned")
     assert run["estimator_params"]["preset"] == "tuned" and run["estimator_params"]["C"] is None
-    assert "C = 2.8, gamma = 0.0073" in description(run)
-    run["estimator_params"].update(C=5.0, gamma=0.01)
-    assert "C = 5.0, gamma = 0.01" in description(run)
-
-
-def test_the_presets_settings_named_are_the_presets_own():
-    for preset, named in PRESET_SETTINGS.items():
-        assert {key: PRESETS[preset][key] for key in named} == named
+    assert "C = 2.8, gamma = 0.0073 on pixels" in description(run)  # Mueller's, as baselines/svm.py gives them
+    assert "C = 5.0, gamma = 0.01 on pixels" in description(stored_run("svc-tuned", C=5.0, gamma=0.01))
 
 
 def test_a_run_without_the_setting_says_so_rather_than_guess():
@@ -86,8 +84,6 @@ def test_the_rule_judges_the_seeded_experiments_whose_figure_a_run_can_reach():
 
 
 def test_a_setting_of_another_kind_than_the_words_print_is_one_line():
-    from reports.render.errors import RecordError
-
     run = stored_run("network-eta100")
     run["estimator_params"]["eta"] = "fast"  # a hand-edited file: "{eta:g}" cannot print a string
     with pytest.raises(RecordError, match=r"^network-eta100: its estimator_params do not fill its description"):
@@ -99,7 +95,6 @@ def test_a_setting_of_another_kind_than_the_words_print_is_one_line():
 
 
 def test_runs_of_one_classifier_that_ran_with_different_settings_are_not_described_as_one():
-    from reports.render.errors import RecordError
     from reports.render.summaries import summary
     from tests.records import synthetic_record
 

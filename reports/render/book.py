@@ -10,10 +10,10 @@ against it. Nothing here is part of a run's identity: editing it re-renders, nev
 
 A description is a template filled from the run it describes (`settings`): every setting its
 estimator ran with, its `get_params()` defaults included, as its record holds them
-(`estimator_params`), and the layers its classes make. It never asks today's code or the book for a
-setting, so an archived run is described as it was computed, and rendering imports no classifier.
-One setting is named, not held: the SVC's C and gamma are None where its preset gives them, and the
-"tuned" preset's are Mueller's (PRESET_SETTINGS; tests/test_book.py checks them against the preset).
+(`estimator_params`); where one of them is None, the value its fit used, as its `diagnostics` recorded
+it (the SVC's C and gamma, which its preset gives); and the layers its classes make. It never asks
+today's code or the book for a setting, so an archived run is described as it was computed, and
+rendering imports no classifier.
 """
 
 from dataclasses import dataclass, field
@@ -21,9 +21,6 @@ from dataclasses import dataclass, field
 from reports.render.errors import RecordError
 from reports.render.stats import BEST_OF
 
-# What a preset of the SVC gives where a run's C and gamma are None: Andreas Mueller's blog post tunes
-# the SVC to C = 2.8, gamma = 0.0073 on pixels scaled to [-1, 1], the "tuned" preset.
-PRESET_SETTINGS = {"tuned": {"C": 2.8, "gamma": 0.0073}}
 MNIST_PIXELS = 28 * 28  # a network's input layer
 
 
@@ -131,11 +128,12 @@ class _Settings(dict):
 
 def settings(run):
     """The settings a description names, from what `run` holds: every setting its estimator ran with
-    (`estimator_params`), the layers its classes make, and a preset's C and gamma where it gave them."""
-    params = dict(run.get("estimator_params") or {})
-    for key, value in PRESET_SETTINGS.get(params.get("preset"), {}).items():
-        if params.get(key, value) is None:  # None: the preset's own
-            params[key] = value
+    (`estimator_params`), for one that is None the value its fit used where its `diagnostics` recorded
+    it, and the layers its classes make."""
+    used = run.get("diagnostics") or {}
+    params = {key: used.get(key) if value is None else value
+              for key, value in (run.get("estimator_params") or {}).items()}
+    params = {key: value for key, value in params.items() if value is not None}
     if "hidden_sizes" in params:
         hidden = params["hidden_sizes"]
         if isinstance(hidden, str):  # a repr or a hand edit: its characters are no layer sizes
