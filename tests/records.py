@@ -1,12 +1,13 @@
 """Summaries made up for the rendering tests: runs on a test set with MNIST's digit counts, each with
-a chosen number of correct answers, built through the same `summary` as real runs; what a built-in's
-run records of its settings (`stored_settings`)."""
+a chosen number of correct answers, built through the same `summary` as real runs. A built-in's runs
+record its settings as a real run does (`stored_settings`)."""
 
 from functools import lru_cache
 
 import numpy as np
 
 from reports.render.summaries import summary
+from reports.runner.experiments import BY_NAME
 
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the book's test set, per digit
 TRUTH = np.repeat(np.arange(10), MNIST_TEST_COUNTS)
@@ -17,7 +18,6 @@ TINY = np.random.default_rng(0).random((20, 784)), np.arange(20) % 2  # for the 
 
 @lru_cache(maxsize=None)
 def _stored_settings(name, seed, settings):
-    from reports.runner.experiments import BY_NAME
     from reports.runner.factory import build
     from reports.runner.protocol import estimator_params
 
@@ -50,7 +50,11 @@ def synthetic_record(name, corrects, histories=None, n_train=50_000, stochastic=
                      "test_labels": TRUTH.tolist(), "predictions": predictions.tolist(),
                      "seed": k if stochastic else None, "fit_seconds": 1.0, "predict_seconds": 1.0,
                      "history": None if histories is None else histories[k],
-                     "diagnostics": {"saturated_outputs": []}, "provenance": {"commit": "abc"}})
+                     "diagnostics": {"saturated_outputs": []}, "provenance": {"commit": "abc"},
+                     "digest": f"{k:012x}"})
+        if name in BY_NAME:
+            runs[-1]["estimator_params"], fitted = stored_settings(name, k)
+            runs[-1]["diagnostics"].update(fitted)
     return summary(runs)
 
 

@@ -1,6 +1,6 @@
 """The reports describe a run from the settings its record holds (every setting its estimator ran with,
 its defaults included, and what its fit resolved a None to), never from today's code or the book's
-settings."""
+settings; a run file that does not hold one is refused in one line that names it."""
 
 import string
 
@@ -62,10 +62,19 @@ def test_the_tuned_svc_is_described_by_the_c_and_gamma_its_fit_used():
     assert "C = 5.0, gamma = 0.01 on pixels" in description(stored_run("svc-tuned", C=5.0, gamma=0.01))
 
 
-def test_a_run_without_the_setting_says_so_rather_than_guess():
-    run = {**stored_run("network"), "estimator_params": None}
-    assert description(run) == ("the chapter's network (not recorded), (not recorded) epochs, mini-batch "
-                                "(not recorded), eta (not recorded)")
+def test_a_run_file_without_a_setting_its_description_names_is_refused_in_one_line():
+    run = stored_run("network", seed=3)
+    del run["estimator_params"]["eta"]  # a hand edit
+    with pytest.raises(RecordError, match=r"^runs/network/seed-3\.0123abcd\.json: it does not say which eta it ran "
+                                          r"with, which its description names; delete the file and run the same "
+                                          r"command again$"):
+        description(run)
+    with pytest.raises(RecordError, match=r"^runs/network/seed-0\.0123abcd\.json: it does not say which hidden_sizes"):
+        description({**stored_run("network"), "estimator_params": None})
+    # A tuned SVC whose fit's C was not recorded (a run file of before, or without its diagnostics):
+    # its C is its preset's, which the run alone cannot say.
+    with pytest.raises(RecordError, match=r"^runs/svc-tuned/run\.0123abcd\.json: it does not say which C it ran with"):
+        description({**stored_run("svc-tuned"), "diagnostics": None})
 
 
 def test_a_plug_in_is_described_by_its_factory():
@@ -86,11 +95,14 @@ def test_the_rule_judges_the_seeded_experiments_whose_figure_a_run_can_reach():
 def test_a_setting_of_another_kind_than_the_words_print_is_one_line():
     run = stored_run("network-eta100")
     run["estimator_params"]["eta"] = "fast"  # a hand-edited file: "{eta:g}" cannot print a string
-    with pytest.raises(RecordError, match=r"^network-eta100: its estimator_params do not fill its description"):
+    with pytest.raises(RecordError, match=r"^runs/network-eta100/seed-0\.0123abcd\.json: its eta is 'fast', which "
+                                          r"its description cannot write \(.+\); delete the file and run the same "
+                                          r"command again$"):
         description(run)
     run = stored_run("network")
     run["estimator_params"]["hidden_sizes"] = "30"  # text, whose characters are no layer sizes
-    with pytest.raises(RecordError, match=r"^network: its estimator_params do not fill its description \(hidden"):
+    with pytest.raises(RecordError, match=r"^runs/network/seed-0\.0123abcd\.json: its hidden_sizes is '30', which "
+                                          r"its description cannot write as layers; delete the file"):
         description(run)
 
 

@@ -13,9 +13,11 @@ estimator ran with, its `get_params()` defaults included, as its record holds th
 (`estimator_params`); where one of them is None, the value its fit used, as its `diagnostics` recorded
 it (the SVC's C and gamma, which its preset gives); and the layers its classes make. It never asks
 today's code or the book for a setting, so an archived run is described as it was computed, and
-rendering imports no classifier.
+rendering imports no classifier. A run file that does not record a setting its description names, or
+records one the description cannot write, is refused in one line naming the file and the setting.
 """
 
+import string
 from dataclasses import dataclass, field
 
 from reports.render.errors import RecordError
@@ -114,42 +116,51 @@ def measured(run, kind):
     return run["correct"]
 
 
-class _NotRecorded:
-    """What a description says of a setting its run does not hold, whatever the template's format."""
-
-    def __format__(self, spec):
-        return "(not recorded)"
-
-
-class _Settings(dict):
-    def __missing__(self, key):
-        return _NotRecorded()
-
-
 def settings(run):
-    """The settings a description names, from what `run` holds: every setting its estimator ran with
+    """The settings a description may name, from what `run` holds: every setting its estimator ran with
     (`estimator_params`), for one that is None the value its fit used where its `diagnostics` recorded
-    it, and the layers its classes make."""
+    it, and the layers its classes make. A setting the run does not record (None included) is left out."""
     used = run.get("diagnostics") or {}
-    params = {key: used.get(key) if value is None else value
-              for key, value in (run.get("estimator_params") or {}).items()}
-    params = {key: value for key, value in params.items() if value is not None}
-    if "hidden_sizes" in params:
-        hidden = params["hidden_sizes"]
-        if isinstance(hidden, str):  # a repr or a hand edit: its characters are no layer sizes
-            raise TypeError(f"hidden_sizes is the text {hidden!r}, not sizes")
+    found = {key: used.get(key) if value is None else value
+             for key, value in (run.get("estimator_params") or {}).items()}
+    found = {key: value for key, value in found.items() if value is not None}
+    hidden = found.get("hidden_sizes")
+    if isinstance(hidden, int) or (isinstance(hidden, list) and all(isinstance(size, int) for size in hidden)):
         layers = (MNIST_PIXELS, *([hidden] if isinstance(hidden, int) else hidden), len(run["classes"]))
-        params["layers"] = f"[{', '.join(map(str, layers))}]"
-    return _Settings(params)
+        found["layers"] = f"[{', '.join(map(str, layers))}]"
+    return found
+
+
+# A setting a description names that the run derives from another it records: the layers, from hidden_sizes.
+DERIVED_FROM = {"layers": "hidden_sizes"}
 
 
 def description(run):
-    """A run's description: the book's words filled with its settings for a built-in, the factory for a
-    plug-in."""
+    """A run's description: the book's words filled with its settings for a built-in (a RecordError, in
+    one line, where its file does not record one of them or records one the words cannot write), the
+    factory for a plug-in."""
     if run["name"] not in BOOK:
         return f"plug-in {run['factory']}"
-    try:
-        return BOOK[run["name"]].description.format_map(settings(run))
-    except (TypeError, ValueError) as error:  # a setting of another kind than the words print (a hand-edited file)
-        raise RecordError(f"{run['name']}: its estimator_params do not fill its description ({error}); compute "
-                          "its runs again") from None
+    found, words = settings(run), []
+    for text, key, spec, _ in string.Formatter().parse(BOOK[run["name"]].description):
+        words.append(text)
+        if key is None:
+            continue
+        stored = DERIVED_FROM.get(key, key)
+        if key not in found and stored in found:  # recorded, but as nothing it derives from
+            raise _unfit(run, f"its {stored} is {found[stored]!r}, which its description cannot write as {key}")
+        if key not in found:
+            raise _unfit(run, f"it does not say which {stored} it ran with, which its description names")
+        try:
+            words.append(format(found[key], spec))
+        except (TypeError, ValueError) as error:  # a setting of another kind than the words print (a hand edit)
+            raise _unfit(run, f"its {stored} is {found[key]!r}, which its description cannot write ({error})") from None
+    return "".join(words)
+
+
+def _unfit(run, problem):
+    """The one-line refusal of a built-in's run file that cannot fill its description: the file, the
+    setting, and the fix."""
+    from reports.runner.store import stored_as  # only where a file is refused: the book's words need no runner
+
+    return RecordError(f"{stored_as(run)}: {problem}; delete the file and run the same command again")

@@ -292,12 +292,18 @@ def digest(ident):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
+def run_file(name, stochastic, seed, run_digest):
+    """A run's file in its results folder: runs/NAME/seed-K.DIGEST.json, or runs/NAME/run.DIGEST.json
+    for a classifier that takes no seed."""
+    stem = f"seed-{seed}" if stochastic else "run"
+    return Path("runs") / name / f"{stem}.{run_digest}.json"
+
+
 def run_path(results_dir, experiment, seed, run_digest=None):
     """Where the run of `experiment` with `seed` is stored, its identity's digest in the name (this
     process's identity, unless the digest of one computed elsewhere is given)."""
-    stem = f"seed-{seed}" if experiment.stochastic else "run"
     run_digest = run_digest or digest(identity(experiment, seed))
-    return Path(results_dir) / "runs" / experiment.name / f"{stem}.{run_digest}.json"
+    return Path(results_dir) / run_file(experiment.name, experiment.stochastic, seed, run_digest)
 
 
 def forget():

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from common.files import write_text_atomic
-from reports.runner.identity import digest
+from reports.runner.identity import digest, run_file
 from reports.runner.record import Run, RunRecordError, SchemaError
 
 # A run file's name: seed-K.DIGEST.json, or run.DIGEST.json for a classifier run once.
@@ -18,6 +18,12 @@ RUN_FILE_NAME = re.compile(r"(?:seed-(?P<seed>\d+)|run)\.(?P<digest>[0-9a-f]+)\.
 
 class StoreError(Exception):
     """A run file that cannot be used; the message names it and says what to do."""
+
+
+def stored_as(run):
+    """The file `run` (a Run, or the dict it is stored as) has in its results folder, as the runner
+    names it: runs/NAME/seed-K.DIGEST.json (`reports render` may have read it under another name)."""
+    return run_file(run["name"], run["stochastic"], run["seed"], run["digest"]).as_posix()
 
 
 def write_run(path, run):
