@@ -23,16 +23,17 @@ from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]
 # Earlier compiled epochs, built from git into a temporary directory for this comparison only:
-# name: (commit, compiler flags, what it is). "before" is the portable file before the speed-ups of the
-# issue "Speed where users wait", "previous" the file before its latest one (the narrow input stream);
-# both are built as the project builds the current one and must give the current file's very bits.
+# name: (commit, compiler flags, what it is, whether its sgd_epoch takes the inputs as the current file
+# does). "before" is the portable file before the speed-ups of the issue "Speed where users wait",
+# "previous" the file before its latest one (8 lanes on AVX-512 targets); both are built as the project
+# builds the current one and must give the current file's very bits.
 BASELINES = {
     "before": ("339eb09", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
-               "the portable epoch before its speed-ups (the same arithmetic)"),
-    "previous": ("c3bd806", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
-                 "the portable epoch before its latest speed-up (the same arithmetic)"),
+               "the portable epoch before its speed-ups (the same arithmetic)", False),
+    "previous": ("3bf890b", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
+                 "the portable epoch before its latest speed-up (the same arithmetic)", True),
     "avx2": ("a6040b9", ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared"),
-             "the AVX2 epoch the portable one replaced (intrinsics imitating OpenBLAS's Haswell kernel)"),
+             "the AVX2 epoch the portable one replaced (intrinsics imitating OpenBLAS's Haswell kernel)", False),
 }
 SAME_ARITHMETIC = ("before", "previous")  # the baselines that must give the current file's bits
 # The chapter's mini-batch and learning rate, as NetworkClassifier defines them.
@@ -107,7 +108,7 @@ def gflops(shape_a, shape_b, repeat=20, clock=time.perf_counter):
 
 def baseline_library(directory, name):
     """BASELINES[name]'s epoch built in `directory` and loaded, or a sentence saying why not."""
-    commit, flags, _ = BASELINES[name]
+    commit, flags, _, current_inputs = BASELINES[name]
     root = Path(__file__).resolve().parents[1]
     source, library = Path(directory) / f"{name}_epoch.c", Path(directory) / f"{name}_epoch.so"
     try:
@@ -120,9 +121,11 @@ def baseline_library(directory, name):
                                text=True, stdin=subprocess.DEVNULL, timeout=120)
         if built.returncode != 0:
             return f"it does not build here: {built.stderr[:80]}"
-        loaded = ctypes.CDLL(str(library))
+        loaded = compiled_epoch._open(library) if current_inputs else ctypes.CDLL(str(library))
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"it cannot be built here ({error})"
+    if current_inputs:
+        return loaded
     loaded.sgd_epoch.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 8, ctypes.c_int64, ctypes.c_int64,
                                  ctypes.c_double, ctypes.c_double]
     loaded.sgd_epoch.restype = ctypes.c_int
@@ -130,8 +133,8 @@ def baseline_library(directory, name):
 
 
 def run_baseline(library, epochs, network, order):
-    """One epoch of a BASELINES library, called as those files declare sgd_epoch: the inputs as int32
-    positions and float64 values (`epochs` made with narrow=False), before the arrays of the targets."""
+    """One epoch of a BASELINES library whose sgd_epoch takes the inputs as the files before the narrow
+    stream did: int32 positions and float64 values (`epochs` made with narrow=False), before the targets."""
     n, m = len(order), MINI_BATCH
     sizes = np.array(network.sizes, dtype=np.int64)
     pointers = [compiled_epoch._pointers(arrays) for arrays in (network.weights, network.biases)]
@@ -169,10 +172,11 @@ def compiled_against_baselines(X, Y, hidden_sizes=(30, 100), repeat=5):
                 weights = {}
                 for name, lib in contenders.items():
                     network = Network([X.shape[1], hidden, 10], random_state=turn)
-                    epochs = compiled_epoch.CompiledEpochs(lib, X, Y, narrow=name == "portable")
+                    current_inputs = name == "portable" or BASELINES[name][3]
+                    epochs = compiled_epoch.CompiledEpochs(lib, X, Y, narrow=current_inputs)
                     order = network.rng.permutation(len(X))
                     start = time.thread_time()
-                    if name == "portable":
+                    if current_inputs:
                         epochs._run(network, order, MINI_BATCH, ETA)
                     else:
                         run_baseline(lib, epochs, network, order)
@@ -213,6 +217,6 @@ def measure(X, Y, repeat=5, reference_examples=2500, epochs_per_timing=10):
         "floor_seconds_large": flops / 1e9 / large,
         "floor_seconds_batch": flops / 1e9 / batch,
         "compiled_against_baselines": {str(hidden): row for hidden, row in against.items()},
-        "baselines": {name: f"{description}, commit {commit}" for name, (commit, _, description) in BASELINES.items()},
+        "baselines": {name: f"{description}, commit {commit}" for name, (commit, _, description, _) in BASELINES.items()},
         "baselines_not_available": baselines_missing,
     }
