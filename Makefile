@@ -44,7 +44,7 @@ help:
 	@echo "                         DASK_SCHEDULER=tcp://host:8786"
 	@echo "                         RESULTS=results  REPORT_MD=results/other/report.md"
 	@echo "make chapter   every experiment of chapter 1, seeds added until each verdict is decided (CHAPTER_SEEDS=N fixes them) -> RESULTS/chapter1.md"
-	@echo "make -n report (or chapter)   list what would be computed; write nothing"
+	@echo "make -n report (or chapter)   list what would be computed; write no result"
 	@echo "make test      the test suite (offline; the real-data tests run once data exists)"
 	@echo "make data      fetch and verify the book's MNIST -> $(DATA)"
 	@echo "make bench     measure the network, the SVC backends, make report and make chapter -> RESULTS/bench.md"
@@ -95,8 +95,10 @@ define newline
 endef
 one_line = $(foreach v,$(SETTINGS),$(if $(findstring $(newline),$(value $(v))),$(error $(v) holds a line break; give it on one line)))
 # Under `make -n` the runner is still run (the + below), with --dry-run: it lists what would be
-# computed and writes nothing. (The first word of MAKEFLAGS holds make's one-letter flags, when there
-# are any; a long option such as --no-builtin-rules may come first instead, and is not one.)
+# computed and writes no result (it builds the network's C library if it is not built yet: the names
+# of the network's runs depend on whether it builds). (The first word of MAKEFLAGS holds make's
+# one-letter flags, when there are any; a long option such as --no-builtin-rules may come first
+# instead, and is not one.)
 dry_run = $(if $(findstring n,$(filter-out --%,$(firstword -$(MAKEFLAGS)))),--dry-run)
 # Dask is installed (once) when a request names a scheduler.
 dask = $(if $(strip $(value DASK_SCHEDULER)),$(DASK_READY))

@@ -129,7 +129,7 @@ def parser():
     run.add_argument("--results", default=RESULTS, help="the directory of runs, reports and figures")
     run.add_argument("--out", help="the report's markdown file (default RESULTS/report.md or RESULTS/chapter1.md)")
     run.add_argument("--scheduler", help="compute on the Dask cluster of this scheduler, e.g. tcp://host:8786")
-    run.add_argument("--dry-run", action="store_true", help="list what would be computed; write nothing")
+    run.add_argument("--dry-run", action="store_true", help="list what would be computed; write no result")
     run.add_argument("--verbose", action="store_true", help="every run's own lines (the network's epochs)")
     run.add_argument("--quiet", action="store_true", help="no progress: errors and the final table only")
     run.add_argument("--retry-failed", action="store_true",
