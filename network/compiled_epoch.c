@@ -242,27 +242,30 @@ static void block_ends(int64_t n, int64_t *ends)
     ends[count] = INT64_MAX;
 }
 
-/* The pairwise sum of n doubles `stride` apart: 8 running sums in blocks of at most 128 terms, added
- * as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), longer runs split in halves of multiples of 8. */
-static double pairwise_sum(const double *a, int64_t n, int64_t stride)
+/* The pairwise sums of n rows of LANE doubles, `stride` doubles apart: in each lane, the sum of that
+ * lane's n values, made as NumPy's pairwise sum makes it: 8 running sums in blocks of at most 128
+ * terms, added as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), longer runs split in halves of
+ * multiples of 8. The order depends on n alone, so the lanes (side by side, independent outputs) each
+ * get the scalar sum's bits. */
+static vec pairwise_sum(const double *a, int64_t n, int64_t stride)
 {
     if (n < 8) {
-        double sum = 0.0;
+        vec sum = {0};
         for (int64_t i = 0; i < n; i++)
-            sum += a[i * stride];
+            sum += load(a + i * stride);
         return sum;
     }
     if (n <= PAIRWISE_BLOCK) {
-        double r[8];
+        vec r[8];
         int64_t i;
         for (int j = 0; j < 8; j++)
-            r[j] = a[j * stride];
+            r[j] = load(a + j * stride);
         for (i = 8; i < n - (n % 8); i += 8)
             for (int j = 0; j < 8; j++)
-                r[j] += a[(i + j) * stride];
-        double sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+                r[j] += load(a + (i + j) * stride);
+        vec sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         for (; i < n; i++)
-            sum += a[i * stride];
+            sum += load(a + i * stride);
         return sum;
     }
     int64_t half = n / 2;
@@ -579,8 +582,11 @@ static void update(layer *L, int64_t m, double step, double *gradient)
             for (int64_t o = 0; o < L->n_out; o++)
                 L->w[o * L->width_in + i] = L->wt[i * L->width_out + o];
     }
-    for (int64_t o = 0; o < L->n_out; o++) /* BP3: nabla_b = delta summed over the examples */
-        L->b[o] = L->b[o] - pairwise_sum(L->delta + o, m, L->width_out) * step;
+    for (int64_t o = 0; o < L->n_out; o += LANE) { /* BP3: nabla_b = delta summed over the examples */
+        const vec gradient_b = pairwise_sum(L->delta + o, m, L->width_out);
+        for (int64_t k = 0; k < LANE && o + k < L->n_out; k++) /* the padding biases stay zero */
+            L->b[o + k] = L->b[o + k] - gradient_b[k] * step;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------------
