@@ -8,7 +8,8 @@ test images its figures show are read and the renderer's one entry point
 `reports.compare` all come this way.
 
 A report is stale when its last line, a fingerprint, differs from the one it would have now: a
-digest of its settings, its runs' file names (their identities) and the code that renders it,
+digest of its settings, its runs' file names (their identities) and contents (a run file edited
+by hand is shown as it now is, or refused), and the code that renders it,
 which is every module the render entry point imports, found by reading their imports
 (reports/runner/identity.py's `source_files`), so that no edit of the renderer can go unseen and no
 edit elsewhere re-renders for nothing.
@@ -19,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from common.files import sha256_of
 from reports.runner.runner import run_request
 
 RENDER_ENTRY = "reports.render.write"
@@ -52,12 +54,20 @@ def planned_looks():
     return {name: looks_of(experiment) for name, experiment in BY_NAME.items()}
 
 
+def _content(path):
+    try:
+        return sha256_of(path)
+    except OSError as error:  # gone since it was read: the report cannot be up to date with it
+        return f"unreadable ({error.strerror})"
+
+
 def render_fingerprint(request, paths):
-    """A digest of everything a report shows besides its runs' content: its settings (the chapter's
-    planned looks among them), its runs' names (their identities) and the code that renders it."""
+    """A digest of everything a report shows: its settings (the chapter's planned looks among them),
+    its runs' names (their identities) and contents, and the code that renders it."""
     looks = planned_looks() if request.kind == "chapter" else {}
     text = "\n".join([request.kind, str(request.out), str(request.figures), request.command,
-                      str(request.sequential), repr(sorted(looks.items())), *map(str, paths),
+                      str(request.sequential), repr(sorted(looks.items())),
+                      *(f"{path} {_content(path)}" for path in paths),
                       *(f"{name} {value}" for name, value in render_code().items())])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -88,6 +88,16 @@ def test_the_runner_computes_the_missing_runs_and_then_nothing(run, tmp_path):
     assert computed == [("random", 2)] and "random" in (tmp_path / "results/report.md").read_text()
 
 
+def test_a_run_file_edited_by_hand_makes_its_report_stale(run, tmp_path):
+    run()
+    path = next((tmp_path / "results/runs/darkness").glob("*.json"))
+    stored = json.loads(path.read_text())
+    stored["fit_seconds"] = 12345.0  # still a valid run, but not the one the report was made from
+    path.write_text(json.dumps(stored))
+    status, computed, said = run()
+    assert status == 0 and computed == [] and "is up to date" not in said and "wrote" in said
+
+
 def test_a_dry_run_lists_what_would_be_computed_and_writes_nothing(run, tmp_path):
     status, computed, said = run(dry_run=True)
     assert status == 0 and computed == [] and not (tmp_path / "results").exists()
