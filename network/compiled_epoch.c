@@ -39,7 +39,7 @@
  * (weights); the step is chapter 1's eq. 20 and 21, w -> w - (eta/m) sum_x dC_x/dw, and the same for b.
  *
  * The layout. Each layer keeps its weights transposed, one row per input (`wt`, n_in x width, width
- * = n_out rounded up to a multiple of 4, the padding zero), so that a product runs along contiguous
+ * = n_out rounded up to a multiple of LANE, the padding zero), so that a product runs along contiguous
  * rows for a chunk of outputs the compiler can keep in vector registers. Hidden layers also keep the
  * book's layout (`w`, n_out x width of the inputs) for backpropagation.
  */
