@@ -130,11 +130,13 @@ class SVCClassifier(ClassifierMixin, BaseEstimator):
         return self._in_chunks(self.svc_.decision_function, X)
 
     def diagnose(self, X):
-        """The C and gamma the fitted SVC used: a preset's own where `C` or `gamma` is None. The runner
-        keeps them in the run's record, which the reports describe the run from. `X`, the test images
-        the runner gives every diagnose, is not needed."""
+        """The C and gamma the fitted SVC used (a preset's own where `C` or `gamma` is None), gamma as the
+        number its kernel used, and `gamma_given`: the gamma the SVC was given, a number or the rule
+        that gave it ("auto": 1/n_features; "scale": 1/(n_features * X.var())). The runner keeps them
+        in the run's record, which the reports describe the run from. `X`, the test images the runner
+        gives every diagnose, is not needed."""
         check_is_fitted(self)
-        return {"C": self.svc_.C, "gamma": self.svc_.gamma}
+        return {"C": self.svc_.C, "gamma": float(self.svc_._gamma), "gamma_given": self.svc_.gamma}
 
     @available_if(_check_probability)
     def predict_proba(self, X):

@@ -10,7 +10,7 @@ from sklearn.svm import SVC
 
 from baselines.darkness import AverageDarknessClassifier
 from baselines.random_guess import random_guess_classifier
-from baselines.svm import SVCClassifier
+from baselines.svm import PRESETS, SVCClassifier
 from baselines.svm import svc_class
 
 
@@ -94,10 +94,18 @@ def test_explicit_C_and_gamma_win_over_the_preset_and_show_in_get_params():
 
 def test_svc_diagnose_records_the_c_and_gamma_its_fit_used():
     X, y, _ = book_pixels(100)
-    # The run's record keeps them: the preset's where C and gamma are None, else the ones given.
-    assert SVCClassifier(preset="tuned", backend="sklearn").fit(X, y).diagnose(X) == {"C": 2.8, "gamma": 0.0073}
-    assert SVCClassifier(preset="book", backend="sklearn").fit(X, y).diagnose(X) == {"C": 1.0, "gamma": "auto"}
-    assert SVCClassifier(preset="tuned", C=10, backend="sklearn").fit(X, y).diagnose(X) == {"C": 10, "gamma": 0.0073}
+    # The run's record keeps them: the preset's where C and gamma are None, else the ones given; gamma
+    # as the number the kernel used, beside the gamma the SVC was given (a rule such as "auto", or a number).
+    tuned = {key: PRESETS["tuned"][key] for key in ("C", "gamma")}
+    assert SVCClassifier(preset="tuned", backend="sklearn").fit(X, y).diagnose(X) == {
+        **tuned, "gamma_given": tuned["gamma"]}
+    assert SVCClassifier(preset="tuned", C=10, backend="sklearn").fit(X, y).diagnose(X) == {
+        "C": 10, "gamma": tuned["gamma"], "gamma_given": tuned["gamma"]}
+    book = SVCClassifier(preset="book", backend="sklearn").fit(X, y).diagnose(X)
+    assert book == {"C": PRESETS["book"]["C"], "gamma": 1 / X.shape[1], "gamma_given": PRESETS["book"]["gamma"]}
+    modern = SVCClassifier(preset="modern", backend="sklearn").fit(X, y).diagnose(X)
+    assert modern["gamma"] == pytest.approx(1 / (X.shape[1] * X.var())) and modern["gamma_given"] == PRESETS["modern"]["gamma"]
+    assert type(modern["gamma"]) is float  # a number JSON keeps as it is
     with pytest.raises(NotFittedError):
         SVCClassifier().diagnose(X)
 

@@ -35,6 +35,8 @@ def test_a_failure_holds_the_header_and_why():
     (lambda d: d.update(surprise=1), "fields this version does not know: surprise"),
     (lambda d: d.pop("estimator_params"), "no estimator_params"),
     (lambda d: d.update(estimator_params=[1]), "its estimator_params are not a JSON object"),
+    (lambda d: d.update(diagnostics=["C", 2.8]), "its diagnostics are not a JSON object"),
+    (lambda d: d.update(diagnostics="C = 2.8"), "its diagnostics are not a JSON object"),
 ])
 def test_a_record_that_does_not_hold_together_is_refused(edit, message):
     stored = json.loads(Run.computed(BY_NAME["random"], 0, **RESULT_OF_THREE).to_json())

@@ -327,5 +327,5 @@ def json_ready(value, exactly=False):
                         or (isinstance(value, float) and math.isfinite(value))):
         return repr(value)
     if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
+        return {str(key): json_ready(item, exactly) for key, item in value.items()}
     return value

@@ -42,10 +42,10 @@ line saying why, never a traceback):
 - `diagnose(X_test)`: a JSON-ready dict that explains the trained model;
 - `backend_`: a string naming the library that did the work (the SVC's "sklearnex");
 - `get_params()`, as built, before the fit: every setting the estimator ran with, its defaults
-  included (the run's `estimator_params`, from which the reports describe it). Each value is kept as
-  JSON holds it exactly (None, a bool, a whole or finite number, a string, or a list of those: a
-  tuple or a NumPy array is one); anything else (an estimator inside a pipeline, a dict, a NaN) as
-  its `repr`.
+  included (the run's `estimator_params`, from which the reports describe it). None, a bool, a whole
+  or finite number and a string are kept as they are, a tuple or a NumPy array as a list; any other
+  value (an estimator inside a pipeline, a dict, a NaN) is kept as its `repr`, and inside a list only
+  that item is: [1, nan] is kept as [1, "nan"].
 
 Estimators with `partial_fit` are trained by their `fit`, like every other: driving `partial_fit`
 epoch by epoch instead would change what the plug-in's training is (scikit-learn's SGDClassifier.fit

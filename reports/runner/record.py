@@ -178,6 +178,8 @@ class Run(Mapping):
             raise RunRecordError(f"it says {self.correct!r} correct, its predictions give {correct}")
         if self.estimator_params is not None and not isinstance(self.estimator_params, dict):
             raise RunRecordError("its estimator_params are not a JSON object")
+        if self.diagnostics is not None and not isinstance(self.diagnostics, dict):
+            raise RunRecordError("its diagnostics are not a JSON object")
         for key in HISTORIES:
             history = getattr(self, key)
             if history is not None and not (isinstance(history, list) and all(type(h) is int for h in history)):
