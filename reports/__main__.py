@@ -107,7 +107,7 @@ def command_render(args):
     start = time.perf_counter()
     runs = read_runs(args.runs)
     written = write("chapter" if args.chapter else "report", runs, args.out, args.figures, args.command)
-    for run in runs:
+    for _, run in runs:
         if "failed" in run:
             print(f"failed, not in the report: {run['failed']}", file=sys.stderr)
     print(written.table)

@@ -105,20 +105,22 @@ def load_test_images(runs):
 
 
 def write(kind, runs, out, figures_dir, command, problems=(), last_line="", sequential=True):
-    """Render the `kind` report of `runs` (Run records) through the renderer's one entry point, with
-    the test images read here, once, and the chapter's planned looks (reports/sequential.py);
-    `sequential`: whether the chapter's seeds were chosen by the rule. Returns its Written (the table,
-    the classifiers that failed)."""
+    """Render the `kind` report of `runs` ((path, the Run read from it) pairs) through the renderer's
+    one entry point, with the test images read here, once, and the chapter's planned looks
+    (reports/sequential.py); `sequential`: whether the chapter's seeds were chosen by the rule. Returns
+    its Written (the table, the classifiers that failed)."""
     from reports.render.write import write_report
     from reports.runner.provenance import git_commit, history
 
     runs = list(runs)
+    read_from = {(run["name"], run["seed"]): str(path) for path, run in runs}
+    runs = [run for _, run in runs]
     images, no_images = load_test_images(runs) if kind == "report" else (None, "")
     return write_report(kind, runs, out, figures_dir, command, rendered_at=git_commit(), history=history(),
                         code=render_code(), problems=problems,
                         last_line=last_line, images=images, no_images=no_images,
                         looks=planned_looks(),
-                        sequential=sequential)
+                        sequential=sequential, read_from=read_from)
 
 
 def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False, stream=None, render=True,
@@ -151,7 +153,7 @@ def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False
         if not quiet:
             print(f"{request.out} is up to date ({len(paths)} runs)", file=stream)
     else:
-        written = write(request.kind, outcome.runs.values(), request.out, request.figures, request.command,
+        written = write(request.kind, outcome.runs.items(), request.out, request.figures, request.command,
                         [(problem.classifier, problem.message) for problem in outcome.problems],
                         f"{FINGERPRINT_PREFIX}{fingerprint} -->", request.sequential)
         failed = written.failed
@@ -166,7 +168,7 @@ def publish(request, executor=None, *, dry_run=False, verbose=False, quiet=False
 
 
 def read_runs(paths):
-    """The Run records of the run files at `paths`, each read once. Every unusable file is named in
+    """(path, its Run) of each run file at `paths`, each read once. Every unusable file is named in
     one RecordError, and nothing is rendered from a partial set."""
     from reports.render.errors import RecordError
     from reports.runner.store import StoreError, read_run
@@ -174,7 +176,7 @@ def read_runs(paths):
     runs, errors = [], []
     for path in paths:
         try:
-            runs.append(read_run(path))
+            runs.append((path, read_run(path)))
         except StoreError as error:
             errors.append(str(error))
     if errors:

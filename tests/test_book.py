@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from reports.render.book import BOOK, description
+from baselines.svm import PRESETS
+from reports.render.book import BOOK, MNIST_PIXELS, description
 from reports.render.errors import RecordError
 from reports.runner.experiments import BY_NAME
 from tests.records import stored_settings
@@ -19,24 +20,25 @@ def stored_run(name, seed=0, **settings):
     params, diagnostics = stored_settings(name, seed, **settings)
     return {"name": name, "factory": experiment.factory, "params": experiment.params, "classes": list(range(10)),
             "stochastic": experiment.stochastic, "seed": seed if experiment.stochastic else None, "digest": "0123abcd",
-            "estimator_params": params, "diagnostics": diagnostics}
+            "estimator_params": params, "diagnostics": diagnostics, "provenance": {"commit": "0badc0de"}}
 
 
 def named_settings(name):
-    """The settings the description of `name` names, with the format each is written in."""
-    return [(field, spec) for _, field, spec, _ in string.Formatter().parse(BOOK[name].description) if field]
+    """The settings the description of `name` names, with the conversion and format each is written in."""
+    return [(field, conversion, spec) for _, field, spec, conversion in string.Formatter().parse(BOOK[name].description)
+            if field]
 
 
 @pytest.mark.parametrize("name", [name for name in BOOK if named_settings(name)])
 def test_a_description_names_every_setting_as_the_run_stored_it(name):
     run = stored_run(name)
     described = description(run)
-    for field, spec in named_settings(name):
+    for field, conversion, spec in named_settings(name):
         if field != "layers":  # layers: from the classes, held by the network's exact description below
-            stored = run["estimator_params"][field]
-            if stored is None:  # the preset's: the value its fit used, as its diagnose() recorded it
+            stored = run["estimator_params"].get(field)
+            if stored is None:  # the preset's: what its fit used (or was given), as its diagnose() recorded it
                 stored = run["diagnostics"][field]
-            assert format(stored, spec) in described, field
+            assert format(string.Formatter().convert_field(stored, conversion), spec) in described, field
 
 
 def test_the_network_is_described_by_what_its_estimator_ran_with():
@@ -58,23 +60,42 @@ def test_settings_the_experiment_does_not_give_are_read_from_the_run_not_the_boo
 def test_the_tuned_svc_is_described_by_the_c_and_gamma_its_fit_used():
     run = stored_run("svc-tuned")
     assert run["estimator_params"]["preset"] == "tuned" and run["estimator_params"]["C"] is None
-    assert "C = 2.8, gamma = 0.0073 on pixels" in description(run)  # Mueller's, as baselines/svm.py gives them
+    muellers = PRESETS["tuned"]  # his C and gamma, as baselines/svm.py alone writes them
+    assert f"C = {muellers['C']}, gamma = {muellers['gamma']} on pixels" in description(run)
     assert "C = 5.0, gamma = 0.01 on pixels" in description(stored_run("svc-tuned", C=5.0, gamma=0.01))
+
+
+def test_the_book_svc_is_described_by_the_gamma_it_was_given_and_the_number_its_fit_used():
+    given = PRESETS["book"]["gamma"]  # "auto": 1 / n_features
+    assert description(stored_run("svc-book")) == \
+        f"SVC with the defaults of the book's day (gamma = {given!r} = {1 / MNIST_PIXELS:.3g})"
+    run = stored_run("svc-modern")
+    assert f"(gamma = {PRESETS['modern']['gamma']!r} = {run['diagnostics']['gamma']:.3g})" in description(run)
 
 
 def test_a_run_file_without_a_setting_its_description_names_is_refused_in_one_line():
     run = stored_run("network", seed=3)
-    del run["estimator_params"]["eta"]  # a hand edit
+    del run["estimator_params"]["eta"]  # a hand edit, or a run of code that did not record it
     with pytest.raises(RecordError, match=r"^runs/network/seed-3\.0123abcd\.json: it does not say which eta it ran "
-                                          r"with, which its description names; delete the file and run the same "
-                                          r"command again$"):
+                                          r"with, which its description names; render it with the code that "
+                                          r"computed it \(commit 0badc0de\), or delete it and compute it again "
+                                          r"\(`make report` or `make chapter`, whichever includes it\)$"):
         description(run)
     with pytest.raises(RecordError, match=r"^runs/network/seed-0\.0123abcd\.json: it does not say which hidden_sizes"):
         description({**stored_run("network"), "estimator_params": None})
-    # A tuned SVC whose fit's C was not recorded (a run file of before, or without its diagnostics):
-    # its C is its preset's, which the run alone cannot say.
-    with pytest.raises(RecordError, match=r"^runs/svc-tuned/run\.0123abcd\.json: it does not say which C it ran with"):
-        description({**stored_run("svc-tuned"), "diagnostics": None})
+
+
+def test_an_archived_tuned_svc_is_refused_naming_the_file_it_was_read_from_and_the_code_that_renders_it():
+    # A tuned SVC of before its fit's C was recorded: a whole, costly result, whose C is its preset's,
+    # which the run alone cannot say. The code that computed it can render it: deleting it is the last resort.
+    run = {**stored_run("svc-tuned"), "diagnostics": None}
+    with pytest.raises(RecordError, match=r"^/archive/tuned svc\.json: it does not say which C it ran with, which its "
+                                          r"description names; render it with the code that computed it \(commit "
+                                          r"0badc0de\), or delete it and compute it again \(`make report` or "
+                                          r"`make chapter`, whichever includes it\)$"):
+        description(run, "/archive/tuned svc.json")
+    with pytest.raises(RecordError, match=r"^runs/svc-tuned/run\.0123abcd\.json: "):  # no path given: the runner's name
+        description(run)
 
 
 def test_a_plug_in_is_described_by_its_factory():
@@ -96,13 +117,13 @@ def test_a_setting_of_another_kind_than_the_words_print_is_one_line():
     run = stored_run("network-eta100")
     run["estimator_params"]["eta"] = "fast"  # a hand-edited file: "{eta:g}" cannot print a string
     with pytest.raises(RecordError, match=r"^runs/network-eta100/seed-0\.0123abcd\.json: its eta is 'fast', which "
-                                          r"its description cannot write \(.+\); delete the file and run the same "
-                                          r"command again$"):
+                                          r"its description cannot write \(.+\); delete it and compute it "
+                                          r"again \(`make report` or `make chapter`, whichever includes it\)$"):
         description(run)
     run = stored_run("network")
     run["estimator_params"]["hidden_sizes"] = "30"  # text, whose characters are no layer sizes
     with pytest.raises(RecordError, match=r"^runs/network/seed-0\.0123abcd\.json: its hidden_sizes is '30', which "
-                                          r"its description cannot write as layers; delete the file"):
+                                          r"its description cannot write as layers; delete it and compute"):
         description(run)
 
 
@@ -131,3 +152,15 @@ def test_runs_of_a_plugin_that_passes_its_seed_down_are_one_setting():
             "steps": [f"SGDClassifier(random_state={seed})"], "sgdclassifier__random_state": seed,
             "key": f"<function <lambda> at 0x7f{seed:04x}>"})
     assert summary(runs)["description"] == "plug-in mine:make"
+
+
+def test_runs_whose_fits_used_different_settings_are_not_described_as_one():
+    # The same estimator_params (C None: the preset's), but another C recorded as the one its fit used
+    # (a run of an older preset): the description, which reads it, would not hold for both.
+    from reports.render.summaries import summary
+    from tests.records import synthetic_record
+
+    runs = synthetic_record("svc-tuned", [9850, 9850])["runs"]
+    runs[1]["diagnostics"]["C"] = 5.0
+    with pytest.raises(RecordError, match=r"^svc-tuned: its runs ran with different settings \(C\); give"):
+        summary(runs)

@@ -87,6 +87,24 @@ def test_rendering_refuses_what_is_not_a_set_of_run_files(cli_on_digits, tmp_pat
     assert (tmp_path / "README.md").read_text() == "# not a run\n"
 
 
+def test_a_run_file_of_older_code_is_refused_by_the_path_it_was_read_from_and_kept(cli_on_digits, tmp_path, capsys):
+    import json
+
+    assert cli_on_digits("evaluate", "svc-book", "--quiet") == 0
+    [path] = run_files(tmp_path, "svc-book")
+    stored = json.loads((tmp_path / path).read_text())
+    del stored["diagnostics"]["gamma_given"]  # as code that did not record it wrote the run
+    kept = tmp_path / "archive" / "my svc.json"
+    kept.parent.mkdir()
+    kept.write_text(json.dumps(stored))
+    assert cli_on_digits("render", "archive/my svc.json") == 1
+    err = capsys.readouterr().err
+    assert re.search(r"archive/my svc\.json: it does not say which gamma_given it ran with, which its description "
+                     r"names; render it with the code that computed it \(commit .+\), or delete it and "
+                     r"compute it again", err), err
+    assert kept.read_text() == json.dumps(stored)
+
+
 def test_a_failing_plugin_is_recorded_once_and_the_report_made_without_it(cli_on_digits, tmp_path, capsys):
     assert cli_on_digits("evaluate", "darkness", "--quiet") == 0
     assert cli_on_digits("evaluate", "ridge=sklearn.linear_model:Ridge", "--seeds", "0", "1", "--quiet") == 1

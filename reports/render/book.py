@@ -10,11 +10,12 @@ against it. Nothing here is part of a run's identity: editing it re-renders, nev
 
 A description is a template filled from the run it describes (`settings`): every setting its
 estimator ran with, its `get_params()` defaults included, as its record holds them
-(`estimator_params`); where one of them is None, the value its fit used, as its `diagnostics` recorded
-it (the SVC's C and gamma, which its preset gives); and the layers its classes make. It never asks
-today's code or the book for a setting, so an archived run is described as it was computed, and
-rendering imports no classifier. A run file that does not record a setting its description names, or
-records one the description cannot write, is refused in one line naming the file and the setting.
+(`estimator_params`); where one of them is None, the value its fit used, and what it was given, as its
+`diagnostics` recorded them (the SVC's C and gamma, which its preset gives: gamma 0.00128, given as
+"auto"); and the layers its classes make. It never asks today's code or the book for a setting, so an
+archived run is described as it was computed, and rendering imports no classifier. A run file that
+does not record a setting its description names, or records one the description cannot write, is
+refused in one line naming the file it was read from, the setting and the fix.
 """
 
 import string
@@ -60,9 +61,9 @@ BOOK = {
                    text='"about ten percent of the time" (the naive baseline)', procedure="expectation"),
     "darkness": Book("average darkness: the digit whose mean pixel sum is nearest", 2225,
                      text='"2,225 of the 10,000 test images"'),
-    "svc-book": Book('SVC with the defaults of the book\'s day (gamma = 1/784, "auto" today)', 9435,
+    "svc-book": Book("SVC with the defaults of the book's day (gamma = {gamma_given!r} = {gamma:.3g})", 9435,
                      text='"9,435 of 10,000 test images correct" with scikit-learn\'s default settings'),
-    "svc-modern": Book('SVC with today\'s defaults (gamma = "scale"); not in the book'),
+    "svc-modern": Book("SVC with today's defaults (gamma = {gamma_given!r} = {gamma:.3g}); not in the book"),
     "network": Book("the chapter's network {layers}, {epochs} epochs, mini-batch {mini_batch_size}, eta {eta}",
                     9542, "best epoch",
                     {0: 9129, 1: 9295, 2: 9348, 27: 9528, 28: 9542, 29: 9534},
@@ -116,51 +117,84 @@ def measured(run, kind):
     return run["correct"]
 
 
+def _layers(hidden_sizes, run):
+    """A network's layers, "[784, 30, 10]", from the hidden_sizes it ran with (one size or a list) and
+    its classes; None where hidden_sizes are no layer sizes."""
+    if isinstance(hidden_sizes, int):
+        hidden_sizes = [hidden_sizes]
+    if not (isinstance(hidden_sizes, list) and all(isinstance(size, int) for size in hidden_sizes)):
+        return None
+    return f"[{', '.join(map(str, (MNIST_PIXELS, *hidden_sizes, len(run['classes']))))}]"
+
+
+# A setting a description names that the run derives from one it records: the layers, from hidden_sizes.
+DERIVED = {"layers": ("hidden_sizes", _layers)}
+
+
 def settings(run):
     """The settings a description may name, from what `run` holds: every setting its estimator ran with
-    (`estimator_params`), for one that is None the value its fit used where its `diagnostics` recorded
-    it, and the layers its classes make. A setting the run does not record (None included) is left out."""
+    (`estimator_params`); for one that is None (the estimator's own choice: the SVC's preset), the value
+    its fit used where its `diagnostics` recorded it, and as KEY_given what it was given, where they
+    recorded that too (the SVC's gamma: 0.0012755..., given as "auto"); and what DERIVED derives. A
+    setting the run does not record (None included) is left out."""
     used = run.get("diagnostics") or {}
-    found = {key: used.get(key) if value is None else value
-             for key, value in (run.get("estimator_params") or {}).items()}
-    found = {key: value for key, value in found.items() if value is not None}
-    hidden = found.get("hidden_sizes")
-    if isinstance(hidden, int) or (isinstance(hidden, list) and all(isinstance(size, int) for size in hidden)):
-        layers = (MNIST_PIXELS, *([hidden] if isinstance(hidden, int) else hidden), len(run["classes"]))
-        found["layers"] = f"[{', '.join(map(str, layers))}]"
+    found = {}
+    for key, value in (run.get("estimator_params") or {}).items():
+        if value is None:
+            value = used.get(key)
+            if used.get(f"{key}_given") is not None:
+                found[f"{key}_given"] = used[f"{key}_given"]
+        if value is not None:
+            found[key] = value
+    for key, (source, derive) in DERIVED.items():
+        if source in found and (value := derive(found[source], run)) is not None:
+            found[key] = value
     return found
 
 
-# A setting a description names that the run derives from another it records: the layers, from hidden_sizes.
-DERIVED_FROM = {"layers": "hidden_sizes"}
-
-
-def description(run):
+def description(run, read_from=None):
     """A run's description: the book's words filled with its settings for a built-in (a RecordError, in
-    one line, where its file does not record one of them or records one the words cannot write), the
+    one line, where its file does not record one of them or records one the words cannot write; it names
+    `read_from`, the path the run was read from, else the file the runner would store it as), the
     factory for a plug-in."""
     if run["name"] not in BOOK:
         return f"plug-in {run['factory']}"
-    found, words = settings(run), []
-    for text, key, spec, _ in string.Formatter().parse(BOOK[run["name"]].description):
+    found, words, formatter = settings(run), [], string.Formatter()
+    for text, key, spec, conversion in formatter.parse(BOOK[run["name"]].description):
         words.append(text)
         if key is None:
             continue
-        stored = DERIVED_FROM.get(key, key)
+        stored = DERIVED[key][0] if key in DERIVED else key
         if key not in found and stored in found:  # recorded, but as nothing it derives from
-            raise _unfit(run, f"its {stored} is {found[stored]!r}, which its description cannot write as {key}")
-        if key not in found:
-            raise _unfit(run, f"it does not say which {stored} it ran with, which its description names")
+            raise _unfit(run, read_from, f"its {stored} is {found[stored]!r}, which its description cannot write "
+                                         f"as {key}")
+        if key not in found:  # a run of older code, which did not record it (or a hand edit)
+            raise _unfit(run, read_from, f"it does not say which {stored} it ran with, which its description "
+                                         "names", older_code=True)
         try:
-            words.append(format(found[key], spec))
+            words.append(format(formatter.convert_field(found[key], conversion), spec))
         except (TypeError, ValueError) as error:  # a setting of another kind than the words print (a hand edit)
-            raise _unfit(run, f"its {stored} is {found[key]!r}, which its description cannot write ({error})") from None
+            raise _unfit(run, read_from, f"its {stored} is {found[key]!r}, which its description cannot write "
+                                         f"({error})") from None
     return "".join(words)
 
 
-def _unfit(run, problem):
+# How a deleted built-in's run is computed again: the experiment list, which says which command includes
+# it, is the runner's (docs/architecture.md: the renderer does not import it).
+RECOMPUTE = "`make report` or `make chapter`, whichever includes it"
+
+
+def _unfit(run, read_from, problem, older_code=False):
     """The one-line refusal of a built-in's run file that cannot fill its description: the file, the
-    setting, and the fix."""
+    setting, and the fix. A file that holds together but does not record a setting (`older_code`: one
+    computed by older code) is a valid, perhaps costly result, which the code that computed it still
+    renders: deleting it, to compute it again, is the last resort."""
     from reports.runner.store import stored_as  # only where a file is refused: the book's words need no runner
 
-    return RecordError(f"{stored_as(run)}: {problem}; delete the file and run the same command again")
+    fix = f"delete it and compute it again ({RECOMPUTE})"
+    provenance = run.get("provenance")
+    commit = provenance.get("commit") if isinstance(provenance, dict) else None
+    if older_code and isinstance(commit, str):
+        fix = f"render it with the code that computed it (commit {commit}), or {fix}"
+    return RecordError(f"{read_from or stored_as(run)}: {problem}; {fix}")
+

@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from reports.render.book import BOOK, description
+from reports.render.book import BOOK, description, settings
 from reports.render.errors import RecordError
 from reports.render.stats import seeds_and_images_interval, spread, wilson_interval
 
@@ -33,14 +33,15 @@ def derived(run):
 
 
 def settings_but_the_seed(run):
-    """Every setting the run's estimator ran with (its `estimator_params`) but its seed, which the runner
-    gives as `random_state` (reports/runner/factory.py) and which differs from run to run."""
-    return {key: value for key, value in (run.get("estimator_params") or {}).items() if key != "random_state"}
+    """The settings a built-in's description is filled from (book.settings) but its seed, which the
+    runner gives as `random_state` (reports/runner/factory.py) and which differs from run to run."""
+    return {key: value for key, value in settings(run).items() if key != "random_state"}
 
 
-def summary(runs):
+def summary(runs, read_from=None):
     """One classifier's summary from its runs (already read and checked): runs sorted by seed, and
-    their statistics over seeds."""
+    their statistics over seeds. `read_from`: {(name, seed): the path a run was read from}, which a
+    refusal of its file names (reports/render/book.py)."""
     runs = sorted((derived(run) for run in runs), key=lambda run: -1 if run["seed"] is None else run["seed"])
     first = runs[0]
     for run in runs[1:]:
@@ -57,7 +58,7 @@ def summary(runs):
                               "the run files of one setting only")
     correct = spread([run["correct"] for run in runs])
     return {
-        "name": first["name"], "description": description(first),
+        "name": first["name"], "description": description(first, (read_from or {}).get((first["name"], first["seed"]))),
         **{key: first[key] for key in ("factory", "params", "stochastic", "training_set", "data_sha256",
                                        "n_train", "n_test")},
         "seeds": [run["seed"] for run in runs],
@@ -90,9 +91,9 @@ def accuracy_interval(runs):
     return wilson_interval(runs[0]["correct"], runs[0]["n_test"]), "one run's, images"
 
 
-def summaries_of(runs):
+def summaries_of(runs, read_from=None):
     """(summaries, failures): the summaries of `runs`, classifiers in order of first appearance, and
-    the runs of plug-ins that failed."""
+    the runs of plug-ins that failed. `read_from`: {(name, seed): the path a run was read from}."""
     runs = list(runs)
     repeated = [key for key, n in Counter((run["name"], run["seed"]) for run in runs).items() if n > 1]
     if repeated:
@@ -105,7 +106,7 @@ def summaries_of(runs):
             by_name.setdefault(run["name"], []).append(run)
     if not by_name:
         raise RecordError("every run given failed: " + "; ".join(run["failed"] for run in failures))
-    records = [summary(group) for group in by_name.values()]
+    records = [summary(group, read_from) for group in by_name.values()]
     test_sets = {tuple(r["runs"][0]["test_labels"]) for r in records}
     if len(test_sets) > 1 or len({r["data_sha256"] for r in records}) > 1:
         raise RecordError("the runs were tested on different data; render runs of one data file together")

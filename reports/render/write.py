@@ -79,7 +79,7 @@ def counts_table(summaries, made):
 
 
 def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=(), code=None, problems=(),
-                 last_line="", images=None, no_images="", looks=None, sequential=True):
+                 last_line="", images=None, no_images="", looks=None, sequential=True, read_from=None):
     """Write the `kind` report ("report" or "chapter") of `runs` to `out`, its figures into
     `figures_dir`, with its summary and CSV tables beside it. `problems` are (classifier, message)
     pairs of runs that could not be computed: the report says first that it is partial and lists
@@ -90,11 +90,12 @@ def write_report(kind, runs, out, figures_dir, command, *, rendered_at, history=
     None: every figure is drawn); `images`, the test
     images the runs were scored on (or None, `no_images` saying why). The chapter's: `looks`, {name:
     the seed counts at which the rule looks, the last its cap}; `sequential`, whether its seeds were chosen by the rule
-    (reports/sequential.py). Returns Written."""
+    (reports/sequential.py). `read_from`: {(name, seed): the path each run was read from}, which the
+    refusal of a run file names (else the name the runner gives it). Returns Written."""
     if kind not in TABLES:
         raise ValueError(f"kind must be one of {tuple(TABLES)}, got {kind!r}")
     out, figures_dir = Path(out), Path(figures_dir)
-    summaries, failed_runs = summaries_of(runs)
+    summaries, failed_runs = summaries_of(runs, read_from)
     failures = [(run["name"], run["failed"]) for run in failed_runs]
     tracebacks = {run["name"]: run.get("traceback") for run in reversed(failed_runs)}  # the first one's
     made = Made(command, timestamp(), rendered_at, tuple(history), lost=len(problems))
