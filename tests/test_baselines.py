@@ -53,7 +53,7 @@ def test_darkness_agrees_with_nearest_centroid_on_the_pixel_sum():
     np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("preset, gamma", [("book", 1 / 64), ("modern", None), ("tuned", 0.0073)])
+@pytest.mark.parametrize("preset, gamma", [("book", 1 / 64), ("modern", None), ("tuned", PRESETS["tuned"]["gamma"])])
 def test_svc_presets_set_the_documented_gamma(preset, gamma):
     digits = load_digits()
     X = digits.data[:300] / 16
@@ -83,7 +83,7 @@ def test_explicit_C_and_gamma_win_over_the_preset_and_show_in_get_params():
     X, y, _ = book_pixels(200)
     default = SVCClassifier(preset="tuned", backend="sklearn")
     assert (default.get_params()["C"], default.get_params()["gamma"]) == (None, None)
-    assert (default.fit(X, y).svc_.C, default.svc_.gamma) == (2.8, 0.0073)
+    assert (default.fit(X, y).svc_.C, default.svc_.gamma) == (PRESETS["tuned"]["C"], PRESETS["tuned"]["gamma"])
     explicit = SVCClassifier(preset="tuned", C=10, gamma=0.01, backend="sklearn")
     params = explicit.get_params()
     assert (params["preset"], params["C"], params["gamma"]) == ("tuned", 10, 0.01)
