@@ -1,7 +1,8 @@
 """How fast the network trains: the project's matrix form in NumPy against its compiled epoch and the
 book's per-example loop, and all against the floor set by the machine's matrix-product throughput,
-measured in one run; and the portable compiled epoch against earlier versions of itself (the portable
-file before its last speed-up, and the AVX2 epoch it replaced), and against the limit of its own
+measured in one run; and the portable compiled epoch against earlier versions of itself (BASELINES:
+the portable file before its speed-ups and before its latest one, and the AVX2 epoch it replaced),
+and against the limit of its own
 arithmetic (the products by nonzero pixels at the machine's measured float64 throughput)."""
 
 import ctypes
@@ -11,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -22,18 +24,28 @@ from network.network import Network
 from network.reference import per_example_gradient
 
 SIZES = [784, 30, 10]
-# Earlier compiled epochs, built from git into a temporary directory for this comparison only:
-# name: (commit, compiler flags, what it is, whether its sgd_epoch takes the inputs as the current file
-# does). "before" is the portable file before the speed-ups of the issue "Speed where users wait",
-# "previous" the file before its latest one (8 lanes on AVX-512 targets); both are built as the project
-# builds the current one and must give the current file's very bits.
+
+
+class Baseline(NamedTuple):
+    """An earlier compiled epoch, built from git into a temporary directory for the comparison only."""
+
+    commit: str
+    flags: tuple
+    description: str
+    current_inputs: bool  # whether its sgd_epoch takes the inputs as the current file does (the narrow stream)
+
+
+# "before" is the portable file before the speed-ups of the issue "Speed where users wait", "previous"
+# the file before its latest ones (8 lanes on AVX-512 targets, the bias sums a vector at a time); both
+# are built as the project builds the current one and must give the current file's very bits.
 BASELINES = {
-    "before": ("339eb09", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
-               "the portable epoch before its speed-ups (the same arithmetic)", False),
-    "previous": ("3bf890b", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
-                 "the portable epoch before its latest speed-up (the same arithmetic)", True),
-    "avx2": ("a6040b9", ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared"),
-             "the AVX2 epoch the portable one replaced (intrinsics imitating OpenBLAS's Haswell kernel)", False),
+    "before": Baseline("339eb09", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
+                       "the portable epoch before its speed-ups (the same arithmetic)", False),
+    "previous": Baseline("3bf890b", (*compiled_epoch.FLAGS, *compiled_epoch.NATIVE),
+                         "the portable epoch before its latest speed-up (the same arithmetic)", True),
+    "avx2": Baseline("a6040b9", ("-O3", "-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-shared"),
+                     "the AVX2 epoch the portable one replaced (intrinsics imitating OpenBLAS's Haswell kernel)",
+                     False),
 }
 SAME_ARITHMETIC = ("before", "previous")  # the baselines that must give the current file's bits
 # The chapter's mini-batch and learning rate, as NetworkClassifier defines them.
@@ -172,7 +184,7 @@ def compiled_against_baselines(X, Y, hidden_sizes=(30, 100), repeat=5):
                 weights = {}
                 for name, lib in contenders.items():
                     network = Network([X.shape[1], hidden, 10], random_state=turn)
-                    current_inputs = name == "portable" or BASELINES[name][3]
+                    current_inputs = name == "portable" or BASELINES[name].current_inputs
                     epochs = compiled_epoch.CompiledEpochs(lib, X, Y, narrow=current_inputs)
                     order = network.rng.permutation(len(X))
                     start = time.thread_time()
@@ -217,6 +229,6 @@ def measure(X, Y, repeat=5, reference_examples=2500, epochs_per_timing=10):
         "floor_seconds_large": flops / 1e9 / large,
         "floor_seconds_batch": flops / 1e9 / batch,
         "compiled_against_baselines": {str(hidden): row for hidden, row in against.items()},
-        "baselines": {name: f"{description}, commit {commit}" for name, (commit, _, description, _) in BASELINES.items()},
+        "baselines": {name: f"{baseline.description}, commit {baseline.commit}" for name, baseline in BASELINES.items()},
         "baselines_not_available": baselines_missing,
     }
